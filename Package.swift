@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One target per concern. Only the `C…` targets touch C headers; `HTTP`, `Postgres` and `Credentials`
+// are the single Swift choke points that turn C results into typed Swift errors.
+let package = Package(
+    name: "loket",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "loket", targets: ["loket"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // C: libmicrohttpd plus a ten-line shim, because Swift cannot call the variadic MHD_start_daemon.
+        .target(name: "CMicroHTTPD", linkerSettings: [.linkedLibrary("microhttpd")]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CQREncode", providers: [.apt(["libqrencode-dev"])]),
+
+        // HTTP server, router, problem+json, Server-Sent Events, static files.
+        .target(name: "HTTP", dependencies: ["CMicroHTTPD", "CZlib", .product(name: "Logging", package: "swift-log")]),
+        // PostgreSQL client: connections, pool, bound queries, LISTEN/NOTIFY, migrations, embedded cluster.
+        .target(name: "Postgres", dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]),
+        // Password hashing (Argon2id), tokens and digests, via libsodium.
+        .target(name: "Credentials", dependencies: ["CSodium"]),
+        // QR codes as SVG via libqrencode (printed tickets link to the phone status page).
+        .target(name: "QRCode", dependencies: ["CQREncode"]),
+        // Pure domain logic of the walk-in queue: no I/O.
+        .target(name: "Queue"),
+        // The numbered SQL migrations, compiled into the binary so a deployed `loket` is self-contained.
+        .target(name: "Migrations", path: "Migrations", resources: [.embedInCode("sql")]),
+        // HTTP handlers of the public API, SQL of the domain, demo data, OpenAPI document.
+        .target(
+            name: "API",
+            dependencies: ["HTTP", "Postgres", "Queue", "Credentials", "Migrations", "QRCode",
+                           .product(name: "Logging", package: "swift-log")],
+            resources: [.embedInCode("SQL")]
+        ),
+        .executableTarget(
+            name: "loket",
+            dependencies: ["API", "HTTP", "Postgres",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Logging", package: "swift-log")]
+        ),
+
+        .target(name: "TestSupport", dependencies: ["API", "HTTP", "Postgres"], path: "Tests/TestSupport"),
+        .testTarget(name: "QueueTests", dependencies: ["Queue"]),
+        .testTarget(name: "LoketTests", dependencies: ["TestSupport", "API", "HTTP", "Postgres", "Queue", "Credentials", "loket"]),
+    ]
+)

@@ -1,0 +1,167 @@
+import HTTP
+import Logging
+import Migrations
+import Postgres
+
+/// Settings of a running Loket, read from the environment by the `loket` command (see README).
+public struct AppConfiguration: Sendable {
+    public var databaseURL: String
+    public var server = ServerConfiguration()
+    /// Worker threads that run database work; each can hold one pooled connection.
+    public var workerThreads = 8
+    /// Where the kiosk pages and assets are (`kiosk/` of the repository).
+    public var kioskDirectory = "kiosk"
+    /// Bootstrap admin token from `LOKET_ADMIN_TOKEN`; nil → generated on first start and printed once.
+    public var adminToken: String?
+    public var sessionHours = 12
+    /// Tickets per minute one anonymous client address may take (0 = no limit).
+    public var ticketRatePerMinute = 10
+    /// The public base URL (e.g. https://loket.example.nl) for links printed on tickets; nil → from the Host header.
+    public var publicURL: String?
+    /// Run the day-end and clean-up jobs in this process.
+    public var runJobs = true
+
+    public init(databaseURL: String) {
+        self.databaseURL = databaseURL
+    }
+}
+
+/// The Loket application: the database pool, the event relay, background jobs and the HTTP routes.
+public final class App: @unchecked Sendable {
+    public let configuration: AppConfiguration
+    public let pool: ConnectionPool
+    public let logger: Logger
+    public let metrics = HTTPMetrics()
+    let events: EventHub
+    let authenticator = Authenticator()
+    let files: StaticFiles
+    let texts: Translations
+    let rateLimiter: RateLimiter
+    private var server: HTTPServer?
+    private var jobs: Jobs?
+
+    /// A one-time bootstrap admin token generated at start, to print (nil when configured or already existing).
+    public private(set) var generatedAdminToken: String?
+
+    public init(configuration: AppConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        pool = ConnectionPool(conninfo: configuration.databaseURL, maxConnections: configuration.workerThreads + 2)
+        events = EventHub(logger: logger)
+        files = StaticFiles(root: configuration.kioskDirectory)
+        texts = Translations(files: files)
+        rateLimiter = RateLimiter(perMinute: configuration.ticketRatePerMinute)
+        ErrorReporter.install { [logger] error, route in logger.error("unexpected error in \(route): \(error)") }
+    }
+
+    /// The bundled migrations.
+    public static var migrations: [Migration] {
+        BundledMigrations.all.map { Migration(version: $0.version, name: $0.name, sql: $0.sql) }
+    }
+
+    /// Applies pending migrations (safe to run from several processes at once).
+    @discardableResult
+    public static func migrate(conninfo: String, logger: Logger) throws -> [String] {
+        let db = try Connection(conninfo: conninfo, applicationName: "loket-migrate")
+        defer { db.close() }
+        return try Migrator(migrations: migrations, logger: logger).migrate(db)
+    }
+
+    /// Migrates, prepares the bootstrap token, starts the event relay, jobs and the HTTP server.
+    public func start() throws {
+        try Self.migrate(conninfo: configuration.databaseURL, logger: logger)
+        let db = try Connection(conninfo: configuration.databaseURL)
+        defer { db.close() }
+        generatedAdminToken = try Authenticator.ensureBootstrapToken(db, configured: configuration.adminToken)
+        try events.start(conninfo: configuration.databaseURL, head: db)
+        if configuration.runJobs {
+            let jobs = Jobs(app: self)
+            jobs.start()
+            self.jobs = jobs
+        }
+        registerMetrics()
+        let workers = WorkerPool(threads: configuration.workerThreads)
+        let server = HTTPServer(router: makeRouter(), workers: workers, metrics: metrics,
+                                configuration: configuration.server, logger: logger)
+        try server.start()
+        self.server = server
+    }
+
+    /// The bound port (useful with port 0 in tests).
+    public var port: Int { server?.port ?? 0 }
+
+    /// Graceful stop: HTTP first (in-flight requests finish), then jobs, relay and the pool.
+    public func stop() {
+        events.stop()
+        server?.stop()
+        server?.workers.shutdown()
+        jobs?.stop()
+        pool.closeIdle()
+    }
+
+    private func registerMetrics() {
+        let pool = self.pool
+        metrics.register(name: "loket_db_pool_connections", help: "Pooled database connections by state.") {
+            let s = pool.statistics
+            return [("state=\"in_use\"", Double(s.inUse)), ("state=\"idle\"", Double(s.idle))]
+        }
+        metrics.register(name: "loket_db_errors_total", help: "Database connection failures and unexpected database errors.",
+                         type: "counter") {
+            [("", Double(pool.statistics.databaseErrors))]
+        }
+        let events = self.events
+        metrics.register(name: "loket_event_streams", help: "Open Server-Sent Event streams.") {
+            [("", Double(events.subscriberCount))]
+        }
+        metrics.register(name: "loket_event_relay_connected", help: "1 when the LISTEN connection is up.") {
+            [("", events.isConnected ? 1 : 0)]
+        }
+    }
+
+    /// Every route of the service. Tests use this router in-process; the OpenAPI test compares it with the document.
+    public func makeRouter() -> Router {
+        var r = RouteBuilder()
+        // Operations
+        r.get("/healthz", execution: .inline) { _ in .json(.object([("status", .string("ok"))])) }
+        r.get("/readyz") { [self] _ in try ready() }
+        r.get("/metrics", execution: .inline) { [self] _ in .text(metrics.render(), contentType: "text/plain; version=0.0.4") }
+        r.get("/api/v1/openapi.json", execution: .inline) { _ in
+            Response(status: 200, contentType: "application/json", body: Array(OpenAPIDocument.json.utf8))
+        }
+        // Sessions
+        r.post("/api/v1/sessions") { [self] in try login($0) }
+        r.get("/api/v1/sessions/current") { [self] in try currentSession($0) }
+        r.delete("/api/v1/sessions/current") { [self] in try logout($0) }
+        // Administration
+        registerAdminRoutes(&r)
+        // Walk-in queue
+        r.post("/api/v1/locations/{locationId}/tickets") { [self] in try takeNumber($0) }
+        r.get("/api/v1/tickets/{ticketId}") { [self] in try publicTicket($0) }
+        r.post("/api/v1/desks/{deskId}/call-next") { [self] in try callNext($0) }
+        r.get("/api/v1/desks/{deskId}/current") { [self] in try deskCurrent($0) }
+        r.post("/api/v1/tickets/{ticketId}/recall") { [self] in try act(.recall, $0) }
+        r.post("/api/v1/tickets/{ticketId}/start") { [self] in try act(.start, $0) }
+        r.post("/api/v1/tickets/{ticketId}/finish") { [self] in try act(.finish, $0) }
+        r.post("/api/v1/tickets/{ticketId}/no-show") { [self] in try act(.noShow, $0) }
+        r.post("/api/v1/tickets/{ticketId}/requeue") { [self] in try act(.requeue, $0) }
+        r.post("/api/v1/tickets/{ticketId}/handover") { [self] in try handover($0) }
+        r.get("/api/v1/locations/{locationId}/queue") { [self] in try queueView($0) }
+        r.get("/api/v1/locations/{locationId}/events") { [self] in try eventStream($0) }
+        r.get("/api/v1/locations/{locationId}/calls") { [self] in try recentCalls($0) }
+        r.post("/api/v1/locations/{locationId}/closure") { [self] in try closeDay($0) }
+        r.delete("/api/v1/locations/{locationId}/closure") { [self] in try reopenDay($0) }
+        // Pages
+        registerPageRoutes(&r)
+        return Router(routes: r.routes, errorMapper: { ErrorMapping.problem(for: $0) })
+    }
+
+    private func ready() throws -> Response {
+        do {
+            let current = try pool.withConnection { try Migrator(migrations: App.migrations, logger: logger).isCurrent($0) }
+            guard current else { throw Problem.unavailable("Database migrations are not applied yet.") }
+            return .json(.object([("status", .string("ready"))]))
+        } catch let e as PostgresError {
+            throw Problem.unavailable("The database cannot be reached: \(e.isUnavailable ? "not reachable" : "not migrated").")
+        }
+    }
+}

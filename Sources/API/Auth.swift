@@ -1,0 +1,203 @@
+import Credentials
+import HTTP
+import Postgres
+
+/// A staff member's role. Roles are ordered: an admin may do what a coordinator may, and so on.
+public enum Role: String, Sendable, Comparable {
+    case staff, coordinator, admin
+
+    var level: Int { self == .staff ? 0 : self == .coordinator ? 1 : 2 }
+    public static func < (a: Role, b: Role) -> Bool { a.level < b.level }
+}
+
+/// Who is making a request: a logged-in staff member, or the bootstrap admin token (no staff record).
+public struct Actor: Sendable {
+    public let staffID: String?
+    public let agencyID: String?
+    public let role: Role
+    public let username: String
+    public let displayName: String
+    public let serviceIDs: [String]
+    public let expiresAt: String?
+
+    static let bootstrap = Actor(staffID: nil, agencyID: nil, role: .admin, username: "bootstrap-admin",
+                                 displayName: "Bootstrap admin", serviceIDs: [], expiresAt: nil)
+
+    var json: JSON {
+        .object([("id", .optional(staffID)), ("username", .string(username)), ("displayName", .string(displayName)),
+                 ("role", .string(role.rawValue)), ("agencyId", .optional(agencyID)), ("serviceIds", .strings(serviceIDs))])
+    }
+}
+
+/// Session cookie name for the staff pages.
+let sessionCookie = "loket_session"
+
+/// Authentication: bearer tokens (API clients, tests), the bootstrap admin token, and cookie sessions (the staff
+/// pages). A cookie-authenticated request that changes something must carry the session's CSRF token in
+/// `X-CSRF-Token`: a form on another site cannot set that header, so it cannot act for a logged-in staff member.
+struct Authenticator: Sendable {
+    static let bootstrapSettingKey = "bootstrap_admin_token_sha256"
+
+    /// The actor of a request, or nil if it carries no credentials. Wrong or expired credentials are a 401.
+    func actor(_ request: Request, _ db: Connection) throws -> Actor? {
+        let fromCookie: Bool
+        let token: String
+        if let bearer = request.bearerToken {
+            token = bearer
+            fromCookie = false
+        } else if let cookie = request.cookie(sessionCookie), !cookie.isEmpty {
+            token = cookie
+            fromCookie = true
+        } else {
+            return nil
+        }
+        let digest = Credentials.tokenDigest(token)
+        if !fromCookie, let stored = try db.query(Query(Statements.sessions["setting_get"], Self.bootstrapSettingKey)).first,
+           Credentials.constantTimeEqual(hex(try stored.string("value")), digest) {
+            return .bootstrap
+        }
+        guard let row = try db.query(Query(Statements.sessions["session_actor"], PostgresValue.bytes(digest))).first else {
+            throw Problem.unauthorized("Your session has expired or the token is not valid. Please log in again.")
+        }
+        let actor = Actor(staffID: try row.string("id"), agencyID: try row.string("agency_id"),
+                          role: Role(rawValue: try row.string("role")) ?? .staff,
+                          username: try row.string("username"), displayName: try row.string("display_name"),
+                          serviceIDs: try row.stringArray("service_ids"), expiresAt: try row.string("expires_at"))
+        if fromCookie && !["GET", "HEAD", "OPTIONS"].contains(request.method) {
+            guard let sent = request.header("x-csrf-token"),
+                  Credentials.constantTimeEqual(Array(sent.utf8), Array(Authenticator.csrfToken(forSession: token).utf8)) else {
+                throw Problem.forbidden("The CSRF token is missing or wrong. Reload the page and try again.")
+            }
+        }
+        return actor
+    }
+
+    /// The CSRF token of a cookie session: derived from the session token, so nothing extra is stored, and only a
+    /// page that was given it (or can read the HttpOnly cookie, which scripts cannot) knows it.
+    static func csrfToken(forSession token: String) -> String {
+        hexString(Credentials.tokenDigest("loket-csrf:" + token))
+    }
+
+    /// The actor, who must be logged in with at least `role`.
+    func require(_ role: Role, _ request: Request, _ db: Connection) throws -> Actor {
+        guard let actor = try actor(request, db) else { throw Problem.unauthorized() }
+        guard actor.role >= role else {
+            throw Problem.forbidden("This needs the role \(role.rawValue); you are logged in as \(actor.role.rawValue).")
+        }
+        return actor
+    }
+
+    /// A staff member with a staff record (not the bootstrap token), e.g. to serve tickets.
+    func requireStaffMember(_ request: Request, _ db: Connection) throws -> Actor {
+        let actor = try require(.staff, request, db)
+        guard actor.staffID != nil else {
+            throw Problem.forbidden("The bootstrap admin token cannot serve visitors; log in as a staff member.")
+        }
+        return actor
+    }
+
+    /// Stores the bootstrap admin token's hash. With a token from the environment it is (re)set; without one, a
+    /// token is generated only when none exists yet, and returned so it can be printed once.
+    static func ensureBootstrapToken(_ db: Connection, configured: String?) throws -> String? {
+        if let configured, !configured.isEmpty {
+            try db.query(Query(Statements.sessions["setting_put"], bootstrapSettingKey, hexString(Credentials.tokenDigest(configured))))
+            return nil
+        }
+        let token = Credentials.randomToken()
+        let inserted = try db.query(Query(Statements.sessions["setting_insert_if_missing"], bootstrapSettingKey,
+                                          hexString(Credentials.tokenDigest(token))))
+        return inserted.isEmpty ? nil : token
+    }
+}
+
+func hex(_ s: String) -> [UInt8] {
+    var out: [UInt8] = []
+    out.reserveCapacity(s.count / 2)
+    var high: UInt8?
+    for c in s.utf8 {
+        let v: UInt8
+        switch c {
+        case 48...57: v = c - 48
+        case 97...102: v = c - 87
+        case 65...70: v = c - 55
+        default: return []
+        }
+        if let h = high { out.append(h << 4 | v); high = nil } else { high = v }
+    }
+    return out
+}
+
+func hexString(_ bytes: [UInt8]) -> String {
+    let digits = Array("0123456789abcdef")
+    return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
+}
+
+// MARK: - Session endpoints
+
+struct LoginBody: Decodable {
+    let username: String
+    let password: String
+    let cookie: Bool?
+}
+
+extension App {
+    func login(_ request: Request) throws -> Response {
+        let body = try request.decode(LoginBody.self)
+        let username = body.username.trimmingSpaces.lowercased()
+        // Argon2id costs ~0.1 s of one core: it runs outside any transaction and connection is held briefly.
+        let (wait, row) = try pool.withConnection { db in
+            (try db.query(Query(Statements.sessions["throttle_wait"], username)).first?.int("wait") ?? 0,
+             try db.query(Query(Statements.sessions["staff_for_login"], username)).first)
+        }
+        if wait > 0 {
+            throw Problem.tooManyRequests("Too many wrong passwords for this account. Try again in \(wait) seconds.", retryAfterSeconds: wait)
+        }
+        let hash = try row?.string("password_hash") ?? Credentials.decoyHash
+        let passwordOK = Credentials.verifyPassword(body.password, hash: hash)
+        guard let row, passwordOK, try row.bool("active") else {
+            try pool.query(Query(Statements.sessions["throttle_fail"], username))
+            throw Problem.unauthorized("The username or password is wrong.")
+        }
+        let staffID = try row.string("id")
+        let token = Credentials.randomToken()
+        let csrf = body.cookie == true ? Authenticator.csrfToken(forSession: token) : nil
+        let (expiresAt, actor) = try pool.transaction { db -> (String, Actor?) in
+            try db.query(Query(Statements.sessions["throttle_clear"], username))
+            let expires = try db.query(Query(Statements.sessions["session_insert"], PostgresValue.bytes(Credentials.tokenDigest(token)),
+                                             staffID, configuration.sessionHours))
+                .first!.string("expires_at")
+            var r = request
+            r.headers["authorization"] = "Bearer \(token)"
+            return (expires, try authenticator.actor(r, db))
+        }
+        var fields: [(String, JSON)] = [("token", .string(token)), ("expiresAt", .string(expiresAt))]
+        if let csrf { fields.append(("csrfToken", .string(csrf))) }
+        fields.append(("staff", actor?.json ?? .null))
+        var headers: [(String, String)] = []
+        if body.cookie == true {
+            headers.append(("Set-Cookie", "\(sessionCookie)=\(token); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(configuration.sessionHours * 3600)"))
+        }
+        return .json(.object(fields), status: 201, headers: headers)
+    }
+
+    func currentSession(_ request: Request) throws -> Response {
+        let actor = try pool.withConnection { try authenticator.require(.staff, request, $0) }
+        var fields: [(String, JSON)] = [("expiresAt", .optional(actor.expiresAt))]
+        if request.bearerToken == nil, let cookie = request.cookie(sessionCookie) {
+            fields.append(("csrfToken", .string(Authenticator.csrfToken(forSession: cookie))))
+        }
+        fields.append(("staff", actor.json))
+        return .json(.object(fields))
+    }
+
+    func logout(_ request: Request) throws -> Response {
+        let token = request.bearerToken ?? request.cookie(sessionCookie)
+        try pool.withConnection { db in
+            _ = try authenticator.require(.staff, request, db)
+            if let token {
+                try db.query(Query(Statements.sessions["session_delete"], PostgresValue.bytes(Credentials.tokenDigest(token))))
+            }
+        }
+        return Response(status: 204, headers: [("Set-Cookie", "\(sessionCookie)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0")])
+    }
+}

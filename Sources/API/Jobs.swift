@@ -1,0 +1,54 @@
+import Glibc
+import HTTP
+import Postgres
+
+/// Scheduled work inside `loket serve`: day end (tickets still open from an earlier local day are closed, so each
+/// day starts clean), and purging expired sessions and old events. Runs every minute; several processes may run
+/// it at once safely (`SKIP LOCKED`, idempotent deletes).
+final class Jobs: @unchecked Sendable {
+    private weak var app: App?
+    private let stopping = LockedValue(false)
+    private let mutex = Mutex()
+
+    init(app: App) {
+        self.app = app
+    }
+
+    func start() {
+        startThread(name: "loket-jobs") { [self] in
+            while !stopping.get() {
+                runOnce()
+                mutex.withLock { _ = mutex.wait(timeoutSeconds: 60) }
+            }
+        }
+    }
+
+    func stop() {
+        stopping.set(true)
+        mutex.withLock { mutex.signal() }
+    }
+
+    /// One round of every job (also called by tests).
+    func runOnce() {
+        guard let app else { return }
+        do {
+            var closed = 0
+            repeat {
+                closed = try app.pool.query(Query(Statements.tickets["close_stale_tickets"])).first?.int("n") ?? 0
+                if closed > 0 {
+                    app.events.didWrite()
+                    app.logger.info("day end: closed \(closed) tickets of earlier days")
+                }
+            } while closed == 5000
+            try app.pool.query(Query(Statements.sessions["purge_sessions"]))
+            try app.pool.query(Query(Statements.events["purge_events"]))
+        } catch {
+            app.logger.warning("scheduled jobs failed, will retry: \(error)")
+        }
+    }
+}
+
+extension App {
+    /// Runs the scheduled jobs once, now (tests, and `loket` after a long downtime).
+    public func runJobsOnce() { Jobs(app: self).runOnce() }
+}

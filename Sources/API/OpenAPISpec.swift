@@ -1,0 +1,222 @@
+/// Builds the OpenAPI 3.0 document from a compact table of operations, so adding a route means adding a line here
+/// (the test that compares it with the router fails otherwise).
+enum OpenAPISpec {
+    struct Operation {
+        let method: String
+        let path: String
+        let summary: String
+        let tag: String
+        /// "public", "staff", "coordinator" or "admin".
+        let access: String
+        let request: String?
+        let responses: [(Int, String, String?)]
+    }
+
+    static let problemStatuses: [(Int, String)] = [
+        (400, "Malformed request (invalid JSON or field types)."), (401, "Not logged in."), (403, "Not allowed."),
+        (404, "Not found."), (409, "Conflict with the current state."), (413, "Body larger than 64 KiB."),
+        (422, "Invalid field values or unknown references."), (429, "Too many requests."), (503, "Database unavailable."),
+    ]
+
+    static let operations: [Operation] = [
+        Operation(method: "get", path: "/healthz", summary: "The process is alive", tag: "operations", access: "public", request: nil, responses: [(200, "Alive", nil)]),
+        Operation(method: "get", path: "/readyz", summary: "The database is reachable and migrated", tag: "operations", access: "public", request: nil, responses: [(200, "Ready", nil)]),
+        Operation(method: "get", path: "/metrics", summary: "Prometheus metrics", tag: "operations", access: "public", request: nil, responses: [(200, "Metrics in text format", nil)]),
+        Operation(method: "get", path: "/api/v1/openapi.json", summary: "This document", tag: "operations", access: "public", request: nil, responses: [(200, "OpenAPI document", nil)]),
+
+        Operation(method: "post", path: "/api/v1/sessions", summary: "Log in", tag: "sessions", access: "public", request: "Login", responses: [(201, "Logged in", "Session")]),
+        Operation(method: "get", path: "/api/v1/sessions/current", summary: "The current session", tag: "sessions", access: "staff", request: nil, responses: [(200, "Session", "Session")]),
+        Operation(method: "delete", path: "/api/v1/sessions/current", summary: "Log out", tag: "sessions", access: "staff", request: nil, responses: [(204, "Logged out", nil)]),
+
+        Operation(method: "post", path: "/api/v1/agencies", summary: "Create an agency", tag: "administration", access: "admin", request: "AgencyCreate", responses: [(201, "Created", "Agency")]),
+        Operation(method: "get", path: "/api/v1/agencies", summary: "List agencies", tag: "administration", access: "staff", request: nil, responses: [(200, "Agencies", "AgencyList")]),
+        Operation(method: "get", path: "/api/v1/agencies/{agencyId}", summary: "Get an agency", tag: "administration", access: "staff", request: nil, responses: [(200, "Agency", "Agency")]),
+        Operation(method: "patch", path: "/api/v1/agencies/{agencyId}", summary: "Change an agency", tag: "administration", access: "admin", request: "AgencyUpdate", responses: [(200, "Changed", "Agency")]),
+        Operation(method: "delete", path: "/api/v1/agencies/{agencyId}", summary: "Deactivate an agency", tag: "administration", access: "admin", request: nil, responses: [(200, "Deactivated", "Agency")]),
+
+        Operation(method: "post", path: "/api/v1/locations", summary: "Create a location", tag: "administration", access: "admin", request: "LocationCreate", responses: [(201, "Created", "Location")]),
+        Operation(method: "get", path: "/api/v1/locations", summary: "List locations", tag: "administration", access: "staff", request: nil, responses: [(200, "Locations", "LocationList")]),
+        Operation(method: "get", path: "/api/v1/locations/{locationId}", summary: "Get a location", tag: "administration", access: "staff", request: nil, responses: [(200, "Location", "Location")]),
+        Operation(method: "patch", path: "/api/v1/locations/{locationId}", summary: "Change a location", tag: "administration", access: "admin", request: "LocationUpdate", responses: [(200, "Changed", "Location")]),
+        Operation(method: "delete", path: "/api/v1/locations/{locationId}", summary: "Deactivate a location", tag: "administration", access: "admin", request: nil, responses: [(200, "Deactivated", "Location")]),
+
+        Operation(method: "post", path: "/api/v1/locations/{locationId}/desks", summary: "Create a desk", tag: "administration", access: "admin", request: "DeskCreate", responses: [(201, "Created", "Desk")]),
+        Operation(method: "get", path: "/api/v1/locations/{locationId}/desks", summary: "List the desks of a location", tag: "administration", access: "staff", request: nil, responses: [(200, "Desks", "DeskList")]),
+        Operation(method: "get", path: "/api/v1/desks/{deskId}", summary: "Get a desk", tag: "administration", access: "staff", request: nil, responses: [(200, "Desk", "Desk")]),
+        Operation(method: "patch", path: "/api/v1/desks/{deskId}", summary: "Change a desk", tag: "administration", access: "admin", request: "DeskUpdate", responses: [(200, "Changed", "Desk")]),
+        Operation(method: "delete", path: "/api/v1/desks/{deskId}", summary: "Deactivate a desk", tag: "administration", access: "admin", request: nil, responses: [(200, "Deactivated", "Desk")]),
+
+        Operation(method: "post", path: "/api/v1/services", summary: "Create a service", tag: "administration", access: "admin", request: "ServiceCreate", responses: [(201, "Created", "Service")]),
+        Operation(method: "get", path: "/api/v1/services", summary: "List services", tag: "administration", access: "staff", request: nil, responses: [(200, "Services", "ServiceList")]),
+        Operation(method: "get", path: "/api/v1/services/{serviceId}", summary: "Get a service", tag: "administration", access: "staff", request: nil, responses: [(200, "Service", "Service")]),
+        Operation(method: "patch", path: "/api/v1/services/{serviceId}", summary: "Change a service", tag: "administration", access: "admin", request: "ServiceUpdate", responses: [(200, "Changed", "Service")]),
+        Operation(method: "delete", path: "/api/v1/services/{serviceId}", summary: "Deactivate a service", tag: "administration", access: "admin", request: nil, responses: [(200, "Deactivated", "Service")]),
+
+        Operation(method: "post", path: "/api/v1/staff", summary: "Create a staff account", tag: "administration", access: "admin", request: "StaffCreate", responses: [(201, "Created", "Staff")]),
+        Operation(method: "get", path: "/api/v1/staff", summary: "List staff accounts (audited)", tag: "administration", access: "admin", request: nil, responses: [(200, "Staff", "StaffList")]),
+        Operation(method: "get", path: "/api/v1/staff/{staffId}", summary: "Get a staff account (audited)", tag: "administration", access: "admin", request: nil, responses: [(200, "Staff", "Staff")]),
+        Operation(method: "patch", path: "/api/v1/staff/{staffId}", summary: "Change a staff account", tag: "administration", access: "admin", request: "StaffUpdate", responses: [(200, "Changed", "Staff")]),
+        Operation(method: "delete", path: "/api/v1/staff/{staffId}", summary: "Deactivate a staff account", tag: "administration", access: "admin", request: nil, responses: [(200, "Deactivated", "Staff")]),
+
+        Operation(method: "post", path: "/api/v1/locations/{locationId}/kiosks", summary: "Register a kiosk (returns its device token once)", tag: "administration", access: "admin", request: "KioskCreate", responses: [(201, "Registered", "Kiosk")]),
+        Operation(method: "post", path: "/api/v1/locations/{locationId}/closure", summary: "Close the location for the rest of today", tag: "queue", access: "coordinator", request: "Closure", responses: [(200, "Closed", nil)]),
+        Operation(method: "delete", path: "/api/v1/locations/{locationId}/closure", summary: "Reopen the location today", tag: "queue", access: "coordinator", request: nil, responses: [(204, "Reopened", nil)]),
+
+        Operation(method: "post", path: "/api/v1/locations/{locationId}/tickets", summary: "Take a number", tag: "queue", access: "public", request: "TakeNumber", responses: [(201, "Ticket taken", "NewTicket")]),
+        Operation(method: "get", path: "/api/v1/tickets/{ticketId}", summary: "A ticket's public status", tag: "queue", access: "public", request: nil, responses: [(200, "Status", "PublicTicket")]),
+        Operation(method: "get", path: "/api/v1/tickets/{ticketId}/qr.svg", summary: "QR code of the ticket's status page", tag: "queue", access: "public", request: nil, responses: [(200, "SVG image", nil)]),
+        Operation(method: "post", path: "/api/v1/desks/{deskId}/call-next", summary: "Call the next visitor to this desk", tag: "queue", access: "staff", request: nil, responses: [(200, "Called", "DeskTicket"), (204, "Nobody waits", nil)]),
+        Operation(method: "get", path: "/api/v1/desks/{deskId}/current", summary: "The ticket held at this desk", tag: "queue", access: "staff", request: nil, responses: [(200, "Ticket", "DeskTicket"), (204, "None", nil)]),
+        Operation(method: "post", path: "/api/v1/tickets/{ticketId}/recall", summary: "Call again", tag: "queue", access: "staff", request: nil, responses: [(200, "Recalled", "DeskTicket")]),
+        Operation(method: "post", path: "/api/v1/tickets/{ticketId}/start", summary: "Start serving", tag: "queue", access: "staff", request: nil, responses: [(200, "Serving", "DeskTicket")]),
+        Operation(method: "post", path: "/api/v1/tickets/{ticketId}/finish", summary: "Finish", tag: "queue", access: "staff", request: "Finish", responses: [(200, "Done", "DeskTicket")]),
+        Operation(method: "post", path: "/api/v1/tickets/{ticketId}/no-show", summary: "The visitor did not come", tag: "queue", access: "staff", request: nil, responses: [(200, "No-show", "DeskTicket")]),
+        Operation(method: "post", path: "/api/v1/tickets/{ticketId}/requeue", summary: "Back to waiting, keeping their place", tag: "queue", access: "staff", request: nil, responses: [(200, "Waiting", "DeskTicket")]),
+        Operation(method: "post", path: "/api/v1/tickets/{ticketId}/handover", summary: "Warm handover to another service", tag: "queue", access: "staff", request: "Handover", responses: [(200, "Handed over", "DeskTicket")]),
+        Operation(method: "get", path: "/api/v1/locations/{locationId}/queue", summary: "Waiting tickets in call order for me", tag: "queue", access: "staff", request: nil, responses: [(200, "Queue", "Queue")]),
+        Operation(method: "get", path: "/api/v1/locations/{locationId}/events", summary: "Live events (Server-Sent Events; resumes with Last-Event-ID)", tag: "queue", access: "public", request: nil, responses: [(200, "text/event-stream", nil)]),
+        Operation(method: "get", path: "/api/v1/locations/{locationId}/calls", summary: "Today's last calls", tag: "queue", access: "public", request: nil, responses: [(200, "Calls", "Calls")]),
+        Operation(method: "get", path: "/api/v1/kiosk/{locationCode}", summary: "Location, services and UI texts for a kiosk or display", tag: "pages", access: "public", request: nil, responses: [(200, "Kiosk data", "KioskData")]),
+
+        Operation(method: "get", path: "/", summary: "Redirect to the staff page", tag: "pages", access: "public", request: nil, responses: [(302, "Redirect", nil)]),
+        Operation(method: "get", path: "/kiosk/{locationCode}", summary: "Kiosk page", tag: "pages", access: "public", request: nil, responses: [(200, "HTML", nil)]),
+        Operation(method: "get", path: "/display/{locationCode}", summary: "Call display page", tag: "pages", access: "public", request: nil, responses: [(200, "HTML", nil)]),
+        Operation(method: "get", path: "/t/{ticketId}", summary: "Phone status page", tag: "pages", access: "public", request: nil, responses: [(200, "HTML", nil)]),
+        Operation(method: "get", path: "/staff", summary: "Desk page for staff", tag: "pages", access: "public", request: nil, responses: [(200, "HTML", nil)]),
+        Operation(method: "get", path: "/assets/{path}", summary: "Static assets of the pages", tag: "pages", access: "public", request: nil, responses: [(200, "File", nil)]),
+    ]
+
+    static func s(_ type: String, _ extra: [(String, JSON)] = []) -> JSON { .object([("type", .string(type))] + extra) }
+    static let str = s("string"), int = s("integer"), bool = s("boolean")
+    static let id = s("string", [("format", .string("uuid"))])
+    static let time = s("string", [("format", .string("date-time"))])
+    static func nullable(_ schema: JSON) -> JSON {
+        guard case .object(let f) = schema else { return schema }
+        return .object(f + [("nullable", .bool(true))])
+    }
+    static func obj(_ props: [(String, JSON)], required: [String] = []) -> JSON {
+        var f: [(String, JSON)] = [("type", .string("object")), ("properties", .object(props))]
+        if !required.isEmpty { f.append(("required", .strings(required))) }
+        return .object(f)
+    }
+    static func arr(_ item: JSON) -> JSON { .object([("type", .string("array")), ("items", item)]) }
+    static func ref(_ name: String) -> JSON { .object([("$ref", .string("#/components/schemas/\(name)"))]) }
+    static func list(_ name: String) -> JSON { obj([("items", arr(ref(name)))], required: ["items"]) }
+    static func enumeration(_ values: [String]) -> JSON { .object([("type", .string("string")), ("enum", .strings(values))]) }
+
+    static let schemas: [(String, JSON)] = [
+        ("Problem", obj([("type", str), ("title", str), ("status", int), ("detail", str),
+                         ("invalidParams", arr(obj([("name", str), ("reason", str)])))], required: ["title", "status"])),
+        ("Login", obj([("username", str), ("password", str), ("cookie", bool)], required: ["username", "password"])),
+        ("Session", obj([("token", str), ("expiresAt", time), ("csrfToken", str),
+                         ("staff", obj([("id", id), ("username", str), ("displayName", str), ("role", str), ("agencyId", id), ("serviceIds", arr(id))]))])),
+        ("Agency", obj([("id", id), ("code", str), ("name", str), ("active", bool), ("createdAt", time)])),
+        ("AgencyList", list("Agency")),
+        ("AgencyCreate", obj([("code", str), ("name", str)], required: ["code", "name"])),
+        ("AgencyUpdate", obj([("name", str), ("active", bool)])),
+        ("Location", obj([("id", id), ("code", str), ("name", str), ("timeZone", str), ("active", bool), ("createdAt", time)])),
+        ("LocationList", list("Location")),
+        ("LocationCreate", obj([("code", str), ("name", str), ("timeZone", s("string", [("default", .string("Europe/Amsterdam"))]))], required: ["code", "name"])),
+        ("LocationUpdate", obj([("name", str), ("timeZone", str), ("active", bool)])),
+        ("Desk", obj([("id", id), ("locationId", id), ("name", str), ("active", bool), ("createdAt", time)])),
+        ("DeskList", list("Desk")),
+        ("DeskCreate", obj([("name", str)], required: ["name"])),
+        ("DeskUpdate", obj([("name", str), ("active", bool)])),
+        ("Service", obj([("id", id), ("agencyId", id), ("code", str), ("name", str), ("translations", s("object")),
+                         ("lifeQuestion", enumeration(["money", "documents", "taxes", "study", "work", "housing", "care", "other"])),
+                         ("ticketPrefix", str), ("durationMinutes", int), ("urgent", bool), ("active", bool),
+                         ("locationIds", arr(id)), ("createdAt", time)])),
+        ("ServiceList", list("Service")),
+        ("ServiceCreate", obj([("agencyId", id), ("code", str), ("name", str), ("ticketPrefix", str), ("durationMinutes", int),
+                               ("urgent", bool), ("locationIds", arr(id)), ("lifeQuestion", str), ("translations", s("object"))],
+                              required: ["agencyId", "code", "name", "ticketPrefix", "durationMinutes"])),
+        ("ServiceUpdate", obj([("name", str), ("ticketPrefix", str), ("durationMinutes", int), ("urgent", bool),
+                               ("locationIds", arr(id)), ("lifeQuestion", str), ("translations", s("object")), ("active", bool)])),
+        ("Staff", obj([("id", id), ("agencyId", id), ("username", str), ("displayName", str),
+                       ("role", enumeration(["staff", "coordinator", "admin"])), ("active", bool), ("serviceIds", arr(id)), ("createdAt", time)])),
+        ("StaffList", list("Staff")),
+        ("StaffCreate", obj([("agencyId", id), ("username", str), ("password", s("string", [("minLength", .int(10))])),
+                             ("displayName", str), ("role", enumeration(["staff", "coordinator", "admin"])), ("serviceIds", arr(id))],
+                            required: ["agencyId", "username", "password", "displayName", "role"])),
+        ("StaffUpdate", obj([("displayName", str), ("password", str), ("role", str), ("active", bool), ("serviceIds", arr(id))])),
+        ("KioskCreate", obj([("name", str)], required: ["name"])),
+        ("Kiosk", obj([("id", id), ("locationId", id), ("name", str), ("deviceToken", str), ("kioskPath", str)])),
+        ("Closure", obj([("reason", str)])),
+        ("TakeNumber", obj([("serviceId", id), ("language", str), ("priority", enumeration(["urgent", "normal"]))], required: ["serviceId"])),
+        ("NewTicket", obj([("id", id), ("number", str), ("serviceId", id), ("locationId", id), ("priority", str), ("status", str),
+                           ("position", int), ("estimatedWaitMinutes", nullable(int)), ("createdAt", time), ("language", str)])),
+        ("PublicTicket", obj([("id", id), ("number", str), ("status", enumeration(["waiting", "called", "serving", "done", "noShow"])),
+                              ("position", nullable(int)), ("estimatedWaitMinutes", nullable(int)), ("deskName", nullable(str)),
+                              ("language", str), ("locationId", id), ("locationCode", str), ("serviceName", str), ("createdAt", time)])),
+        ("DeskTicket", obj([("id", id), ("number", str), ("status", str), ("priority", str), ("serviceId", id), ("serviceName", str),
+                            ("locationId", id), ("deskId", nullable(id)), ("deskName", nullable(str)), ("recallCount", int),
+                            ("language", str), ("arrivedAt", time), ("calledAt", nullable(time)), ("startedAt", nullable(time)),
+                            ("finishedAt", nullable(time)), ("outcome", nullable(str)), ("handovers", int)])),
+        ("Finish", obj([("outcome", str)])),
+        ("Handover", obj([("serviceId", id), ("note", str), ("urgent", bool)], required: ["serviceId"])),
+        ("Queue", obj([("items", arr(obj([("id", id), ("number", str), ("serviceId", id), ("serviceName", str), ("priority", str),
+                                          ("waitedMinutes", int), ("handedOver", bool), ("handoverNote", nullable(str))])))])),
+        ("Calls", obj([("calls", arr(obj([("number", str), ("deskName", str), ("calledAt", time), ("recallCount", int)])))])),
+        ("KioskData", obj([("location", ref("Location")), ("language", str), ("dir", str), ("texts", s("object")),
+                           ("languages", arr(obj([("code", str), ("name", str), ("dir", str)]))),
+                           ("services", arr(obj([("id", id), ("code", str), ("name", str), ("lifeQuestion", str), ("ticketPrefix", str), ("urgent", bool)])))])),
+    ]
+
+    static func render() -> String {
+        var paths: [(String, [(String, JSON)])] = []
+        for op in operations {
+            var fields: [(String, JSON)] = [("summary", .string(op.summary)), ("tags", .strings([op.tag])),
+                                            ("operationId", .string(operationID(op)))]
+            let params = op.path.split(separator: "/").filter { $0.hasPrefix("{") }.map { String($0.dropFirst().dropLast()) }
+            if !params.isEmpty {
+                fields.append(("parameters", .array(params.map {
+                    .object([("name", .string($0)), ("in", .string("path")), ("required", .bool(true)), ("schema", str)])
+                })))
+            }
+            if op.access != "public" {
+                fields.append(("security", .array([.object([("bearer", .array([]))]), .object([("cookie", .array([]))])])))
+                fields.append(("x-role", .string(op.access)))
+            }
+            if let request = op.request {
+                fields.append(("requestBody", .object([("required", .bool(true)), ("content", .object([
+                    ("application/json", .object([("schema", ref(request))]))]))])))
+            }
+            var responses: [(String, JSON)] = op.responses.map { status, description, schema in
+                var r: [(String, JSON)] = [("description", .string(description))]
+                if let schema { r.append(("content", .object([("application/json", .object([("schema", ref(schema))]))]))) }
+                return (String(status), .object(r))
+            }
+            for (status, description) in problemStatuses {
+                responses.append((String(status), .object([("description", .string(description)), ("content", .object([
+                    ("application/problem+json", .object([("schema", ref("Problem"))]))]))])))
+            }
+            fields.append(("responses", .object(responses)))
+            if let i = paths.firstIndex(where: { $0.0 == op.path }) {
+                paths[i].1.append((op.method, .object(fields)))
+            } else {
+                paths.append((op.path, [(op.method, .object(fields))]))
+            }
+        }
+        let doc = JSON.object([
+            ("openapi", .string("3.0.3")),
+            ("info", .object([("title", .string("Loket API")), ("version", .string("1.0.0")),
+                              ("description", .string("Shared government service desks: walk-in queue, desks, displays. Errors are RFC 9457 problem+json; times are RFC 3339 in the location's time zone."))])),
+            ("servers", .array([.object([("url", .string("/"))])])),
+            ("paths", .object(paths.map { ($0.0, JSON.object($0.1)) })),
+            ("components", .object([
+                ("schemas", .object(schemas)),
+                ("securitySchemes", .object([
+                    ("bearer", .object([("type", .string("http")), ("scheme", .string("bearer"))])),
+                    ("cookie", .object([("type", .string("apiKey")), ("in", .string("cookie")), ("name", .string("loket_session"))])),
+                ])),
+            ])),
+        ])
+        return doc.serialized
+    }
+
+    static func operationID(_ op: Operation) -> String {
+        let words = op.path.split(separator: "/").filter { !$0.hasPrefix("{") && $0 != "api" && $0 != "v1" }
+            .flatMap { $0.split(whereSeparator: { $0 == "-" || $0 == "." }) }
+        return op.method + words.map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined() + (op.path.hasSuffix("}") ? "ById" : "")
+    }
+}

@@ -1,0 +1,160 @@
+-- Administration of agencies, locations, desks, services and staff. Every statement renders its answer as JSON
+-- in PostgreSQL (json_build_object), so null stays null and times come out in RFC 3339 with their offset.
+
+-- name: agency_insert
+INSERT INTO agency (code, name) VALUES ($1, btrim($2))
+RETURNING json_build_object('id', id, 'code', code, 'name', name, 'active', active, 'createdAt', rfc3339(created_at))::text AS j
+
+-- name: agency_list
+SELECT coalesce(json_agg(json_build_object('id', id, 'code', code, 'name', name, 'active', active,
+                                           'createdAt', rfc3339(created_at)) ORDER BY name), '[]')::text AS j
+FROM agency WHERE active OR $1::boolean
+
+-- name: agency_get
+SELECT json_build_object('id', id, 'code', code, 'name', name, 'active', active, 'createdAt', rfc3339(created_at))::text AS j
+FROM agency WHERE id = $1
+
+-- name: agency_update
+UPDATE agency SET name = coalesce(btrim($2), name), active = coalesce($3::boolean, active) WHERE id = $1
+RETURNING json_build_object('id', id, 'code', code, 'name', name, 'active', active, 'createdAt', rfc3339(created_at))::text AS j
+
+-- name: location_insert
+INSERT INTO location (code, name, time_zone) VALUES ($1, btrim($2), $3)
+RETURNING json_build_object('id', id, 'code', code, 'name', name, 'timeZone', time_zone, 'active', active,
+                            'createdAt', rfc3339(created_at, time_zone))::text AS j
+
+-- name: location_list
+SELECT coalesce(json_agg(json_build_object('id', id, 'code', code, 'name', name, 'timeZone', time_zone, 'active', active,
+                                           'createdAt', rfc3339(created_at, time_zone)) ORDER BY name), '[]')::text AS j
+FROM location WHERE active OR $1::boolean
+
+-- name: location_get
+SELECT json_build_object('id', id, 'code', code, 'name', name, 'timeZone', time_zone, 'active', active,
+                         'createdAt', rfc3339(created_at, time_zone))::text AS j
+FROM location WHERE id = $1
+
+-- name: location_update
+UPDATE location SET name = coalesce(btrim($2), name), time_zone = coalesce($3, time_zone), active = coalesce($4::boolean, active)
+WHERE id = $1
+RETURNING json_build_object('id', id, 'code', code, 'name', name, 'timeZone', time_zone, 'active', active,
+                            'createdAt', rfc3339(created_at, time_zone))::text AS j
+
+-- name: desk_insert
+INSERT INTO desk (location_id, name) VALUES ($1, btrim($2))
+RETURNING json_build_object('id', id, 'locationId', location_id, 'name', name, 'active', active, 'createdAt', rfc3339(created_at))::text AS j
+
+-- name: desk_list
+SELECT coalesce(json_agg(json_build_object('id', id, 'locationId', location_id, 'name', name, 'active', active,
+                                           'createdAt', rfc3339(created_at)) ORDER BY length(name), name), '[]')::text AS j
+FROM desk WHERE location_id = $1 AND (active OR $2::boolean)
+
+-- name: desk_get
+SELECT json_build_object('id', id, 'locationId', location_id, 'name', name, 'active', active, 'createdAt', rfc3339(created_at))::text AS j
+FROM desk WHERE id = $1
+
+-- name: desk_update
+UPDATE desk SET name = coalesce(btrim($2), name), active = coalesce($3::boolean, active) WHERE id = $1
+RETURNING json_build_object('id', id, 'locationId', location_id, 'name', name, 'active', active, 'createdAt', rfc3339(created_at))::text AS j
+
+-- name: service_insert
+-- $1 agency, $2 code, $3 name, $4 prefix, $5 minutes, $6 urgent, $7 location ids, $8 life question, $9 translations
+WITH s AS (
+    INSERT INTO service (agency_id, code, name, ticket_prefix, duration_minutes, urgent, life_question, translations)
+    VALUES ($1, $2, btrim($3), $4, $5, $6, coalesce($8, 'other'), coalesce($9::jsonb, '{}'))
+    RETURNING *
+), l AS (
+    INSERT INTO service_location (service_id, location_id)
+    SELECT s.id, x FROM s, unnest($7::uuid[]) AS x
+    ON CONFLICT DO NOTHING
+)
+SELECT s.id FROM s
+
+-- name: service_set_locations
+WITH gone AS (DELETE FROM service_location WHERE service_id = $1 AND location_id <> ALL ($2::uuid[]))
+INSERT INTO service_location (service_id, location_id) SELECT $1, x FROM unnest($2::uuid[]) AS x ON CONFLICT DO NOTHING
+
+-- name: service_update
+UPDATE service SET name = coalesce(btrim($2), name), ticket_prefix = coalesce($3, ticket_prefix),
+    duration_minutes = coalesce($4, duration_minutes), urgent = coalesce($5::boolean, urgent),
+    life_question = coalesce($6, life_question), translations = coalesce($7::jsonb, translations),
+    active = coalesce($8::boolean, active)
+WHERE id = $1
+RETURNING id
+
+-- name: service_get
+SELECT json_build_object('id', s.id, 'agencyId', s.agency_id, 'code', s.code, 'name', s.name,
+        'translations', s.translations, 'lifeQuestion', s.life_question, 'ticketPrefix', s.ticket_prefix,
+        'durationMinutes', s.duration_minutes, 'urgent', s.urgent, 'active', s.active,
+        'locationIds', coalesce((SELECT json_agg(sl.location_id ORDER BY sl.location_id) FROM service_location sl WHERE sl.service_id = s.id), '[]'),
+        'createdAt', rfc3339(s.created_at))::text AS j
+FROM service s WHERE s.id = $1
+
+-- name: service_list
+SELECT coalesce(json_agg(json_build_object('id', s.id, 'agencyId', s.agency_id, 'code', s.code, 'name', s.name,
+        'translations', s.translations, 'lifeQuestion', s.life_question, 'ticketPrefix', s.ticket_prefix,
+        'durationMinutes', s.duration_minutes, 'urgent', s.urgent, 'active', s.active,
+        'locationIds', coalesce((SELECT json_agg(sl.location_id ORDER BY sl.location_id) FROM service_location sl WHERE sl.service_id = s.id), '[]'),
+        'createdAt', rfc3339(s.created_at)) ORDER BY s.name), '[]')::text AS j
+FROM service s WHERE (s.active OR $1::boolean) AND ($2::uuid IS NULL OR s.agency_id = $2)
+
+-- name: staff_insert
+-- $1 agency, $2 username, $3 password hash, $4 display name, $5 role, $6 service ids
+WITH s AS (
+    INSERT INTO staff (agency_id, username, password_hash, display_name, role)
+    VALUES ($1, lower($2), $3, btrim($4), $5)
+    RETURNING id, agency_id
+), l AS (
+    INSERT INTO staff_service (staff_id, service_id, agency_id)
+    SELECT s.id, x, s.agency_id FROM s, unnest($6::uuid[]) AS x
+    ON CONFLICT DO NOTHING
+)
+SELECT s.id FROM s
+
+-- name: staff_set_services
+WITH gone AS (DELETE FROM staff_service WHERE staff_id = $1 AND service_id <> ALL ($2::uuid[]))
+INSERT INTO staff_service (staff_id, service_id, agency_id)
+SELECT $1, x, (SELECT agency_id FROM staff WHERE id = $1) FROM unnest($2::uuid[]) AS x ON CONFLICT DO NOTHING
+
+-- name: staff_update
+UPDATE staff SET display_name = coalesce(btrim($2), display_name), role = coalesce($3, role),
+    password_hash = coalesce($4, password_hash), active = coalesce($5::boolean, active)
+WHERE id = $1
+RETURNING id
+
+-- name: staff_end_sessions
+DELETE FROM session WHERE staff_id = $1
+
+-- name: staff_get
+SELECT json_build_object('id', s.id, 'agencyId', s.agency_id, 'username', s.username, 'displayName', s.display_name,
+        'role', s.role, 'active', s.active,
+        'serviceIds', coalesce((SELECT json_agg(x.service_id ORDER BY x.service_id) FROM staff_service x WHERE x.staff_id = s.id), '[]'),
+        'createdAt', rfc3339(s.created_at))::text AS j
+FROM staff s WHERE s.id = $1
+
+-- name: staff_list
+SELECT coalesce(json_agg(json_build_object('id', s.id, 'agencyId', s.agency_id, 'username', s.username,
+        'displayName', s.display_name, 'role', s.role, 'active', s.active,
+        'serviceIds', coalesce((SELECT json_agg(x.service_id ORDER BY x.service_id) FROM staff_service x WHERE x.staff_id = s.id), '[]'),
+        'createdAt', rfc3339(s.created_at)) ORDER BY s.username), '[]')::text AS j
+FROM staff s WHERE (s.active OR $1::boolean) AND ($2::uuid IS NULL OR s.agency_id = $2)
+
+-- name: audit
+INSERT INTO audit_log (staff_id, agency_id, action, subject_type, subject_id, detail)
+VALUES ($1, $2, $3, $4, $5, coalesce($6::jsonb, '{}'))
+
+-- name: close_location_day
+INSERT INTO location_closure (location_id, service_day, reason, closed_by)
+SELECT l.id, (now() AT TIME ZONE l.time_zone)::date, $2, $3 FROM location l WHERE l.id = $1
+ON CONFLICT (location_id, service_day) DO UPDATE SET reason = excluded.reason
+RETURNING service_day::text AS day
+
+-- name: reopen_location_day
+DELETE FROM location_closure c USING location l
+WHERE c.location_id = l.id AND l.id = $1 AND c.service_day = (now() AT TIME ZONE l.time_zone)::date
+
+-- name: kiosk_insert
+INSERT INTO kiosk_device (location_id, name, token_hash) VALUES ($1, btrim($2), $3)
+RETURNING json_build_object('id', id, 'locationId', location_id, 'name', name, 'active', active, 'createdAt', rfc3339(created_at))::text AS j
+
+-- name: kiosk_device_valid
+SELECT 1 FROM kiosk_device WHERE token_hash = $1 AND location_id = $2 AND active

@@ -1,0 +1,42 @@
+-- Logins, bearer/cookie sessions and the throttle that slows password guessing.
+
+-- name: staff_for_login
+SELECT id, password_hash, active FROM staff WHERE lower(username) = lower($1)
+
+-- name: throttle_wait
+-- Seconds the next attempt for this username must still wait: after 5 failures, 1 s, doubling per failure, capped at 5 minutes.
+SELECT greatest(0, ceil(extract(epoch FROM
+         last_failure_at + make_interval(secs => least(power(2, failures - 5), 300)) - now())))::int AS wait
+FROM login_throttle WHERE username = lower($1) AND failures >= 5
+
+-- name: throttle_fail
+INSERT INTO login_throttle (username, failures, last_failure_at) VALUES (lower($1), 1, now())
+ON CONFLICT (username) DO UPDATE SET failures = login_throttle.failures + 1, last_failure_at = now()
+
+-- name: throttle_clear
+DELETE FROM login_throttle WHERE username = lower($1)
+
+-- name: session_insert
+INSERT INTO session (token_hash, staff_id, expires_at) VALUES ($1, $2, now() + make_interval(hours => $3))
+RETURNING rfc3339(expires_at) AS expires_at
+
+-- name: session_actor
+SELECT s.id, s.agency_id, s.role, s.username, s.display_name, rfc3339(x.expires_at) AS expires_at,
+       coalesce((SELECT array_agg(ss.service_id ORDER BY ss.service_id) FROM staff_service ss WHERE ss.staff_id = s.id), '{}') AS service_ids
+FROM session x JOIN staff s ON s.id = x.staff_id
+WHERE x.token_hash = $1 AND x.expires_at > now() AND s.active
+
+-- name: session_delete
+DELETE FROM session WHERE token_hash = $1
+
+-- name: setting_get
+SELECT value FROM setting WHERE key = $1
+
+-- name: setting_put
+INSERT INTO setting (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value
+
+-- name: setting_insert_if_missing
+INSERT INTO setting (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING RETURNING key
+
+-- name: purge_sessions
+DELETE FROM session WHERE expires_at < now() - interval '1 day'

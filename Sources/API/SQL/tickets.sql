@@ -1,0 +1,236 @@
+-- The walk-in queue. Each operation is one statement (data-modifying CTEs): one round trip, atomic, and the event
+-- screens learn from is written in the same transaction as the change itself.
+
+-- name: take_number
+-- $1 location, $2 service, $3 asked priority ('urgent' or null), $4 language, $5 staff who took it for a visitor
+WITH loc AS (
+    SELECT l.id, l.time_zone, (now() AT TIME ZONE l.time_zone)::date AS day
+    FROM location l WHERE l.id = $1 AND l.active
+), svc AS (
+    SELECT s.id, s.ticket_prefix, s.urgent
+    FROM service s JOIN service_location sl ON sl.service_id = s.id AND sl.location_id = $1
+    WHERE s.id = $2 AND s.active
+), open AS (
+    SELECT loc.id, loc.time_zone, loc.day, svc.ticket_prefix, svc.urgent
+    FROM loc, svc
+    WHERE NOT EXISTS (SELECT 1 FROM location_closure c WHERE c.location_id = loc.id AND c.service_day = loc.day)
+), counter AS (
+    INSERT INTO ticket_counter AS c (location_id, prefix, service_day, last_number)
+    SELECT id, ticket_prefix, day, 1 FROM open
+    ON CONFLICT (location_id, prefix, service_day) DO UPDATE SET last_number = c.last_number + 1
+    RETURNING last_number
+), t AS (
+    INSERT INTO ticket (location_id, service_day, number, service_id, priority, language, created_by)
+    SELECT open.id, open.day,
+           open.ticket_prefix || CASE WHEN counter.last_number < 1000 THEN lpad(counter.last_number::text, 3, '0')
+                                      ELSE counter.last_number::text END,
+           $2, CASE WHEN open.urgent OR $3 = 'urgent' THEN 'urgent' ELSE 'normal' END, $4, $5
+    FROM open, counter
+    RETURNING *
+), e AS (
+    INSERT INTO event (location_id, type, payload)
+    SELECT t.location_id, 'ticket.created',
+           json_build_object('number', t.number, 'serviceId', t.service_id, 'priority', t.priority,
+                             'at', rfc3339(t.arrived_at, open.time_zone))
+    FROM t, open
+)
+SELECT (SELECT count(*) FROM loc)::int AS location_found,
+       (SELECT count(*) FROM svc)::int AS service_found,
+       (SELECT count(*) FROM open)::int AS is_open,
+       t.id, t.number, t.service_id, t.location_id, t.priority, t.status, t.language,
+       rfc3339(t.arrived_at, open.time_zone) AS created_at,
+       -- Visible tickets ahead in this service's queue (this statement's new ticket is last of its priority).
+       (SELECT count(*) FROM ticket o WHERE o.location_id = $1 AND o.service_id = $2 AND o.status = 'waiting'
+           AND o.priority_rank <= t.priority_rank)::int AS ahead,
+       service_recent_seconds($2) AS recent_seconds,
+       service_active_desks($2) AS active_desks
+FROM (SELECT 1) AS one LEFT JOIN t ON true LEFT JOIN open ON true
+
+-- name: ticket_public
+SELECT t.id, t.number, t.status, t.language, t.location_id, l.code AS location_code, t.service_id,
+       s.name AS service_name, s.translations::text AS service_translations, d.name AS desk_name, t.priority,
+       CASE WHEN t.status = 'waiting' THEN
+           (SELECT count(*) FROM ticket o
+            WHERE o.location_id = t.location_id AND o.service_id = t.service_id AND o.status = 'waiting'
+              AND (o.priority_rank, o.arrived_at, length(o.number), o.number)
+                < (t.priority_rank, t.arrived_at, length(t.number), t.number))::int
+       END AS ahead,
+       CASE WHEN t.status = 'waiting' THEN service_recent_seconds(t.service_id) END AS recent_seconds,
+       CASE WHEN t.status = 'waiting' THEN service_active_desks(t.service_id) END AS active_desks,
+       rfc3339(t.arrived_at, l.time_zone) AS created_at
+FROM ticket t
+JOIN location l ON l.id = t.location_id
+JOIN service s ON s.id = t.service_id
+LEFT JOIN desk d ON d.id = t.desk_id
+WHERE t.id = $1
+
+-- name: call_next
+-- $1 desk, $2 staff. Claims the first waiting ticket this staff member serves, skipping rows another desk is
+-- claiming at this very moment (SKIP LOCKED): no waiting, and never one ticket for two desks.
+WITH d AS (
+    SELECT d.id, d.name, d.location_id, l.time_zone
+    FROM desk d JOIN location l ON l.id = d.location_id
+    WHERE d.id = $1 AND d.active
+), busy AS (
+    SELECT t.number FROM ticket t WHERE t.desk_id = $1 AND t.status IN ('called', 'serving')
+), next AS (
+    SELECT t.id
+    FROM ticket t, d
+    WHERE t.location_id = d.location_id AND t.status = 'waiting'
+      AND t.service_id IN (SELECT service_id FROM staff_service WHERE staff_id = $2)
+      AND NOT EXISTS (SELECT 1 FROM busy)
+    ORDER BY t.priority_rank, t.arrived_at, length(t.number), t.number
+    LIMIT 1
+    FOR UPDATE OF t SKIP LOCKED
+), upd AS (
+    UPDATE ticket t
+    SET status = 'called', desk_id = $1, staff_id = $2, called_at = now(), recall_count = 0, started_at = NULL
+    FROM next WHERE t.id = next.id
+    RETURNING t.*
+), e AS (
+    INSERT INTO event (location_id, type, payload)
+    SELECT upd.location_id, 'ticket.called',
+           json_build_object('number', upd.number, 'deskName', d.name, 'deskId', d.id, 'serviceId', upd.service_id,
+                             'at', rfc3339(upd.called_at, d.time_zone))
+    FROM upd, d
+)
+SELECT (SELECT count(*) FROM d)::int AS desk_found,
+       (SELECT min(number) FROM busy) AS busy_number,
+       upd.id
+FROM (SELECT 1) AS one LEFT JOIN upd ON true
+
+-- name: ticket_staff_view
+-- A ticket as staff see it at the desk.
+SELECT json_build_object('id', t.id, 'number', t.number, 'status', t.status, 'priority', t.priority,
+        'serviceId', t.service_id, 'serviceName', s.name, 'locationId', t.location_id,
+        'deskId', t.desk_id, 'deskName', d.name, 'recallCount', t.recall_count, 'language', t.language,
+        'arrivedAt', rfc3339(t.arrived_at, l.time_zone), 'calledAt', rfc3339(t.called_at, l.time_zone),
+        'startedAt', rfc3339(t.started_at, l.time_zone), 'finishedAt', rfc3339(t.finished_at, l.time_zone),
+        'outcome', t.outcome, 'handovers', t.hops)::text AS j
+FROM ticket t
+JOIN location l ON l.id = t.location_id
+JOIN service s ON s.id = t.service_id
+LEFT JOIN desk d ON d.id = t.desk_id
+WHERE t.id = $1
+
+-- name: desk_current
+SELECT t.id FROM ticket t WHERE t.desk_id = $1 AND t.status IN ('called', 'serving')
+
+-- name: ticket_act
+-- One desk action (recall, start, finish, noShow, requeue) as a guarded transition: the row must be held by this
+-- staff member and be in one of the statuses the domain's state machine allows for the action.
+-- $1 ticket, $2 staff, $3 action, $4 allowed source statuses, $5 target status, $6 outcome
+WITH cur AS (
+    SELECT t.* FROM ticket t
+    WHERE t.id = $1 AND t.staff_id = $2 AND t.status = ANY ($4::text[])
+    FOR UPDATE
+), upd AS (
+    UPDATE ticket t SET
+        status = $5,
+        recall_count = CASE WHEN $3 = 'recall' THEN t.recall_count + 1 ELSE t.recall_count END,
+        called_at = CASE WHEN $3 = 'recall' THEN now() WHEN $5 = 'waiting' THEN NULL ELSE t.called_at END,
+        started_at = CASE WHEN $3 = 'start' THEN now() WHEN $5 = 'waiting' THEN NULL ELSE t.started_at END,
+        finished_at = CASE WHEN $5 IN ('done', 'noShow') THEN now() ELSE t.finished_at END,
+        outcome = CASE WHEN $3 = 'finish' THEN $6 ELSE t.outcome END,
+        desk_id = CASE WHEN $5 IN ('called', 'serving') THEN t.desk_id END,
+        staff_id = CASE WHEN $5 IN ('called', 'serving') THEN t.staff_id END,
+        queued_at = CASE WHEN $5 = 'waiting' THEN now() ELSE t.queued_at END
+    FROM cur WHERE t.id = cur.id
+    RETURNING t.*
+), rec AS (
+    INSERT INTO service_record (ticket_id, service_id, desk_id, staff_id, called_at, started_at, ended_at, result)
+    SELECT cur.id, cur.service_id, cur.desk_id, cur.staff_id, cur.called_at, cur.started_at, now(),
+           CASE $3 WHEN 'finish' THEN 'done' WHEN 'noShow' THEN 'noShow' ELSE 'requeue' END
+    FROM cur WHERE $3 IN ('finish', 'noShow', 'requeue')
+), e AS (
+    INSERT INTO event (location_id, type, payload)
+    SELECT upd.location_id, $7,
+           json_build_object('number', upd.number, 'serviceId', upd.service_id, 'deskName', d.name, 'deskId', d.id,
+                             'recallCount', upd.recall_count,
+                             'outcome', CASE WHEN $5 IN ('done', 'noShow') THEN $5 END,
+                             'at', rfc3339(now(), l.time_zone))
+    FROM upd JOIN cur ON cur.id = upd.id JOIN location l ON l.id = upd.location_id LEFT JOIN desk d ON d.id = cur.desk_id
+)
+SELECT upd.id FROM upd
+
+-- name: ticket_holder
+SELECT status, staff_id FROM ticket WHERE id = $1
+
+-- name: handover
+-- $1 ticket, $2 staff, $3 target service, $4 note, $5 urgent (true/false/null = keep)
+WITH cur AS (
+    SELECT t.* FROM ticket t
+    WHERE t.id = $1 AND t.staff_id = $2 AND t.status IN ('called', 'serving')
+    FOR UPDATE
+), target AS (
+    SELECT s.id, s.agency_id, s.urgent
+    FROM service s JOIN service_location sl ON sl.service_id = s.id
+    JOIN cur ON sl.location_id = cur.location_id
+    WHERE s.id = $3 AND s.active AND s.id <> cur.service_id
+), upd AS (
+    UPDATE ticket t SET
+        status = 'waiting', service_id = target.id, desk_id = NULL, staff_id = NULL, called_at = NULL,
+        started_at = NULL, recall_count = 0, queued_at = now(), hops = t.hops + 1,
+        priority = CASE WHEN $5::boolean IS TRUE OR target.urgent THEN 'urgent'
+                        WHEN $5::boolean IS FALSE THEN 'normal'
+                        ELSE t.priority END
+    FROM cur, target WHERE t.id = cur.id
+    RETURNING t.*
+), hop AS (
+    INSERT INTO ticket_handover (ticket_id, from_service_id, to_service_id, to_agency_id, by_staff_id, note, urgent)
+    SELECT upd.id, cur.service_id, upd.service_id, target.agency_id, $2, nullif(btrim($4), ''), upd.priority = 'urgent'
+    FROM upd, cur, target
+), rec AS (
+    INSERT INTO service_record (ticket_id, service_id, desk_id, staff_id, called_at, started_at, ended_at, result)
+    SELECT cur.id, cur.service_id, cur.desk_id, cur.staff_id, cur.called_at, cur.started_at, now(), 'handover'
+    FROM cur JOIN upd ON upd.id = cur.id
+), e AS (
+    INSERT INTO event (location_id, type, payload)
+    SELECT upd.location_id, 'ticket.handover',
+           json_build_object('number', upd.number, 'fromServiceId', cur.service_id, 'toServiceId', upd.service_id,
+                             'at', rfc3339(now(), l.time_zone))
+    FROM upd JOIN cur ON cur.id = upd.id JOIN location l ON l.id = upd.location_id
+)
+SELECT (SELECT count(*) FROM cur)::int AS held, (SELECT count(*) FROM target)::int AS target_found,
+       (SELECT agency_id FROM target) AS to_agency_id, upd.id
+FROM (SELECT 1) AS one LEFT JOIN upd ON true
+
+-- name: queue_for_staff
+-- Waiting tickets in exactly call-next's order for this staff member. Handover notes only for the staff
+-- member's own agency.
+SELECT t.id, t.number, t.service_id, s.name AS service_name, t.priority,
+       floor(extract(epoch FROM now() - t.arrived_at) / 60)::int AS waited_minutes,
+       t.hops > 0 AS handed_over,
+       (SELECT h.note FROM ticket_handover h
+        WHERE h.ticket_id = t.id AND h.to_agency_id = $3 AND h.to_service_id = t.service_id
+        ORDER BY h.id DESC LIMIT 1) AS note
+FROM ticket t JOIN service s ON s.id = t.service_id
+WHERE t.location_id = $1 AND t.status = 'waiting'
+  AND t.service_id IN (SELECT service_id FROM staff_service WHERE staff_id = $2)
+ORDER BY t.priority_rank, t.arrived_at, length(t.number), t.number
+
+-- name: location_exists
+SELECT id, time_zone FROM location WHERE id = $1
+
+-- name: close_stale_tickets
+-- Day end: tickets of an earlier local day that are still open are closed, so each day starts clean.
+-- Waiting or called visitors who were never helped become no-shows with reason 'closed'.
+WITH stale AS (
+    SELECT t.id FROM ticket t JOIN location l ON l.id = t.location_id
+    WHERE t.status IN ('waiting', 'called', 'serving') AND t.service_day < (now() AT TIME ZONE l.time_zone)::date
+    LIMIT 5000
+    FOR UPDATE OF t SKIP LOCKED
+), upd AS (
+    UPDATE ticket t SET
+        status = CASE WHEN t.status = 'serving' THEN 'done' ELSE 'noShow' END,
+        closed_reason = 'closed', finished_at = now(), desk_id = NULL, staff_id = NULL
+    FROM stale WHERE t.id = stale.id
+    RETURNING t.*
+), e AS (
+    INSERT INTO event (location_id, type, payload)
+    SELECT upd.location_id, 'ticket.finished',
+           json_build_object('number', upd.number, 'serviceId', upd.service_id, 'outcome', upd.status, 'reason', 'closed',
+                             'at', rfc3339(now(), l.time_zone))
+    FROM upd JOIN location l ON l.id = upd.location_id
+)
+SELECT count(*)::int AS n FROM upd

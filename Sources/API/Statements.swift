@@ -1,0 +1,22 @@
+import Postgres
+
+/// The SQL files of `Sources/API/SQL`, compiled into the binary.
+enum Statements {
+    static let admin = SQLLibrary(PackageResources.admin_sql)
+    static let sessions = SQLLibrary(PackageResources.sessions_sql)
+    static let tickets = SQLLibrary(PackageResources.tickets_sql)
+    static let events = SQLLibrary(PackageResources.events_sql)
+    static let kiosk = SQLLibrary(PackageResources.kiosk_sql)
+
+    /// Every named statement, so a test can prepare each against a real database.
+    public static var all: [(file: String, name: String, sql: SQL)] {
+        [("admin", admin), ("sessions", sessions), ("tickets", tickets), ("events", events), ("kiosk", kiosk)].flatMap { file, lib in
+            lib.statements.map { (file, $0.key, $0.value) }
+        }
+    }
+}
+
+/// Public view of the statements for tests.
+public enum StatementCatalog {
+    public static var all: [(file: String, name: String, sql: SQL)] { Statements.all }
+}

@@ -1,0 +1,103 @@
+import Logging
+
+/// One migration to apply: version, file name, SQL text.
+public struct Migration: Sendable {
+    public let version: Int
+    public let name: String
+    public let sql: String
+    public init(version: Int, name: String, sql: String) {
+        self.version = version
+        self.name = name
+        self.sql = sql
+    }
+}
+
+/// Why migrating stopped.
+public enum MigrationError: Error, CustomStringConvertible, Sendable {
+    /// An applied migration's file changed since: refusing, because the database no longer matches the code.
+    case checksumMismatch(name: String, applied: String, file: String)
+    /// The database has a migration this binary does not know (an older binary on a newer database).
+    case unknownApplied(version: Int, name: String)
+    case failed(name: String, underlying: PostgresError)
+
+    public var description: String {
+        switch self {
+        case .checksumMismatch(let name, let applied, let file):
+            return "Migration \(name) was changed after it was applied (checksum \(applied.prefix(12))… in the database, " +
+                "\(file.prefix(12))… in the file). Never edit an applied migration: add a new one instead."
+        case .unknownApplied(let version, let name):
+            return "The database has migration \(version) (\(name)) that this version of Loket does not know. Run a newer Loket."
+        case .failed(let name, let underlying):
+            return "Migration \(name) failed: \(underlying)"
+        }
+    }
+}
+
+/// Applies numbered migrations in order, each in its own transaction, recording a SHA-256 checksum of its text.
+/// A session-level advisory lock makes concurrent starts safe: the second instance waits, then finds nothing to do.
+public struct Migrator: Sendable {
+    /// Arbitrary constant naming Loket's migration lock (advisory locks are keyed by a bigint).
+    static let lockKey = 7_415_203_998_112
+
+    public let migrations: [Migration]
+    private let logger: Logger
+
+    public init(migrations: [Migration], logger: Logger) {
+        self.migrations = migrations.sorted { $0.version < $1.version }
+        self.logger = logger
+    }
+
+    /// Applies what is missing; returns the names applied now.
+    @discardableResult
+    public func migrate(_ connection: Connection) throws -> [String] {
+        try connection.query(Query("SELECT pg_advisory_lock($1)", Self.lockKey))
+        defer { _ = try? connection.query(Query("SELECT pg_advisory_unlock($1)", Self.lockKey)) }
+        try connection.execute("""
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version     integer PRIMARY KEY,
+                name        text NOT NULL,
+                checksum    text NOT NULL,
+                applied_at  timestamptz NOT NULL DEFAULT now()
+            )
+            """)
+        var applied: [Int: (name: String, checksum: String)] = [:]
+        for row in try connection.query(Query("SELECT version, name, checksum FROM schema_migrations")) {
+            applied[try row.int("version")] = (try row.string("name"), try row.string("checksum"))
+        }
+        let known = Set(migrations.map(\.version))
+        if let unknown = applied.keys.sorted().first(where: { !known.contains($0) }) {
+            throw MigrationError.unknownApplied(version: unknown, name: applied[unknown]!.name)
+        }
+        var done: [String] = []
+        for migration in migrations {
+            let checksum = try connection.query(Query("SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex') AS c", migration.sql))
+                .first!.string("c")
+            if let existing = applied[migration.version] {
+                guard existing.checksum == checksum else {
+                    throw MigrationError.checksumMismatch(name: migration.name, applied: existing.checksum, file: checksum)
+                }
+                continue
+            }
+            do {
+                try connection.transaction { c in
+                    try c.execute(SQL(unsafeUnchecked: migration.sql))
+                    try c.query(Query("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+                                      migration.version, migration.name, checksum))
+                }
+            } catch let error as PostgresError {
+                throw MigrationError.failed(name: migration.name, underlying: error)
+            }
+            logger.info("applied migration \(migration.name)")
+            done.append(migration.name)
+        }
+        return done
+    }
+
+    /// Whether every known migration is applied with a matching checksum (for /readyz).
+    public func isCurrent(_ connection: Connection) throws -> Bool {
+        let rows = try connection.query(Query("""
+            SELECT count(*) AS n FROM schema_migrations WHERE version = ANY($1::int[])
+            """, migrations.map { String($0.version) }))
+        return try rows.first!.int("n") == migrations.count
+    }
+}

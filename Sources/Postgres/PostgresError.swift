@@ -1,0 +1,52 @@
+/// Every failure of the database layer, typed. libpq's return codes and messages are turned into these in one
+/// place (`Connection`), so callers never see a C status.
+public enum PostgresError: Error, CustomStringConvertible, Sendable {
+    /// The server could not be reached or the connection broke. The service answers 503 and recovers by itself.
+    case connectionFailed(String)
+    /// No pooled connection became free in time.
+    case poolTimeout
+    /// The server refused a statement. `sqlState` is the SQLSTATE code, e.g. "23505" for a unique violation.
+    case server(sqlState: String, message: String, detail: String?, constraint: String?)
+    /// A column could not be decoded to the Swift type asked for.
+    case decoding(String)
+
+    public var description: String {
+        switch self {
+        case .connectionFailed(let m): return "database connection failed: \(m)"
+        case .poolTimeout: return "no database connection became free in time"
+        case .server(let state, let message, let detail, let constraint):
+            var s = "database error \(state): \(message)"
+            if let detail { s += " (\(detail))" }
+            if let constraint { s += " [constraint \(constraint)]" }
+            return s
+        case .decoding(let m): return "decoding failed: \(m)"
+        }
+    }
+
+    public var sqlState: String? {
+        if case .server(let state, _, _, _) = self { return state }
+        return nil
+    }
+
+    /// The named constraint a statement violated, if any.
+    public var constraint: String? {
+        if case .server(_, _, _, let c) = self { return c }
+        return nil
+    }
+
+    public var isUniqueViolation: Bool { sqlState == "23505" }
+    public var isForeignKeyViolation: Bool { sqlState == "23503" }
+    public var isCheckViolation: Bool { sqlState == "23514" }
+    public var isExclusionViolation: Bool { sqlState == "23P01" }
+    /// Serialization failures and deadlocks: the transaction may simply be tried again.
+    public var isRetryable: Bool { sqlState == "40001" || sqlState == "40P01" }
+    /// The database is unreachable, shutting down or out of connections: a 503, not a bug.
+    public var isUnavailable: Bool {
+        switch self {
+        case .connectionFailed, .poolTimeout: return true
+        case .server(let state, _, _, _):
+            return state.hasPrefix("08") || state == "57P01" || state == "57P02" || state == "57P03" || state == "53300"
+        case .decoding: return false
+        }
+    }
+}

@@ -1,0 +1,200 @@
+import API
+import ArgumentParser
+import Foundation
+import HTTP
+import Logging
+import Postgres
+
+@main
+struct Loket: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "loket",
+        abstract: "Loket: software for shared government service desks (queue, kiosk, displays).",
+        discussion: """
+            Configuration comes from the environment: LOKET_DATABASE_URL (libpq URI; without it Loket runs its own \
+            PostgreSQL in LOKET_DATA), LOKET_PORT (8080), LOKET_LISTEN (127.0.0.1), LOKET_DATA (./.loket), \
+            LOKET_ADMIN_TOKEN, LOKET_KIOSK_DIR (./kiosk), LOKET_PUBLIC_URL, LOKET_WORKERS (8), \
+            LOKET_TICKET_RATE_PER_MINUTE (10; 0 = off).
+            """,
+        subcommands: [Serve.self, Migrate.self, Demo.self],
+        defaultSubcommand: Serve.self
+    )
+}
+
+/// Settings from the environment, in one place.
+struct Environment {
+    let values = ProcessInfo.processInfo.environment
+
+    var databaseURL: String? { values["LOKET_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 } }
+    var dataDirectory: String { values["LOKET_DATA"] ?? "./.loket" }
+
+    func int(_ key: String, _ fallback: Int) throws -> Int {
+        guard let raw = values[key], !raw.isEmpty else { return fallback }
+        guard let value = Int(raw), value >= 0 else { throw ValidationError("\(key) must be a whole number, not '\(raw)'.") }
+        return value
+    }
+
+    func appConfiguration(databaseURL: String) throws -> AppConfiguration {
+        var c = AppConfiguration(databaseURL: databaseURL)
+        c.server.host = values["LOKET_LISTEN"] ?? "127.0.0.1"
+        c.server.port = try int("LOKET_PORT", 8080)
+        c.workerThreads = max(1, try int("LOKET_WORKERS", 8))
+        c.ticketRatePerMinute = try int("LOKET_TICKET_RATE_PER_MINUTE", 10)
+        c.kioskDirectory = values["LOKET_KIOSK_DIR"] ?? Environment.findKioskDirectory()
+        c.adminToken = values["LOKET_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        c.publicURL = values["LOKET_PUBLIC_URL"]
+        return c
+    }
+
+    /// `./kiosk`, or the repository's `kiosk/` next to the build folder the binary runs from.
+    static func findKioskDirectory() -> String {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: "kiosk/kiosk.html") { return "kiosk" }
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            let candidate = dir.appendingPathComponent("kiosk")
+            if fm.fileExists(atPath: candidate.appendingPathComponent("kiosk.html").path) { return candidate.path }
+            dir = dir.deletingLastPathComponent()
+        }
+        return "kiosk"
+    }
+}
+
+/// Log lines with UTC timestamps and no metadata (requests are logged without personal data).
+struct UTCLogHandler: LogHandler {
+    let label: String
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var t = time(nil)
+        var tm = tm()
+        gmtime_r(&t, &tm)
+        var buffer = [CChar](repeating: 0, count: 32)
+        strftime(&buffer, 32, "%Y-%m-%dT%H:%M:%SZ", &tm)
+        let line = "\(String(cString: buffer)) \(event.level) \(event.message)\n"
+        FileHandle.standardError.write(line.data(using: .utf8)!)
+    }
+}
+
+func makeLogger() -> Logger {
+    LoggingSystem.bootstrap { UTCLogHandler(label: $0) }
+    var logger = Logger(label: "loket")
+    if let level = ProcessInfo.processInfo.environment["LOKET_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) {
+        logger.logLevel = level
+    }
+    return logger
+}
+
+/// The database: the configured one, or the embedded cluster (started here, stopped by the caller).
+func database(_ env: Environment, logger: Logger) throws -> (url: String, embedded: EmbeddedCluster?) {
+    if let url = env.databaseURL { return (url, nil) }
+    let cluster = EmbeddedCluster(dataDirectory: env.dataDirectory, logger: logger)
+    let url = try cluster.start()
+    return (url, cluster)
+}
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the service (embedded PostgreSQL unless LOKET_DATABASE_URL is set).")
+
+    func run() throws {
+        let logger = makeLogger()
+        let env = Environment()
+        // Block SIGINT/SIGTERM in every thread (threads inherit the mask) and wait for them on this one.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+        signal(SIGPIPE, SIG_IGN)
+
+        let (url, embedded) = try database(env, logger: logger)
+        let app = App(configuration: try env.appConfiguration(databaseURL: url), logger: logger)
+        do {
+            if embedded != nil {
+                try App.migrate(conninfo: url, logger: logger)
+                let db = try Connection(conninfo: url)
+                if try DemoData.load(db) { logger.info("loaded the demo data") }
+                db.close()
+            }
+            try app.start()
+        } catch {
+            logger.error("could not start: \(error)")
+            try? embedded?.stop()
+            throw ExitCode.failure
+        }
+        printBanner(app: app, embedded: embedded != nil)
+
+        var received: Int32 = 0
+        sigwait(&signals, &received)
+        logger.info("received \(received == SIGINT ? "SIGINT" : "SIGTERM"), stopping")
+        app.stop()
+        if let embedded {
+            do { try embedded.stop() } catch { logger.error("stopping PostgreSQL failed: \(error)") }
+        }
+        logger.info("stopped")
+    }
+
+    func printBanner(app: App, embedded: Bool) {
+        let host = app.configuration.server.host.contains(":") ? "[\(app.configuration.server.host)]" : app.configuration.server.host
+        let base = "http://\(host):\(app.port)"
+        var out = "\nLoket is running.\n"
+        if embedded {
+            out += "  Kiosk:        \(base)/kiosk/centrum\n"
+            out += "  Call display: \(base)/display/centrum\n"
+        }
+        out += "  Desk page:    \(base)/staff\n"
+        out += "  API:          \(base)/api/v1/openapi.json\n"
+        out += "  Health:       \(base)/healthz  \(base)/readyz  \(base)/metrics\n"
+        if let token = app.generatedAdminToken {
+            out += "\n  Bootstrap admin token (shown once, stored hashed; set LOKET_ADMIN_TOKEN to choose your own):\n    \(token)\n"
+        }
+        if embedded {
+            out += "\n  Demo logins (username / password):\n"
+            for l in DemoData.logins {
+                out += "    \(l.username.padding(toLength: 16, withPad: " ", startingAt: 0)) \(l.password.padding(toLength: 18, withPad: " ", startingAt: 0)) \(l.role), \(l.agency)\n"
+            }
+        }
+        out += "\nPress Ctrl-C to stop.\n"
+        print(out)
+        fflush(nil)
+    }
+}
+
+struct Migrate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending database migrations and exit.")
+
+    func run() throws {
+        let logger = makeLogger()
+        let env = Environment()
+        let (url, embedded) = try database(env, logger: logger)
+        defer { try? embedded?.stop() }
+        do {
+            let applied = try App.migrate(conninfo: url, logger: logger)
+            print(applied.isEmpty ? "The database is up to date." : "Applied: \(applied.joined(separator: ", "))")
+        } catch {
+            logger.error("\(error)")
+            throw ExitCode.failure
+        }
+    }
+}
+
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Load the demo data set (location 'centrum', four agencies, logins).")
+
+    func run() throws {
+        let logger = makeLogger()
+        let env = Environment()
+        let (url, embedded) = try database(env, logger: logger)
+        defer { try? embedded?.stop() }
+        try App.migrate(conninfo: url, logger: logger)
+        let db = try Connection(conninfo: url)
+        defer { db.close() }
+        print(try DemoData.load(db) ? "Loaded the demo data." : "The demo data is already there.")
+    }
+}

@@ -1,0 +1,193 @@
+// Loket call display (TV in the waiting area): /display/{locationCode}?lang=nl
+// Shows the newest call huge, the previous six in a list and the waiting counts per life question.
+// Numbers and desk names only, never names of people.
+'use strict';
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const q = new URLSearchParams(location.search);
+  const code = decodeURIComponent(location.pathname.split('/').filter(Boolean)[1] || '');
+  const GROUPS = ['money', 'documents', 'taxes', 'study', 'work', 'housing', 'care', 'other'];
+  const KEEP = 7; // the newest plus six previous calls
+  const SPEAK_NL = 'Nummer {number}, {desk}';
+
+  let lang = (q.get('lang') || 'nl').toLowerCase();
+  let T = {};
+  let loc = null;
+  let groups = []; // life questions that have services here
+  let calls = []; // [{number, deskName, recallCount}] newest first
+  let counts = {}; // lifeQuestion -> waiting
+  let es = null;
+  let esRetry = 1000;
+  let offlineTimer = 0;
+  let clockFmt = null;
+
+  const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+  const t = (k) => T[k] ?? '';
+
+  // ---- rendering ----------------------------------------------------------------------------------------
+  function renderTexts() {
+    const html = document.documentElement;
+    html.lang = lang;
+    html.dir = T._dir === 'rtl' ? 'rtl' : 'ltr';
+    document.title = t('display.pageTitle') + ' · ' + loc.name;
+    for (const el of document.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
+    $('loc').textContent = loc.name;
+  }
+
+  function renderCalls() {
+    const [first, ...rest] = calls;
+    $('none').hidden = !!first;
+    $('now-num').textContent = first ? first.number : '';
+    $('now-desk-name').textContent = first ? first.deskName : '';
+    $('now-desk').hidden = !first;
+    $('now-again').hidden = !(first && first.recallCount > 0);
+    $('prev').innerHTML = rest.map((c) =>
+      `<li><span class="p-num" dir="ltr">${esc(c.number)}</span><span class="p-desk">${esc(c.deskName)}</span></li>`).join('');
+  }
+
+  function renderWaiting() {
+    $('wait').innerHTML = groups.map((g) =>
+      `<li class="lq-${g}"><svg class="ico" aria-hidden="true"><use href="#q-${g}"/></svg><span class="w-name">${esc(t(g === 'other' ? 'lq.other' : 'lq.' + g))}</span><span class="w-count">${counts[g] || 0}</span></li>`).join('');
+  }
+
+  function flash() {
+    const el = $('now');
+    el.classList.remove('flash');
+    void el.offsetWidth; // restart the animation; the only forced layout, once per call
+    el.classList.add('flash');
+  }
+
+  function tick() {
+    $('clock').textContent = clockFmt.format(new Date());
+    setTimeout(tick, 60000 - (Date.now() % 60000) + 50);
+  }
+
+  // ---- sound: chime, then a Dutch voice where the browser has one ------------------------------------------
+  let voice = null;
+  function pickVoice() {
+    if (!('speechSynthesis' in window)) return;
+    voice = speechSynthesis.getVoices().find((v) => /^nl/i.test(v.lang)) || null;
+  }
+  if ('speechSynthesis' in window) {
+    pickVoice();
+    speechSynthesis.addEventListener('voiceschanged', pickVoice);
+  }
+  const spoken = (n) => String(n).replace(/^([A-Za-z]+)-?0*(\d+)$/, '$1 $2');
+
+  function announce(c) {
+    const a = $('chime');
+    try { a.currentTime = 0; } catch (e) { /* not loaded yet */ }
+    const p = a.play();
+    if (p && p.then) {
+      p.then(() => { document.body.dataset.chimes = String(Number(document.body.dataset.chimes || 0) + 1); })
+        .catch(() => { /* autoplay refused: the screen still shows the call */ });
+    }
+    if (voice) {
+      const tpl = lang === 'nl' && T['display.speak'] ? T['display.speak'] : SPEAK_NL;
+      const u = new SpeechSynthesisUtterance(tpl.replace('{number}', spoken(c.number)).replace('{desk}', c.deskName));
+      u.voice = voice;
+      u.lang = voice.lang;
+      u.rate = 0.9;
+      setTimeout(() => speechSynthesis.speak(u), 900); // after the chime
+    }
+  }
+
+  function onCall(d, recall) {
+    const c = { number: d.number, deskName: d.deskName, recallCount: recall ? d.recallCount || 1 : 0 };
+    calls = [c, ...calls.filter((x) => x.number !== c.number)].slice(0, KEEP);
+    renderCalls();
+    flash();
+    announce(c);
+    // Counters for monitoring and the browser tests: calls shown, and when the last one reached the screen.
+    const b = document.body.dataset;
+    b.calls = String(Number(b.calls || 0) + 1);
+    requestAnimationFrame(() => { b.shownAt = String(Date.now()); b.shown = b.calls; });
+  }
+
+  // ---- data -------------------------------------------------------------------------------------------------
+  async function getJSON(url) {
+    const r = await fetch(url, { cache: 'no-store' });
+    if (!r.ok) throw new Error(String(r.status));
+    return r.json();
+  }
+
+  async function loadCalls() {
+    const d = await getJSON(`/api/v1/locations/${encodeURIComponent(loc.id)}/calls`);
+    calls = (d.calls || []).slice(0, KEEP).map((c) => ({ number: c.number, deskName: c.deskName, recallCount: c.recallCount || 0 }));
+    renderCalls();
+  }
+
+  function setOnline(on) {
+    clearTimeout(offlineTimer);
+    if (on) {
+      $('offline').hidden = true;
+      document.body.classList.remove('is-offline');
+    } else {
+      // A short blip is not worth alarming anyone: show the notice when the stream stays down for 3 s.
+      offlineTimer = setTimeout(() => {
+        $('offline').hidden = false;
+        document.body.classList.add('is-offline');
+      }, 3000);
+    }
+  }
+
+  function connect() {
+    if (es) es.close();
+    es = new EventSource(`/api/v1/locations/${encodeURIComponent(loc.id)}/events`);
+    let dropped = false;
+    es.onopen = () => {
+      esRetry = 1000;
+      setOnline(true);
+      if (dropped) loadCalls().catch(() => {}); // fill any gap the stream could not replay
+    };
+    es.onerror = () => {
+      dropped = true;
+      setOnline(false);
+      if (es.readyState === EventSource.CLOSED) { // the browser gave up: try again ourselves
+        setTimeout(connect, esRetry);
+        esRetry = Math.min(esRetry * 2, 30000);
+      }
+    };
+    const on = (name, fn) => es.addEventListener(name, (e) => {
+      let d;
+      try { d = JSON.parse(e.data); } catch (err) { return; }
+      fn(d);
+    });
+    on('ticket.called', (d) => onCall(d, false));
+    on('ticket.recalled', (d) => onCall(d, true));
+    on('queue.changed', (d) => {
+      counts = {};
+      for (const w of d.waiting || []) {
+        const g = GROUPS.includes(w.lifeQuestion) ? w.lifeQuestion : 'other';
+        counts[g] = (counts[g] || 0) + (w.count || 0);
+        if (!groups.includes(g)) groups = GROUPS.filter((x) => x === g || groups.includes(x));
+      }
+      renderWaiting();
+    });
+  }
+
+  async function start(delay) {
+    try {
+      const d = await getJSON(`/api/v1/kiosk/${encodeURIComponent(code)}?lang=${encodeURIComponent(lang)}`);
+      loc = d.location;
+      T = d.texts || {};
+      lang = d.language || lang;
+      groups = GROUPS.filter((g) => d.services.some((s) => (GROUPS.includes(s.lifeQuestion) ? s.lifeQuestion : 'other') === g));
+      try {
+        clockFmt = new Intl.DateTimeFormat('nl-NL', { timeZone: loc.timeZone, hour: '2-digit', minute: '2-digit' });
+      } catch (e) {
+        clockFmt = new Intl.DateTimeFormat('nl-NL', { hour: '2-digit', minute: '2-digit' });
+      }
+      renderTexts();
+      renderWaiting();
+      tick();
+      await loadCalls().catch(() => renderCalls());
+      connect();
+    } catch (e) {
+      setOnline(false);
+      const next = Math.min((delay || 1000) * 2, 30000);
+      setTimeout(() => start(next), delay || 1000);
+    }
+  }
+  start();
+})();

@@ -1,0 +1,308 @@
+// Loket kiosk: take a number. Plain JS, no dependencies; served as /assets/kiosk.js.
+// URL: /kiosk/{locationCode}?lang=ar&service={serviceId}&device={token}&print=auto|off&idle={seconds}
+'use strict';
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const q = new URLSearchParams(location.search);
+  const code = decodeURIComponent(location.pathname.split('/').filter(Boolean)[1] || '');
+  const device = q.get('device');
+  const printMode = q.get('print'); // "auto": print each ticket at once; "off": kiosk without a printer
+  const onlySvc = q.get('service');
+  const IDLE = Math.max(12, Number(q.get('idle')) || 60) * 1000; // no interaction elsewhere
+  const IDLE_TICKET = Math.max(12000, IDLE * 0.75); // on the number screen (45 s by default)
+  const WARN = 10; // seconds of visible countdown before the reset
+  const GROUPS = ['money', 'documents', 'taxes', 'study', 'work', 'housing', 'care'];
+  // Shown when the server was never reached, so there are no texts from it yet: Dutch, then English.
+  const FALLBACK = {
+    'kiosk.offline': 'De kiosk werkt nu niet. Vraag het aan een medewerker.',
+    'kiosk.offline.en': 'The kiosk is not working right now. Ask a staff member.',
+  };
+
+  let homeLang = (q.get('lang') || 'nl').toLowerCase();
+  let lang = homeLang;
+  let data = null; // kiosk response in the current language
+  let T = {}; // its texts
+  let screen = 'home';
+  let group = null; // life question shown on the list screen
+  let ticket = null;
+  let busy = false;
+  let offline = false;
+  let retryMs = 2000;
+  let retryTimer = 0;
+  let idleTimer = 0;
+  let countTimer = 0;
+  let left = 0;
+  let msgBack = false;
+
+  const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+  const rtl = () => document.documentElement.dir === 'rtl';
+  // Text by key with {placeholders}; values are bidi-isolated so "Balie 3" reads well inside Arabic.
+  function t(key, vars) {
+    let s = T[key] ?? FALLBACK[key] ?? '';
+    if (vars) s = s.replace(/\{(\w+)\}/g, (_, k) => (rtl() ? '\u2068' + vars[k] + '\u2069' : vars[k]));
+    return s;
+  }
+  function waitText(min) {
+    if (min == null) return t('waitUnknown');
+    if (min < 1) return t('waitSoon');
+    let cat = 'other';
+    try { cat = new Intl.PluralRules(lang).select(min); } catch (e) { /* unknown locale */ }
+    return (T['wait.' + cat] ? t('wait.' + cat, { n: min }) : t('wait.other', { n: min }));
+  }
+  const icon = (id, cls) => `<svg class="ico${cls ? ' ' + cls : ''}" aria-hidden="true"><use href="#${id}"/></svg>`;
+
+  // ---- server -------------------------------------------------------------------------------------------
+  async function load(l) {
+    try {
+      const r = await fetch(`/api/v1/kiosk/${encodeURIComponent(code)}?lang=${encodeURIComponent(l)}`, { cache: 'no-store' });
+      if (r.status === 404) return { notFound: true };
+      if (!r.ok) return null;
+      const d = await r.json();
+      data = d; T = d.texts || {}; lang = d.language || l;
+      return d;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  async function take(serviceId) {
+    if (busy || !data) return;
+    busy = true;
+    document.body.classList.add('busy');
+    const headers = { 'Content-Type': 'application/json' };
+    if (device) headers['Loket-Device'] = device;
+    try {
+      const r = await fetch(`/api/v1/locations/${encodeURIComponent(data.location.id)}/tickets`, {
+        method: 'POST', headers, body: JSON.stringify({ serviceId, language: lang }),
+      });
+      if (r.status === 201) return showTicket(await r.json());
+      if (r.status >= 500) return goOffline();
+      const p = await r.json().catch(() => ({}));
+      if (r.status === 409) return showMsg(t('kiosk.closed'), p.detail || '', true);
+      if (r.status === 429) return showMsg(t('kiosk.busy'), '', true);
+      showMsg(t('kiosk.failed'), '', true);
+    } catch (e) {
+      goOffline();
+    } finally {
+      busy = false;
+      document.body.classList.remove('busy');
+    }
+  }
+
+  // ---- rendering ----------------------------------------------------------------------------------------
+  const svcs = () => (data ? data.services : []);
+  const svcById = (id) => svcs().find((s) => s.id === id);
+  const inGroup = (g) => svcs().filter((s) => s.lifeQuestion === g);
+
+  function render() {
+    const html = document.documentElement;
+    html.lang = lang;
+    html.dir = T._dir === 'rtl' ? 'rtl' : 'ltr';
+    document.title = t('kiosk.pageTitle') || 'Loket';
+    for (const el of document.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
+    $('langs').setAttribute('aria-label', t('languages'));
+    $('langs').innerHTML = (data.languages || []).map((l) =>
+      `<button type="button" class="lang" lang="${esc(l.code)}" dir="${l.dir === 'rtl' ? 'rtl' : 'ltr'}" data-lang="${esc(l.code)}" aria-pressed="${l.code === lang}">${esc(l.name)}</button>`).join('');
+    const tiles = GROUPS.filter((g) => inGroup(g).length).map((g) =>
+      `<button type="button" class="tile lq-${g}" data-group="${g}">${icon('q-' + g)}<span class="tl">${esc(t('lq.' + g))}</span><span class="th">${esc(t('lq.' + g + '.hint'))}</span></button>`);
+    tiles.push(`<button type="button" class="tile lq-other" data-group="other">${icon('q-other')}<span class="tl">${esc(t('lq.unknown'))}</span><span class="th">${esc(t('lq.unknown.hint'))}</span></button>`);
+    $('tiles').innerHTML = tiles.join('');
+    $('closed').hidden = data.location.open !== false;
+    $('closed').textContent = t('kiosk.closed');
+    const only = onlySvc && svcById(onlySvc);
+    if (only) {
+      $('h-confirm').textContent = only.name;
+      $('c-ico').firstElementChild.setAttribute('href', '#q-' + (GROUPS.includes(only.lifeQuestion) ? only.lifeQuestion : 'other'));
+    }
+    if (screen === 'list') renderList();
+    if (screen === 'ticket') renderTicket();
+    $('main').removeAttribute('aria-busy');
+  }
+
+  function renderList() {
+    $('h-list').textContent = t('lq.' + group);
+    $('services').innerHTML = inGroup(group).map((s) =>
+      `<button type="button" class="svc-btn${s.urgent ? ' urgent' : ''}" data-svc="${esc(s.id)}">${icon('q-' + group)}<span>${esc(s.name)}</span></button>`).join('');
+  }
+
+  function renderTicket() {
+    const k = ticket;
+    const s = svcById(k.serviceId);
+    $('tk-num').textContent = k.number;
+    $('tk-svc').textContent = s ? s.name : '';
+    $('tk-pos').textContent = k.position == null ? '' : k.position <= 1 ? t('next') : t('position', { n: k.position });
+    $('tk-pos').hidden = k.position == null;
+    $('tk-wait').textContent = waitText(k.estimatedWaitMinutes);
+    $('p-loc').textContent = data.location.name;
+    const tz = data.location.timeZone || undefined;
+    let when = '';
+    try {
+      when = new Intl.DateTimeFormat('nl-NL', { timeZone: tz, day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' }).format(new Date(k.createdAt || Date.now()));
+    } catch (e) { when = new Date().toLocaleString('nl-NL'); }
+    $('p-time').textContent = when;
+    $('tk-qr').alt = t('kiosk.follow');
+    $('tk-print').hidden = printMode === 'off';
+  }
+
+  function show(name, focus = true) {
+    screen = name;
+    for (const s of document.querySelectorAll('.screen')) s.hidden = s.id !== 's-' + name;
+    document.body.dataset.screen = name;
+    if (focus) {
+      const h = $('h-' + name);
+      if (h) h.focus({ preventScroll: true });
+    }
+    armIdle();
+  }
+
+  function showTicket(k) {
+    ticket = k;
+    $('tk-qr').src = `/api/v1/tickets/${encodeURIComponent(k.id)}/qr.svg`;
+    renderTicket();
+    show('ticket');
+    $('live').textContent = t('number') + ': ' + k.number;
+    if (printMode === 'auto') printTicket();
+  }
+
+  function showMsg(title, sub, back, ico = 'i-alert') {
+    $('h-msg').textContent = title;
+    $('m-sub').textContent = sub || '';
+    $('m-sub').hidden = !sub;
+    $('m-back').hidden = !back;
+    $('m-ico').firstElementChild.setAttribute('href', '#' + ico);
+    msgBack = back;
+    show('msg');
+    $('live').textContent = title;
+  }
+
+  function home() {
+    const only = onlySvc && svcById(onlySvc);
+    group = null;
+    show(only ? 'confirm' : 'home');
+  }
+
+  function printTicket() {
+    const img = $('tk-qr');
+    let done = false;
+    const go = () => { if (!done) { done = true; window.print(); } };
+    if (img.complete && img.naturalWidth) return go();
+    img.addEventListener('load', go, { once: true });
+    img.addEventListener('error', go, { once: true });
+    setTimeout(go, 3000);
+  }
+
+  // ---- offline and retry ----------------------------------------------------------------------------------
+  function goOffline() {
+    offline = true;
+    showMsg(t('kiosk.offline'), T['kiosk.retrying'] ? t('kiosk.retrying') : FALLBACK['kiosk.offline.en'], false);
+    scheduleRetry();
+  }
+  function scheduleRetry(now) {
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(retry, now ? 0 : retryMs);
+  }
+  async function retry() {
+    const d = await load(lang);
+    if (d && !d.notFound) {
+      offline = false;
+      retryMs = 2000;
+      render();
+      home();
+    } else {
+      retryMs = Math.min(retryMs * 2, 60000);
+      scheduleRetry();
+    }
+  }
+  window.addEventListener('online', () => { if (offline) scheduleRetry(true); });
+  window.addEventListener('offline', () => { if (screen !== 'ticket' && !offline) goOffline(); });
+
+  // ---- idle: back to the start by itself ------------------------------------------------------------------
+  const atRest = () => (screen === 'home' || screen === 'confirm') && lang === homeLang;
+  function armIdle() {
+    clearTimeout(idleTimer);
+    clearInterval(countTimer);
+    $('idle').hidden = true;
+    if (offline || atRest()) return;
+    const total = screen === 'ticket' ? IDLE_TICKET : IDLE;
+    idleTimer = setTimeout(warn, total - WARN * 1000);
+  }
+  function warn() {
+    left = WARN;
+    $('idle-n').textContent = left;
+    $('idle').hidden = false;
+    $('more').focus({ preventScroll: true });
+    countTimer = setInterval(() => {
+      left -= 1;
+      $('idle-n').textContent = Math.max(left, 0);
+      if (left <= 0) reset();
+    }, 1000);
+  }
+  async function reset() {
+    clearInterval(countTimer);
+    $('idle').hidden = true;
+    ticket = null;
+    if (lang !== homeLang || !data) {
+      const d = await load(homeLang);
+      if (!d || d.notFound) return goOffline();
+      render();
+    }
+    home();
+  }
+  const touched = () => { if ($('idle').hidden) armIdle(); };
+  document.addEventListener('pointerdown', touched, { passive: true });
+  document.addEventListener('keydown', (e) => {
+    if (!$('idle').hidden && e.key === 'Escape') return armIdle();
+    touched();
+  });
+
+  // ---- events -----------------------------------------------------------------------------------------
+  async function setLang(l) {
+    if (l === lang) return;
+    const d = await load(l);
+    if (!d || d.notFound) return goOffline();
+    render();
+    armIdle();
+    const b = document.querySelector(`.lang[data-lang="${CSS.escape(l)}"]`);
+    if (b) b.focus({ preventScroll: true });
+  }
+
+  function openGroup(g) {
+    if (g === 'other') {
+      const o = inGroup('other')[0];
+      if (o) return take(o.id);
+      return showMsg(t('kiosk.askStaff'), '', true, 'i-help');
+    }
+    const list = inGroup(g);
+    if (list.length === 1) return take(list[0].id);
+    group = g;
+    renderList();
+    show('list');
+  }
+
+  document.addEventListener('click', (e) => {
+    const b = e.target.closest('button');
+    if (!b || busy) return;
+    if (b.dataset.lang) return setLang(b.dataset.lang);
+    if (b.dataset.group) return openGroup(b.dataset.group);
+    if (b.dataset.svc) return take(b.dataset.svc);
+    if (b.id === 'c-take') return take(onlySvc);
+    if (b.id === 'tk-print') return printTicket();
+    if (b.id === 'more') return armIdle();
+    if (b.dataset.go === 'tiles') return show('home');
+    if (b.dataset.go === 'home') return ticket || msgBack ? reset() : home();
+  });
+
+  // ---- start ------------------------------------------------------------------------------------------
+  async function start() {
+    const d = await load(lang);
+    if (d && d.notFound) {
+      $('main').removeAttribute('aria-busy');
+      return showMsg('Deze kiosk is niet ingesteld.', 'This kiosk is not set up. Ask a staff member.', false);
+    }
+    if (!d) return goOffline();
+    homeLang = lang;
+    render();
+    home();
+  }
+  start();
+})();

@@ -1,0 +1,313 @@
+// Loket desk page for staff: /staff[?lang=en]
+// Log in (cookie session + CSRF token), choose location and desk, call the next visitor and move the ticket on.
+'use strict';
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const q = new URLSearchParams(location.search);
+  const CSRF = 'loket.csrf';
+  const PLACE = 'loket.desk'; // {locationId, deskId} remembered on this computer
+
+  let T = {};
+  let me = null; // staff
+  let loc = null; // {id, name, ...}
+  let desk = null; // {id, name}
+  let services = [];
+  let cur = null; // ticket held at this desk
+  let es = null;
+  let esRetry = 1000;
+  let reloadTimer = 0;
+  let busy = false;
+
+  const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+  const t = (k, v) => (T[k] ?? k).replace(/\{(\w+)\}/g, (_, x) => (v && v[x] != null ? v[x] : ''));
+
+  // ---- texts --------------------------------------------------------------------------------------------
+  async function loadTexts() {
+    const lang = (q.get('lang') || '').toLowerCase() === 'en' ? 'en' : 'nl'; // Dutch unless asked otherwise
+    try {
+      const r = await fetch(`/assets/i18n/${lang}.json`);
+      if (r.ok) T = await r.json();
+    } catch (e) { /* keep the Dutch in the HTML */ }
+    document.documentElement.lang = lang;
+    for (const el of document.querySelectorAll('[data-t]')) if (T[el.dataset.t]) el.textContent = T[el.dataset.t];
+    document.title = t('staff.pageTitle') + ' · Loket';
+  }
+
+  // ---- server -------------------------------------------------------------------------------------------
+  class ApiError extends Error {
+    constructor(status, problem) { super((problem && (problem.detail || problem.title)) || String(status)); this.status = status; this.problem = problem; }
+  }
+  async function api(method, path, body) {
+    const headers = { Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const csrf = sessionStorage.getItem(CSRF);
+    if (method !== 'GET' && csrf) headers['X-CSRF-Token'] = csrf;
+    let r;
+    try {
+      r = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin', cache: 'no-store' });
+    } catch (e) {
+      throw new ApiError(0, { detail: t('staff.offline') });
+    }
+    const data = r.status === 204 ? null : await r.json().catch(() => null);
+    if (r.status === 401 && path !== '/api/v1/sessions' && me) sessionEnded();
+    if (!r.ok) throw new ApiError(r.status, data);
+    return { status: r.status, data };
+  }
+
+  function say(text, bad) {
+    $('flash').textContent = text;
+    $('flash').classList.toggle('bad', !!bad);
+  }
+  function fail(e) {
+    if (e.status === 401) return;
+    if (e.status === 0) return say(t('staff.offline'), true);
+    if (e.status === 409) return say(t('staff.conflict'), true);
+    say(t('staff.error', { detail: e.message }), true);
+  }
+
+  // ---- views --------------------------------------------------------------------------------------------
+  function view(name) {
+    for (const v of document.querySelectorAll('.view')) v.hidden = v.id !== 'v-' + name;
+    $('logout').hidden = name === 'login';
+    $('who').textContent = me ? t('staff.signedInAs', { name: me.displayName }) : '';
+  }
+
+  function sessionEnded() {
+    me = null;
+    sessionStorage.removeItem(CSRF);
+    if (es) { es.close(); es = null; }
+    view('login');
+    say(t('staff.sessionEnded'), true);
+    $('l-user').focus();
+  }
+
+  async function login(e) {
+    e.preventDefault();
+    const username = $('l-user').value.trim();
+    const password = $('l-pass').value;
+    $('l-err').textContent = '';
+    if (!username || !password) { $('l-err').textContent = t('staff.loginFailed'); return; }
+    try {
+      const { data } = await api('POST', '/api/v1/sessions', { username, password, cookie: true });
+      sessionStorage.setItem(CSRF, data.csrfToken);
+      me = data.staff;
+      $('l-pass').value = '';
+      say('');
+      await setup();
+    } catch (err) {
+      $('l-err').textContent = err.status === 401 ? t('staff.loginFailed') : err.status === 429 ? t('staff.tooMany') : err.message;
+      $('l-pass').select();
+    }
+  }
+
+  async function logout() {
+    try { await api('DELETE', '/api/v1/sessions/current'); } catch (e) { /* the cookie goes anyway */ }
+    me = null;
+    sessionStorage.removeItem(CSRF);
+    if (es) { es.close(); es = null; }
+    view('login');
+    say('');
+    $('l-user').focus();
+  }
+
+  // ---- choose location and desk --------------------------------------------------------------------------
+  let locations = [];
+  async function loadDesks(locationId, selected) {
+    const { data } = await api('GET', `/api/v1/locations/${encodeURIComponent(locationId)}/desks`);
+    $('s-desk').innerHTML = data.items.map((d) => `<option value="${esc(d.id)}"${d.id === selected ? ' selected' : ''}>${esc(d.name)}</option>`).join('');
+    return data.items;
+  }
+
+  async function setup(forceChoice) {
+    try {
+      const [{ data: ls }, { data: sv }] = await Promise.all([api('GET', '/api/v1/locations'), api('GET', '/api/v1/services')]);
+      locations = ls.items;
+      services = sv.items;
+      const saved = JSON.parse(localStorage.getItem(PLACE) || 'null');
+      const l = (saved && locations.find((x) => x.id === saved.locationId)) || locations[0];
+      $('s-loc').innerHTML = locations.map((x) => `<option value="${esc(x.id)}"${l && x.id === l.id ? ' selected' : ''}>${esc(x.name)}</option>`).join('');
+      if (!l) { view('setup'); return; }
+      const desks = await loadDesks(l.id, saved && saved.deskId);
+      const d = saved && desks.find((x) => x.id === saved.deskId);
+      if (d && !forceChoice) return openDesk(l, d);
+      view('setup');
+      $('s-loc').focus();
+    } catch (e) { fail(e); }
+  }
+
+  async function chooseDesk(e) {
+    e.preventDefault();
+    const l = locations.find((x) => x.id === $('s-loc').value);
+    const dsel = $('s-desk');
+    if (!l || !dsel.value) return;
+    const d = { id: dsel.value, name: dsel.options[dsel.selectedIndex].text };
+    localStorage.setItem(PLACE, JSON.stringify({ locationId: l.id, deskId: d.id }));
+    openDesk(l, d);
+  }
+
+  // ---- at the desk --------------------------------------------------------------------------------------
+  async function openDesk(l, d) {
+    loc = l;
+    desk = d;
+    $('h-desk').textContent = `${d.name} · ${l.name}`;
+    const mine = new Set(me.serviceIds || []);
+    const here = services.filter((s) => !s.locationIds || s.locationIds.includes(l.id));
+    // Hand over to any service at this location, own services first.
+    here.sort((a, b) => (mine.has(b.id) - mine.has(a.id)) || a.name.localeCompare(b.name, 'nl'));
+    $('h-svc').innerHTML = here.map((s) => `<option value="${esc(s.id)}">${esc(s.name)}</option>`).join('');
+    view('desk');
+    say('');
+    await Promise.all([loadCurrent(), loadQueue()]);
+    connect();
+    $('b-next').focus();
+  }
+
+  async function loadCurrent() {
+    try {
+      const r = await api('GET', `/api/v1/desks/${encodeURIComponent(desk.id)}/current`);
+      cur = r.status === 200 ? r.data : null;
+    } catch (e) { fail(e); }
+    renderCurrent();
+  }
+
+  function svcName(id) {
+    const s = services.find((x) => x.id === id);
+    return s ? s.name : '';
+  }
+
+  function renderCurrent() {
+    const st = cur && cur.status;
+    $('cur-none').hidden = !!cur;
+    $('cur-num').textContent = cur ? cur.number : '';
+    $('cur-info').textContent = cur ? [t('staff.status.' + st), svcName(cur.serviceId), cur.priority === 'urgent' ? t('staff.urgent') : ''].filter(Boolean).join(' · ') : '';
+    const allowed = {
+      recall: st === 'called', start: st === 'called', 'no-show': st === 'called',
+      finish: st === 'called' || st === 'serving', requeue: st === 'called' || st === 'serving',
+    };
+    for (const b of document.querySelectorAll('[data-act]')) b.disabled = !allowed[b.dataset.act];
+    $('b-hand').disabled = !(st === 'called' || st === 'serving');
+    $('b-next').disabled = !!cur;
+    if ($('b-hand').disabled) closeHandover();
+  }
+
+  async function loadQueue() {
+    try {
+      const { data } = await api('GET', `/api/v1/locations/${encodeURIComponent(loc.id)}/queue`);
+      const items = data.items || [];
+      $('q-count').textContent = t('staff.waitingCount', { n: items.length });
+      $('q-empty').hidden = items.length > 0;
+      $('q-table').hidden = items.length === 0;
+      $('q-body').innerHTML = items.map((i) => `<tr${i.priority === 'urgent' ? ' class="urgent"' : ''}><td class="n" dir="ltr">${esc(i.number)}</td><td>${esc(i.serviceName || svcName(i.serviceId))}</td><td>${esc(t('staff.minutes', { n: i.waitedMinutes ?? 0 }))}</td><td>${[
+        i.priority === 'urgent' ? `<strong class="tag">${esc(t('staff.urgent'))}</strong>` : '',
+        i.handedOver ? `<span class="tag">${esc(t('staff.handedOver'))}</span>` : '',
+        i.handoverNote ? esc(i.handoverNote) : ''].filter(Boolean).join(' ')}</td></tr>`).join('');
+    } catch (e) { fail(e); }
+  }
+
+  function soon() {
+    clearTimeout(reloadTimer);
+    reloadTimer = setTimeout(() => { loadQueue(); loadCurrent(); }, 250);
+  }
+
+  function connect() {
+    if (es) es.close();
+    es = new EventSource(`/api/v1/locations/${encodeURIComponent(loc.id)}/events`);
+    es.onopen = () => { esRetry = 1000; };
+    es.onerror = () => {
+      if (es.readyState === EventSource.CLOSED) { setTimeout(connect, esRetry); esRetry = Math.min(esRetry * 2, 30000); }
+    };
+    for (const n of ['ticket.created', 'ticket.called', 'ticket.finished', 'ticket.requeued', 'ticket.handover', 'queue.changed']) es.addEventListener(n, soon);
+  }
+
+  async function guarded(fn) {
+    if (busy) return;
+    busy = true;
+    document.body.classList.add('busy');
+    try { await fn(); } catch (e) { fail(e); } finally { busy = false; document.body.classList.remove('busy'); }
+  }
+
+  function callNext() {
+    if (!desk) return;
+    return guarded(async () => {
+      try {
+        const r = await api('POST', `/api/v1/desks/${encodeURIComponent(desk.id)}/call-next`);
+        if (r.status === 204) { say(t('staff.nobody')); return; }
+        cur = r.data;
+        renderCurrent();
+        say(t('staff.called', { number: cur.number, desk: cur.deskName || desk.name }));
+      } catch (e) {
+        if (e.status === 409) { say(t('staff.stillHolding'), true); await loadCurrent(); return; }
+        throw e;
+      }
+      loadQueue();
+    });
+  }
+
+  function act(action, body) {
+    if (!cur) return;
+    return guarded(async () => {
+      try {
+        const { data } = await api('POST', `/api/v1/tickets/${encodeURIComponent(cur.id)}/${action}`, body);
+        const keep = data && (data.status === 'called' || data.status === 'serving') && action !== 'handover' && action !== 'requeue';
+        cur = keep ? { ...cur, ...data } : null;
+        renderCurrent();
+        say('');
+        if (!cur) $('b-next').focus();
+      } catch (e) {
+        if (e.status === 409) { await loadCurrent(); }
+        throw e;
+      }
+      loadQueue();
+    });
+  }
+
+  function openHandover() {
+    $('f-hand').hidden = false;
+    $('b-hand').setAttribute('aria-expanded', 'true');
+    if (cur) {
+      const other = [...$('h-svc').options].find((o) => o.value !== cur.serviceId);
+      if (other) $('h-svc').value = other.value;
+    }
+    $('h-svc').focus();
+  }
+  function closeHandover() {
+    $('f-hand').hidden = true;
+    $('b-hand').setAttribute('aria-expanded', 'false');
+    $('h-note').value = '';
+    $('h-urgent').checked = false;
+  }
+
+  // ---- wiring -------------------------------------------------------------------------------------------
+  $('f-login').addEventListener('submit', login);
+  $('f-setup').addEventListener('submit', chooseDesk);
+  $('s-loc').addEventListener('change', () => loadDesks($('s-loc').value).catch(fail));
+  $('logout').addEventListener('click', logout);
+  $('change').addEventListener('click', () => { if (es) { es.close(); es = null; } setup(true); });
+  $('b-next').addEventListener('click', callNext);
+  $('b-hand').addEventListener('click', () => ($('f-hand').hidden ? openHandover() : closeHandover()));
+  $('h-cancel').addEventListener('click', () => { closeHandover(); $('b-hand').focus(); });
+  $('f-hand').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const body = { serviceId: $('h-svc').value, note: $('h-note').value.trim(), urgent: $('h-urgent').checked };
+    act('handover', body).then(() => { if (!cur) closeHandover(); });
+  });
+  for (const b of document.querySelectorAll('[data-act]')) {
+    b.addEventListener('click', () => act(b.dataset.act));
+  }
+
+  async function start() {
+    await loadTexts();
+    try {
+      const { data } = await api('GET', '/api/v1/sessions/current');
+      sessionStorage.setItem(CSRF, data.csrfToken);
+      me = data.staff;
+      await setup();
+    } catch (e) {
+      view('login');
+      if (e.status && e.status !== 401) fail(e);
+      else if (e.status === 0) say(t('staff.offline'), true);
+      $('l-user').focus();
+    }
+  }
+  start();
+})();
