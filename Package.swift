@@ -47,8 +47,11 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")]
         ),
 
-        .target(name: "TestSupport", dependencies: ["API", "HTTP", "Postgres"], path: "Tests/TestSupport"),
+        // Tests use XCTest's class-based fixtures, which predate strict concurrency checking: Swift 5 mode there only.
+        .target(name: "TestSupport", dependencies: ["API", "HTTP", "Postgres"], path: "Tests/TestSupport",
+                swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "QueueTests", dependencies: ["Queue"]),
-        .testTarget(name: "LoketTests", dependencies: ["TestSupport", "API", "HTTP", "Postgres", "Queue", "Credentials", "loket"]),
+        .testTarget(name: "LoketTests", dependencies: ["TestSupport", "API", "HTTP", "Postgres", "Queue", "Credentials", "QRCode", "loket"],
+                    swiftSettings: [.swiftLanguageMode(.v5)]),
     ]
 )
