@@ -38,7 +38,7 @@ public struct EmbeddedClusterError: Error, CustomStringConvertible {
 ///   has the wanted port, socket folder and TCP setting; otherwise it is stopped (`pg_ctl stop -m fast`) and
 ///   started again with the wanted settings;
 /// - a `postmaster.pid` naming a dead process (or a zombie, or a process that is not this cluster's server) is
-///   removed, orphaned server children of a killed postmaster are given 10 s to exit (then sent SIGQUIT, by PID),
+///   removed, orphaned server children of a killed postmaster are given 10 s to exit (then SIGQUIT, then SIGKILL, by PID),
 ///   and a stale socket lock file is removed; if `pg_ctl start` still fails because of a leftover shared memory
 ///   block or lock file, this cleanup runs once more and the start is retried once. The server then performs its
 ///   normal crash recovery from the WAL (`fsync` stays on).
@@ -58,6 +58,8 @@ public final class EmbeddedCluster: @unchecked Sendable {
     private let logger: Logger
     private let lock = NSLock()
     private var cachedLayout: Layout?
+    /// The postmaster this instance started or adopted (for log wording only).
+    private var knownPID: pid_t?
 
     /// - Parameters:
     ///   - dataDirectory: the `LOKET_DATA` folder (relative paths are resolved against the current directory);
@@ -223,18 +225,17 @@ public final class EmbeddedCluster: @unchecked Sendable {
             logger.notice(
                 """
                 The 'postgres' account cannot reach \(layout.dataDirectory) (a parent folder is private), so the \
-                embedded PostgreSQL cluster lives in \(layout.pgdata) instead.
+                embedded PostgreSQL cluster lives in \(layout.pgdata) instead (to start afresh, delete it too).
                 """)
         }
         try prepareFolders(layout)
         let fileLock = try FileLock(path: layout.lockFile)
         defer { fileLock.unlock() }
 
+        try checkOwnership(layout)
         let clusterExists = FileManager.default.fileExists(atPath: layout.pgdata + "/PG_VERSION")
         let binDir = try findBinDir(majorVersion: clusterExists ? clusterMajorVersion(layout) : nil)
-        if clusterExists {
-            try checkOwnership(layout)
-        } else {
+        if !clusterExists {
             try createCluster(layout, binDir: binDir)
         }
         try writeConfiguration(layout)
@@ -244,10 +245,13 @@ public final class EmbeddedCluster: @unchecked Sendable {
             if postmaster.port == port && postmaster.socketDirectory == layout.socketDirectory
                 && postmaster.listensOnTCP == listenOnTCP
             {
-                logger.info(
-                    "Reusing the embedded PostgreSQL already running on this cluster (left by an earlier run)",
-                    metadata: ["pid": "\(postmaster.pid)", "pgdata": "\(layout.pgdata)"])
+                if knownPID != postmaster.pid {
+                    logger.info(
+                        "Reusing the embedded PostgreSQL already running on this cluster (left by an earlier run)",
+                        metadata: ["pid": "\(postmaster.pid)", "pgdata": "\(layout.pgdata)"])
+                }
                 if try waitUntilReady(layout, pid: postmaster.pid, timeout: startTimeout) {
+                    knownPID = postmaster.pid
                     try ensureDatabase(layout)
                     return uri(database: "loket", socketDirectory: layout.socketDirectory)
                 }
@@ -268,12 +272,14 @@ public final class EmbeddedCluster: @unchecked Sendable {
                 "pgdata": "\(layout.pgdata)", "socket": "\(layout.socketDirectory)", "port": "\(port)",
                 "log": "\(layout.logFile)",
             ])
+        var logStart = Self.fileSize(layout.logFile)
         var result = try pgCtlStart(layout, binDir: binDir)
         if result.status != 0, runningPostmaster(layout) == nil,
-            Self.looksLikeStaleLock(result.output + logTail(layout))
+            Self.looksLikeStaleLock(logTail(layout, from: logStart))
         {
             logger.notice("PostgreSQL found leftovers of a crashed server (lock file or shared memory); retrying once")
             cleanUpAfterCrash(layout, orphanGrace: 10)
+            logStart = Self.fileSize(layout.logFile)
             result = try pgCtlStart(layout, binDir: binDir)
         }
         if result.status != 0 {
@@ -281,11 +287,11 @@ public final class EmbeddedCluster: @unchecked Sendable {
                 throw EmbeddedClusterError(
                     "PostgreSQL (pid \(postmaster.pid)) did not accept connections within \(Int(startTimeout)) s; "
                         + "it is still starting (perhaps recovering after a crash) and was left running, so the next "
-                        + "start will reuse it. See \(layout.logFile).\n" + logTail(layout))
+                        + "start will reuse it. See \(layout.logFile).\n" + logTail(layout, from: logStart))
             }
             throw EmbeddedClusterError(
                 "PostgreSQL did not start. See \(layout.logFile).\n" + Self.tail(result.output) + "\n"
-                    + logTail(layout))
+                    + logTail(layout, from: logStart))
         }
         guard let postmaster = runningPostmaster(layout),
             try waitUntilReady(layout, pid: postmaster.pid, timeout: startTimeout)
@@ -294,6 +300,7 @@ public final class EmbeddedCluster: @unchecked Sendable {
                 "PostgreSQL started but stopped accepting connections. See \(layout.logFile).\n" + logTail(layout))
         }
         try ensureDatabase(layout)
+        knownPID = postmaster.pid
         logger.info("Embedded PostgreSQL is ready", metadata: ["pid": "\(postmaster.pid)"])
         return uri(database: "loket", socketDirectory: layout.socketDirectory)
     }
@@ -361,9 +368,14 @@ public final class EmbeddedCluster: @unchecked Sendable {
         if layout.relocated {
             try Self.makeDirectories(Self.relocationRoot, mode: 0o755)
             try Self.makeDirectories(layout.clusterParent, mode: 0o755)
-            let note = layout.clusterParent + "/data-folder"
-            if !FileManager.default.fileExists(atPath: note) {
-                try? (layout.dataDirectory + "\n").write(toFile: note, atomically: true, encoding: .utf8)
+            // Pointers both ways, for whoever looks for the database (or deletes the data folder to start afresh:
+            // the relocated cluster is then still reused; delete it too).
+            try Self.makeDirectories(layout.dataDirectory, mode: 0o755)
+            for (file, target) in [
+                (layout.clusterParent + "/data-folder", layout.dataDirectory),
+                (layout.dataDirectory + "/postgres.location", layout.pgdata),
+            ] where !FileManager.default.fileExists(atPath: file) {
+                try? (target + "\n").write(toFile: file, atomically: true, encoding: .utf8)
             }
         } else {
             try Self.makeDirectories(layout.clusterParent, mode: 0o755)
@@ -408,19 +420,21 @@ public final class EmbeddedCluster: @unchecked Sendable {
         }
     }
 
-    /// Root: make sure the cluster belongs to `postgres` (chown -R when it does not). Otherwise: it must be ours.
+    /// Root: make sure an existing cluster belongs to `postgres` (chown -R when it does not). Otherwise: an
+    /// existing cluster folder must be ours.
     private func checkOwnership(_ layout: Layout) throws {
-        let owner = Self.ownerOf(layout.pgdata)
-        let versionOwner = Self.ownerOf(layout.pgdata + "/PG_VERSION")
+        guard let owner = Self.ownerOf(layout.pgdata) else { return }
         if let user = layout.serverUser {
-            guard owner != user.uid || versionOwner != user.uid else { return }
+            guard let versionOwner = Self.ownerOf(layout.pgdata + "/PG_VERSION"),
+                owner != user.uid || versionOwner != user.uid
+            else { return }
             logger.notice("Giving the PostgreSQL cluster to the 'postgres' account", metadata: ["pgdata": "\(layout.pgdata)"])
             let result = try run("/bin/chown", ["-R", "\(user.uid):\(user.gid)", layout.pgdata], layout: nil)
             guard result.status == 0 else {
                 throw EmbeddedClusterError("chown -R postgres \(layout.pgdata) failed:\n" + Self.tail(result.output))
             }
             chmod(layout.pgdata, 0o700)
-        } else if let owner, owner != geteuid() {
+        } else if owner != geteuid() {
             let name = getpwuid(owner).map { String(cString: $0.pointee.pw_name) } ?? "uid \(owner)"
             throw EmbeddedClusterError(
                 "The PostgreSQL cluster \(layout.pgdata) belongs to \(name); run loket as root or as that user.")
@@ -574,7 +588,7 @@ public final class EmbeddedCluster: @unchecked Sendable {
     private func cleanUpAfterCrash(_ layout: Layout, orphanGrace: TimeInterval) {
         let pidFile = layout.pgdata + "/postmaster.pid"
         if let lines = Self.pidFileLines(pidFile), let pid = lines.first.flatMap({ pid_t($0) }).map({ abs($0) }),
-            !Self.isServerProcess(pid, pgdata: layout.pgdata)
+            !Self.isAlive(pid) || (Self.canInspect(pid) && !Self.isServerProcess(pid, pgdata: layout.pgdata))
         {
             logger.notice(
                 "Removing the stale postmaster.pid of a PostgreSQL that is gone (crash?)", metadata: ["pid": "\(pid)"])
@@ -594,12 +608,18 @@ public final class EmbeddedCluster: @unchecked Sendable {
                 for pid in orphans { kill(pid, SIGQUIT) }
                 let quitDeadline = Date().addingTimeInterval(5)
                 while !Self.serverProcesses(pgdata: layout.pgdata).isEmpty && Date() < quitDeadline { usleep(100_000) }
+                // Still there (stopped, or stuck in the kernel): they belong to a dead server, SIGKILL is safe.
+                let stuck = Self.serverProcesses(pgdata: layout.pgdata)
+                if !stuck.isEmpty { logger.warning("Sending SIGKILL to leftover PostgreSQL processes", metadata: ["pids": "\(stuck)"]) }
+                for pid in stuck { kill(pid, SIGKILL) }
+                let killDeadline = Date().addingTimeInterval(5)
+                while !Self.serverProcesses(pgdata: layout.pgdata).isEmpty && Date() < killDeadline { usleep(100_000) }
             }
         }
         // Socket lock file of a server that is gone (postgres treats a live but unrelated PID there as a conflict).
         let socketLock = layout.socketDirectory + "/.s.PGSQL.\(port).lock"
         if let lines = Self.pidFileLines(socketLock), let pid = lines.first.flatMap({ pid_t($0) }).map({ abs($0) }),
-            !Self.isServerProcess(pid, pgdata: layout.pgdata), !Self.isPostgresBinary(pid)
+            !Self.isAlive(pid) || (Self.canInspect(pid) && !Self.isPostgresBinary(pid))
         {
             logger.notice("Removing a stale PostgreSQL socket lock file", metadata: ["file": "\(socketLock)"])
             unlink(socketLock)
@@ -607,18 +627,28 @@ public final class EmbeddedCluster: @unchecked Sendable {
         }
     }
 
-    private static func looksLikeStaleLock(_ text: String) -> Bool {
-        text.contains("pre-existing shared memory block") || text.contains("lock file")
-            || text.contains("Is another postmaster")
+    /// `FATAL: pre-existing shared memory block (key …) is still in use` or
+    /// `FATAL: lock file "…" already exists` (data folder or socket lock).
+    private static func looksLikeStaleLock(_ log: String) -> Bool {
+        log.contains("pre-existing shared memory block")
+            || log.split(separator: "\n").contains { $0.contains("lock file") && $0.contains("already exists") }
     }
 
-    private func logTail(_ layout: Layout) -> String {
+    /// The last lines of the server log, from byte `offset` (where this start began) when given.
+    private func logTail(_ layout: Layout, from offset: UInt64? = nil) -> String {
         guard let handle = FileHandle(forReadingAtPath: layout.logFile) else { return "" }
         defer { try? handle.close() }
         let size = (try? handle.seekToEnd()) ?? 0
-        try? handle.seek(toOffset: size > 4096 ? size - 4096 : 0)
+        var start = size > 4096 ? size - 4096 : 0
+        if let offset, offset <= size { start = max(start, offset) }
+        try? handle.seek(toOffset: start)
         let data = (try? handle.readToEnd()) ?? Data()
         return Self.tail(String(decoding: data, as: UTF8.self))
+    }
+
+    private static func fileSize(_ path: String) -> UInt64 {
+        var info = stat()
+        return stat(path, &info) == 0 ? UInt64(info.st_size) : 0
     }
 
     // MARK: - Binaries
@@ -647,17 +677,24 @@ public final class EmbeddedCluster: @unchecked Sendable {
         let installed = ((try? fileManager.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? [])
             .sorted { (Double($0) ?? 0) > (Double($1) ?? 0) }
         var candidates = ([majorVersion ?? "15"] + installed).map { "/usr/lib/postgresql/\($0)/bin" }
-        for pgConfig in ["/usr/bin/pg_config", "/usr/local/bin/pg_config"] where fileManager.isExecutableFile(atPath: pgConfig) {
+        var seen = Set<String>()
+        func firstMatch() -> String? {
+            for directory in candidates where seen.insert(directory).inserted && usable(directory) {
+                if let majorVersion, version(of: directory) != majorVersion { continue }
+                return directory
+            }
+            return nil
+        }
+        if let found = firstMatch() { return found }
+        // Not Debian's layout: ask pg_config, then look on PATH.
+        for pgConfig in ["/usr/bin/pg_config", "/usr/local/bin/pg_config"]
+        where fileManager.isExecutableFile(atPath: pgConfig) {
             if let result = try? run(pgConfig, ["--bindir"], layout: nil), result.status == 0 {
                 candidates.append(result.output.trimmingCharacters(in: .whitespacesAndNewlines))
             }
         }
         candidates += (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
-        var seen = Set<String>()
-        for directory in candidates where seen.insert(directory).inserted && usable(directory) {
-            if let majorVersion, version(of: directory) != majorVersion { continue }
-            return directory
-        }
+        if let found = firstMatch() { return found }
         if let majorVersion, candidates.contains(where: usable) {
             throw EmbeddedClusterError(
                 "The embedded PostgreSQL cluster was made by PostgreSQL \(majorVersion), whose server binaries are "
@@ -676,56 +713,131 @@ public final class EmbeddedCluster: @unchecked Sendable {
         let output: String
     }
 
-    /// Runs a command (as `postgres` through runuser when `layout` has a server user), with PG* variables removed
-    /// from the environment, stdin from /dev/null, output captured in unlinked temporary files (not pipes: the
-    /// server that pg_ctl leaves running must not hold a pipe we wait on).
+    /// Runs a command and waits for it (as `postgres` through runuser when `layout` has a server user).
+    ///
+    /// Not Foundation `Process`: on Linux it learns that a child exited through a socket the child inherits, and
+    /// pg_ctl passes that socket on to the server it leaves running, so `waitUntilExit()` would wait for the
+    /// server to stop. Instead: posix_spawn with every descriptor above 2 closed (the server must not keep any of
+    /// ours: sockets, pipes, other children's sockets), default signal handlers and an empty signal mask (loket
+    /// ignores or blocks SIGINT/SIGTERM for its own handling), stdin from /dev/null, working folder `/` (the
+    /// caller's may be private), PG* variables removed, output captured in unlinked temporary files; waitpid.
     private func run(_ executable: String, _ arguments: [String], layout: Layout?) throws -> CommandResult {
-        let process = Process()
+        var argv = [executable] + arguments
+        var path = executable
         if let user = layout?.serverUser {
             guard let runuser = ["/usr/sbin/runuser", "/sbin/runuser", "/usr/bin/runuser", "/bin/runuser"]
                 .first(where: { FileManager.default.isExecutableFile(atPath: $0) })
             else {
                 throw EmbeddedClusterError("runuser (util-linux) is needed to run PostgreSQL as \(user.name)")
             }
-            process.executableURL = URL(fileURLWithPath: runuser)
-            process.arguments = ["-u", user.name, "--", executable] + arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
+            path = runuser
+            argv = [runuser, "-u", user.name, "--"] + argv
         }
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") }
         environment["LC_MESSAGES"] = "C"
         environment.removeValue(forKey: "LANGUAGE")
-        process.environment = environment
-        process.currentDirectoryURL = URL(fileURLWithPath: "/")
-        let stdout = try Self.scratchHandle()
-        let stderr = try Self.scratchHandle()
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = stdout
-        process.standardError = stderr
-        logger.debug("run", metadata: ["command": "\(([executable] + arguments).joined(separator: " "))"])
-        do {
-            try process.run()
-        } catch {
-            throw EmbeddedClusterError("Cannot run \(executable): \(error)")
+        let envp = environment.map { "\($0.key)=\($0.value)" }
+        logger.debug("run", metadata: ["command": "\(argv.joined(separator: " "))"])
+
+        let stdout = try Self.scratchFile()
+        defer { close(stdout) }
+        let stderr = try Self.scratchFile()
+        defer { close(stderr) }
+        let pid = try Self.spawn(path: path, argv: argv, envp: envp, stdout: stdout, stderr: stderr)
+        var status: Int32 = 0
+        var waited: pid_t
+        repeat { waited = waitpid(pid, &status, 0) } while waited < 0 && errno == EINTR
+        let exitStatus: Int32
+        if waited < 0 {
+            exitStatus = 0  // ECHILD: the host reaps children itself (SIGCHLD ignored); judge by the effects.
+        } else if status & 0x7f == 0 {
+            exitStatus = (status >> 8) & 0xff  // WIFEXITED / WEXITSTATUS
+        } else {
+            exitStatus = 128 + (status & 0x7f)  // killed by a signal
         }
-        process.waitUntilExit()
-        func read(_ handle: FileHandle) -> String {
-            try? handle.seek(toOffset: 0)
-            let data = (try? handle.readToEnd()) ?? Data()
-            try? handle.close()
-            return String(decoding: data, as: UTF8.self)
-        }
-        let output = read(stdout) + read(stderr)
-        return CommandResult(status: process.terminationStatus, output: output)
+        return CommandResult(status: exitStatus, output: Self.readAll(stdout) + Self.readAll(stderr))
     }
 
-    private static func scratchHandle() throws -> FileHandle {
+    private typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>?, Int32) -> Int32
+    private typealias AddChdir = @convention(c) (
+        UnsafeMutablePointer<posix_spawn_file_actions_t>?, UnsafePointer<CChar>?
+    ) -> Int32
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+) / `addchdir_np` (2.29+) are not imported into
+    /// Swift (they need _GNU_SOURCE); look them up at run time.
+    private static func glibcSymbol<T>(_ name: String, as type: T.Type) -> T? {
+        guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, name) else { return nil }
+        return unsafeBitCast(symbol, to: type)
+    }
+
+    private static func spawn(path: String, argv: [String], envp: [String], stdout: Int32, stderr: Int32) throws
+        -> pid_t
+    {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, stdout, 1)
+        posix_spawn_file_actions_adddup2(&actions, stderr, 2)
+        if let closeFrom = glibcSymbol("posix_spawn_file_actions_addclosefrom_np", as: AddCloseFrom.self) {
+            _ = closeFrom(&actions, 3)
+        } else {
+            // Older glibc: close what is open now (descriptors opened later by other threads may leak).
+            let open = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [])
+                .compactMap { Int32($0) }.filter { $0 > 2 && fcntl($0, F_GETFD) >= 0 }
+            for fd in open { posix_spawn_file_actions_addclose(&actions, fd) }
+        }
+        if let chdir = glibcSymbol("posix_spawn_file_actions_addchdir_np", as: AddChdir.self) {
+            _ = chdir(&actions, "/")
+        }
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let cArguments = argv.map { strdup($0) } + [nil]
+        let cEnvironment = envp.map { strdup($0) } + [nil]
+        defer {
+            for pointer in cArguments { free(pointer) }
+            for pointer in cEnvironment { free(pointer) }
+        }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, path, &actions, &attributes, cArguments, cEnvironment)
+        guard result == 0 else {
+            throw EmbeddedClusterError("Cannot run \(path): \(String(cString: strerror(result)))")
+        }
+        return pid
+    }
+
+    /// An unlinked temporary file (O_CLOEXEC), for a child's output.
+    private static func scratchFile() throws -> Int32 {
         var template = Array((NSTemporaryDirectory() + "/loket-cmd-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw EmbeddedClusterError("Cannot create a temporary file: \(errnoText())") }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
-        return FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        return fd
+    }
+
+    private static func readAll(_ fd: Int32) -> String {
+        var data = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var offset: off_t = 0
+        while true {
+            let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, offset) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            data += buffer[0..<count]
+            offset += off_t(count)
+        }
+        return String(decoding: data, as: UTF8.self)
     }
 
     // MARK: - Helpers
@@ -759,6 +871,11 @@ public final class EmbeddedCluster: @unchecked Sendable {
         let count = readlink(path, &buffer, buffer.count - 1)
         guard count > 0 else { return nil }
         return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Whether /proc tells us what `pid` runs (false for other users' processes when not root).
+    private static func canInspect(_ pid: pid_t) -> Bool {
+        readLink("/proc/\(pid)/exe") != nil
     }
 
     private static func isPostgresBinary(_ pid: pid_t) -> Bool {

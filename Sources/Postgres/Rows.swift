@@ -81,13 +81,34 @@ public struct Row: Sendable {
         }
     }
 
-    /// A `text[]`/`uuid[]` column (elements without quotes or commas, such as ids and codes).
+    /// A one-dimensional array column (`text[]`, `uuid[]`, `float8[]`) in PostgreSQL's text format: elements are
+    /// bare or double-quoted with backslash escapes; NULL elements are skipped.
     public func stringArray(_ column: String) throws -> [String] {
         guard let v = try raw(column) else { return [] }
-        guard v.hasPrefix("{"), v.hasSuffix("}") else { throw PostgresError.decoding("\(column) is not an array") }
-        let inner = v.dropFirst().dropLast()
-        if inner.isEmpty { return [] }
-        return inner.split(separator: ",").map { $0.hasPrefix("\"") ? String($0.dropFirst().dropLast()) : String($0) }
+        let chars = Array(v.unicodeScalars)
+        guard chars.first == "{", chars.last == "}" else { throw PostgresError.decoding("\(column) is not an array") }
+        var out: [String] = []
+        var i = 1
+        let end = chars.count - 1
+        while i < end {
+            var element = String.UnicodeScalarView()
+            if chars[i] == "\"" {
+                i += 1
+                while i < end && chars[i] != "\"" {
+                    if chars[i] == "\\" { i += 1 }
+                    if i < end { element.append(chars[i]) }
+                    i += 1
+                }
+                i += 1
+                out.append(String(element))
+            } else {
+                while i < end && chars[i] != "," { element.append(chars[i]); i += 1 }
+                let text = String(element)
+                if text != "NULL" { out.append(text) }
+            }
+            if i < end && chars[i] == "," { i += 1 }
+        }
+        return out
     }
 
     /// A `timestamptz` column as microseconds since the Unix epoch. The connection runs with TimeZone=UTC.

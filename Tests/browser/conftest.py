@@ -31,7 +31,9 @@ def server():
 @pytest.fixture(scope='session')
 def kiosk(server):
     """The kiosk data of the test location, in Dutch."""
-    return h.kiosk_data('nl')
+    data = h.kiosk_data('nl')
+    h.ensure_device(data['location']['id'])
+    return data
 
 
 @pytest.fixture(scope='session')

@@ -56,8 +56,16 @@ def test_display_shows_api_calls_fast_with_chime(driver, kiosk, staff):
         prev = d.find_element('id', 'prev').text
         other = [n for n in set(numbers) if n != numbers[-1]][0]
         assert other in prev, f'{other} missing from the previous calls: {prev}'
+    # The first ticket leaves, the second is called: the first moves to the list of previous calls.
+    first = h.expect(staff.call_next(), 200).json
+    h.expect(staff.act(first['id'], 'no-show'), 200)
+    c = h.expect(staff.call_next(), 200).json
+    assert c['number'] != first['number']
+    h.wait(d, f"document.getElementById('now-num').textContent === {c['number']!r}", 5)
+    assert first['number'] in d.find_element('id', 'prev').text
+    time.sleep(3.8)  # the new call's pulse is over
     h.screenshot(d, 'display-nl-1920x1080')
-    staff.drain()  # calls and no-shows both tickets
+    staff.drain()
 
 
 def test_display_recall_chimes_again_and_says_so(driver, staff):

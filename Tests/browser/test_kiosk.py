@@ -15,7 +15,9 @@ pytestmark = pytest.mark.server
 
 
 def kiosk_url(extra=''):
-    return f'{h.BASE}/kiosk/{h.LOCATION}' + (('?' + extra) if extra else '')
+    """The kiosk page as the hall's registered kiosk opens it (with its device token, when there is one)."""
+    params = [p for p in (extra, f'device={h.DEVICE}' if h.DEVICE else '') if p]
+    return f'{h.BASE}/kiosk/{h.LOCATION}' + ('?' + '&'.join(params) if params else '')
 
 
 def open_kiosk(d, extra=''):
@@ -172,11 +174,25 @@ def test_printed_ticket_is_80mm_with_number_and_working_qr(driver, kiosk):
         assert shutil.which(tool), f'{tool} missing: apt-get install poppler-utils zbar-tools'
     d = driver
     h.viewport(d, 800, 480)
-    open_kiosk(d)
+    open_kiosk(d, 'print=auto')
+    # Chromium's --kiosk-printing prints without a dialog; here window.print is counted instead.
+    d.execute_script("window.__prints = 0; window.print = () => { window.__prints += 1; };")
     number = tap_service(d, pick_service(kiosk))
     tid = ticket_id_on_screen(d)
     h.wait(d, "document.getElementById('tk-qr').complete && document.getElementById('tk-qr').naturalWidth > 0", 5,
            message='QR image did not load')
+    h.wait(d, "window.__prints === 1", 5, message='print=auto did not print the ticket')
+    assert d.find_element('id', 'tk-take').text == h.texts('nl')['kiosk.takeTicket']
+    d.find_element('id', 'tk-print').click()
+    h.wait(d, "window.__prints === 2", 5, message='the print button did not print')
+    # The page's own @page size: 80 mm wide, and the whole ticket on one page.
+    own = d.execute_cdp_cmd('Page.printToPDF', {'preferCSSPageSize': True, 'printBackground': True})
+    with tempfile.NamedTemporaryFile(suffix='.pdf') as f:
+        f.write(base64.b64decode(own['data']))
+        f.flush()
+        info = subprocess.run(['pdfinfo', f.name], capture_output=True, text=True, check=True).stdout
+    assert re.search(r'^Pages:\s+1$', info, re.M), info
+    assert abs(float(re.search(r'Page size:\s+([\d.]+) x', info).group(1)) - 80 / 25.4 * 72) < 1.5, info
     pdf = d.execute_cdp_cmd('Page.printToPDF', {
         'paperWidth': 80 / 25.4, 'paperHeight': 200 / 25.4, 'marginTop': 0, 'marginBottom': 0, 'marginLeft': 0,
         'marginRight': 0, 'printBackground': True, 'preferCSSPageSize': False})
@@ -236,6 +252,31 @@ def test_dont_know_tile(driver, kiosk):
         assert d.find_element('id', 'h-msg').text == h.texts('nl')['kiosk.askStaff']
 
 
+def test_keyboard_operable_with_visible_focus(driver, kiosk):
+    from selenium.webdriver.common.keys import Keys
+    d = driver
+    h.viewport(d, 800, 480)
+    open_kiosk(d)
+    body = d.find_element('tag name', 'body')
+    for _ in range(40):
+        body.send_keys(Keys.TAB)
+        if d.execute_script("return document.activeElement.classList.contains('tile')"):
+            break
+    else:
+        raise AssertionError('tiles cannot be reached with Tab')
+    style = d.execute_script("const s = getComputedStyle(document.activeElement); return [s.outlineStyle, s.outlineWidth]")
+    assert style[0] != 'none' and style[1] != '0px', f'no visible focus: {style}'
+    group = d.execute_script("return document.activeElement.dataset.group")
+    if group == 'other' or sum(s['lifeQuestion'] == group for s in kiosk['services']) != 1:
+        d.switch_to.active_element.send_keys(Keys.ENTER)
+        h.wait(d, "document.body.dataset.screen !== 'home'", 5, message='Enter on a tile does nothing')
+        if d.execute_script("return document.body.dataset.screen") == 'list':
+            h.wait(d, "document.activeElement.id === 'h-list'", 3, message='focus not moved to the new screen')
+            d.switch_to.active_element.send_keys(Keys.SHIFT, Keys.TAB)  # back button is before the heading
+            d.switch_to.active_element.send_keys(Keys.ENTER)
+            h.wait(d, "document.body.dataset.screen === 'home'", 5, message='back button not keyboard operable')
+
+
 def test_idle_warning_more_time_and_reset(driver, kiosk):
     """With ?idle=12 (seconds) the warning shows after 2 s of no interaction, counts down and resets."""
     d = driver
@@ -253,6 +294,9 @@ def test_idle_warning_more_time_and_reset(driver, kiosk):
     assert more.size['height'] >= 48 and more.size['width'] >= 48
     time.sleep(1.6)
     assert int(d.find_element('id', 'idle-n').text) < first, 'countdown does not count'
+    assert d.execute_script("return document.activeElement.id") == 'more'
+    assert d.execute_script("return document.querySelector('.top').inert && document.querySelector('#s-home').inert"), \
+        'the screen behind the warning is still operable'
     violations = h.axe(d)
     assert not violations, violations
     h.screenshot(d, 'kiosk-en-800x480-idle-warning')
