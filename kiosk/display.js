@@ -24,7 +24,7 @@
   const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
   const t = (k) => T[k] ?? '';
 
-  // ---- rendering ----------------------------------------------------------------------------------------
+  // ---- rendering
   function renderTexts() {
     const html = document.documentElement;
     html.lang = lang;
@@ -62,7 +62,7 @@
     setTimeout(tick, 60000 - (Date.now() % 60000) + 50);
   }
 
-  // ---- sound: chime, then a Dutch voice where the browser has one ------------------------------------------
+  // ---- sound: chime, then a Dutch voice where the browser has one
   let voice = null;
   function pickVoice() {
     if (!('speechSynthesis' in window)) return;
@@ -83,12 +83,14 @@
         .catch(() => { /* autoplay refused: the screen still shows the call */ });
     }
     if (voice) {
-      const tpl = lang === 'nl' && T['display.speak'] ? T['display.speak'] : SPEAK_NL;
-      const u = new SpeechSynthesisUtterance(tpl.replace('{number}', spoken(c.number)).replace('{desk}', c.deskName));
-      u.voice = voice;
-      u.lang = voice.lang;
-      u.rate = 0.9;
-      setTimeout(() => speechSynthesis.speak(u), 900); // after the chime
+      try {
+        const tpl = lang === 'nl' && T['display.speak'] ? T['display.speak'] : SPEAK_NL;
+        const u = new SpeechSynthesisUtterance(tpl.replace('{number}', spoken(c.number)).replace('{desk}', c.deskName));
+        u.voice = voice;
+        u.lang = voice.lang;
+        u.rate = 0.9;
+        setTimeout(() => speechSynthesis.speak(u), 900); // after the chime
+      } catch (e) { /* no voice after all: the chime and the screen remain */ }
     }
   }
 
@@ -97,14 +99,14 @@
     calls = [c, ...calls.filter((x) => x.number !== c.number)].slice(0, KEEP);
     renderCalls();
     flash();
-    announce(c);
     // Counters for monitoring and the browser tests: calls shown, and when the last one reached the screen.
     const b = document.body.dataset;
     b.calls = String(Number(b.calls || 0) + 1);
     requestAnimationFrame(() => { b.shownAt = String(Date.now()); b.shown = b.calls; });
+    announce(c);
   }
 
-  // ---- data -------------------------------------------------------------------------------------------------
+  // ---- data
   async function getJSON(url) {
     const r = await fetch(url, { cache: 'no-store' });
     if (!r.ok) throw new Error(String(r.status));
@@ -131,24 +133,38 @@
     }
   }
 
+  // A stream can die silently (a switch between here and the server). Heartbeats sent as comments are invisible to
+  // JavaScript, so the watchdog only runs once the server has been seen sending `ping` events.
+  let pinged = false;
+  let dog = 0;
+  function feed() {
+    clearTimeout(dog);
+    if (pinged) dog = setTimeout(() => { setOnline(false); connect(); }, 45000);
+  }
+
   function connect() {
     if (es) es.close();
-    es = new EventSource(`/api/v1/locations/${encodeURIComponent(loc.id)}/events`);
+    if (!navigator.onLine) return; // the 'online' event reconnects
+    const src = new EventSource(`/api/v1/locations/${encodeURIComponent(loc.id)}/events`);
+    es = src;
     let dropped = false;
     es.onopen = () => {
       esRetry = 1000;
       setOnline(true);
+      feed();
       if (dropped) loadCalls().catch(() => {}); // fill any gap the stream could not replay
     };
+    es.addEventListener('ping', () => { pinged = true; feed(); });
     es.onerror = () => {
       dropped = true;
       setOnline(false);
-      if (es.readyState === EventSource.CLOSED) { // the browser gave up: try again ourselves
+      if (src.readyState === EventSource.CLOSED) { // the browser gave up: try again ourselves
         setTimeout(connect, esRetry);
         esRetry = Math.min(esRetry * 2, 30000);
       }
     };
     const on = (name, fn) => es.addEventListener(name, (e) => {
+      feed();
       let d;
       try { d = JSON.parse(e.data); } catch (err) { return; }
       fn(d);
@@ -165,6 +181,16 @@
       renderWaiting();
     });
   }
+
+  window.addEventListener('offline', () => {
+    if (!loc) return;
+    if (es) { es.close(); es = null; }
+    setOnline(false);
+  });
+  window.addEventListener('online', () => { if (loc) { esRetry = 1000; connect(); loadCalls().catch(() => {}); } });
+  // Leaving the page (or going into the back/forward cache): free the connection; coming back: catch up.
+  window.addEventListener('pagehide', () => { if (es) { es.close(); es = null; } });
+  window.addEventListener('pageshow', (e) => { if (e.persisted && loc) { connect(); loadCalls().catch(() => {}); } });
 
   async function start(delay) {
     try {

@@ -51,10 +51,13 @@
   }
   const icon = (id, cls) => `<svg class="ico${cls ? ' ' + cls : ''}" aria-hidden="true"><use href="#${id}"/></svg>`;
 
-  // ---- server -------------------------------------------------------------------------------------------
+  // ---- server
+  // A server that accepts the connection but never answers must not leave the visitor waiting forever.
+  const limit = (ms) => (window.AbortSignal && AbortSignal.timeout ? AbortSignal.timeout(ms) : undefined);
+
   async function load(l) {
     try {
-      const r = await fetch(`/api/v1/kiosk/${encodeURIComponent(code)}?lang=${encodeURIComponent(l)}`, { cache: 'no-store' });
+      const r = await fetch(`/api/v1/kiosk/${encodeURIComponent(code)}?lang=${encodeURIComponent(l)}`, { cache: 'no-store', signal: limit(10000) });
       if (r.status === 404) return { notFound: true };
       if (!r.ok) return null;
       const d = await r.json();
@@ -73,7 +76,7 @@
     if (device) headers['Loket-Device'] = device;
     try {
       const r = await fetch(`/api/v1/locations/${encodeURIComponent(data.location.id)}/tickets`, {
-        method: 'POST', headers, body: JSON.stringify({ serviceId, language: lang }),
+        method: 'POST', headers, body: JSON.stringify({ serviceId, language: lang }), signal: limit(10000),
       });
       if (r.status === 201) return showTicket(await r.json());
       if (r.status >= 500) return goOffline();
@@ -89,7 +92,7 @@
     }
   }
 
-  // ---- rendering ----------------------------------------------------------------------------------------
+  // ---- rendering
   const svcs = () => (data ? data.services : []);
   const svcById = (id) => svcs().find((s) => s.id === id);
   const inGroup = (g) => svcs().filter((s) => s.lifeQuestion === g);
@@ -134,14 +137,24 @@
     $('tk-pos').hidden = k.position == null;
     $('tk-wait').textContent = waitText(k.estimatedWaitMinutes);
     $('p-loc').textContent = data.location.name;
-    const tz = data.location.timeZone || undefined;
-    let when = '';
-    try {
-      when = new Intl.DateTimeFormat('nl-NL', { timeZone: tz, day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' }).format(new Date(k.createdAt || Date.now()));
-    } catch (e) { when = new Date().toLocaleString('nl-NL'); }
-    $('p-time').textContent = when;
+    $('p-time').textContent = dateFormat().format(new Date(k.createdAt || Date.now()));
     $('tk-qr').alt = t('kiosk.follow');
     $('tk-print').hidden = printMode === 'off';
+    $('tk-take').hidden = !k.printed;
+  }
+
+  // Date and time on the ticket, in the location's zone. The formatter's first use costs tens of ms: made when idle.
+  let fmt = null;
+  function dateFormat() {
+    if (!fmt) {
+      const o = { day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit' };
+      try {
+        fmt = new Intl.DateTimeFormat('nl-NL', { ...o, timeZone: data.location.timeZone || undefined });
+      } catch (e) {
+        fmt = new Intl.DateTimeFormat('nl-NL', o);
+      }
+    }
+    return fmt;
   }
 
   function show(name, focus = true) {
@@ -149,8 +162,9 @@
     for (const s of document.querySelectorAll('.screen')) s.hidden = s.id !== 's-' + name;
     document.body.dataset.screen = name;
     if (focus) {
+      // Focus the new heading after the paint: focusing now forces a layout and delays the number.
       const h = $('h-' + name);
-      if (h) h.focus({ preventScroll: true });
+      if (h) requestAnimationFrame(() => setTimeout(() => { if (screen === name) h.focus({ preventScroll: true }); }));
     }
     armIdle();
   }
@@ -176,12 +190,12 @@
   }
 
   function home() {
-    const only = onlySvc && svcById(onlySvc);
     group = null;
-    show(only ? 'confirm' : 'home');
+    show(restScreen());
   }
 
   function printTicket() {
+    if (ticket) { ticket.printed = true; $('tk-take').hidden = false; }
     const img = $('tk-qr');
     let done = false;
     const go = () => { if (!done) { done = true; window.print(); } };
@@ -191,7 +205,7 @@
     setTimeout(go, 3000);
   }
 
-  // ---- offline and retry ----------------------------------------------------------------------------------
+  // ---- offline and retry
   function goOffline() {
     offline = true;
     showMsg(t('kiosk.offline'), T['kiosk.retrying'] ? t('kiosk.retrying') : FALLBACK['kiosk.offline.en'], false);
@@ -216,12 +230,18 @@
   window.addEventListener('online', () => { if (offline) scheduleRetry(true); });
   window.addEventListener('offline', () => { if (screen !== 'ticket' && !offline) goOffline(); });
 
-  // ---- idle: back to the start by itself ------------------------------------------------------------------
-  const atRest = () => (screen === 'home' || screen === 'confirm') && lang === homeLang;
+  // ---- idle: back to the start by itself
+  const restScreen = () => (onlySvc && svcById(onlySvc) ? 'confirm' : 'home');
+  const atRest = () => screen === restScreen() && lang === homeLang;
+  // While the warning shows, everything behind it is out of reach (keyboard and screen readers too).
+  function dialog(open) {
+    $('idle').hidden = !open;
+    for (const el of document.querySelectorAll('.top, .help, .screen')) el.inert = open;
+  }
   function armIdle() {
     clearTimeout(idleTimer);
     clearInterval(countTimer);
-    $('idle').hidden = true;
+    dialog(false);
     if (offline || atRest()) return;
     const total = screen === 'ticket' ? IDLE_TICKET : IDLE;
     idleTimer = setTimeout(warn, total - WARN * 1000);
@@ -229,7 +249,7 @@
   function warn() {
     left = WARN;
     $('idle-n').textContent = left;
-    $('idle').hidden = false;
+    dialog(true);
     $('more').focus({ preventScroll: true });
     countTimer = setInterval(() => {
       left -= 1;
@@ -239,7 +259,7 @@
   }
   async function reset() {
     clearInterval(countTimer);
-    $('idle').hidden = true;
+    dialog(false);
     ticket = null;
     if (lang !== homeLang || !data) {
       const d = await load(homeLang);
@@ -255,7 +275,7 @@
     touched();
   });
 
-  // ---- events -----------------------------------------------------------------------------------------
+  // ---- events
   async function setLang(l) {
     if (l === lang) return;
     const d = await load(l);
@@ -292,7 +312,7 @@
     if (b.dataset.go === 'home') return ticket || msgBack ? reset() : home();
   });
 
-  // ---- start ------------------------------------------------------------------------------------------
+  // ---- start
   async function start() {
     const d = await load(lang);
     if (d && d.notFound) {
@@ -303,6 +323,8 @@
     homeLang = lang;
     render();
     home();
+    if (performance.mark) performance.mark('kiosk-ready'); // first screen with tiles: measured by bench_pages.py
+    (window.requestIdleCallback || setTimeout)(() => { dateFormat(); new Intl.PluralRules(lang); });
   }
   start();
 })();

@@ -21,7 +21,7 @@
   const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
   const t = (k, v) => (T[k] ?? k).replace(/\{(\w+)\}/g, (_, x) => (v && v[x] != null ? v[x] : ''));
 
-  // ---- texts --------------------------------------------------------------------------------------------
+  // ---- texts
   async function loadTexts() {
     const lang = (q.get('lang') || '').toLowerCase() === 'en' ? 'en' : 'nl'; // Dutch unless asked otherwise
     try {
@@ -33,7 +33,7 @@
     document.title = t('staff.pageTitle') + ' · Loket';
   }
 
-  // ---- server -------------------------------------------------------------------------------------------
+  // ---- server
   class ApiError extends Error {
     constructor(status, problem) { super((problem && (problem.detail || problem.title)) || String(status)); this.status = status; this.problem = problem; }
   }
@@ -65,7 +65,7 @@
     say(t('staff.error', { detail: e.message }), true);
   }
 
-  // ---- views --------------------------------------------------------------------------------------------
+  // ---- views
   function view(name) {
     for (const v of document.querySelectorAll('.view')) v.hidden = v.id !== 'v-' + name;
     $('logout').hidden = name === 'login';
@@ -110,7 +110,7 @@
     $('l-user').focus();
   }
 
-  // ---- choose location and desk --------------------------------------------------------------------------
+  // ---- choose location and desk
   let locations = [];
   async function loadDesks(locationId, selected) {
     const { data } = await api('GET', `/api/v1/locations/${encodeURIComponent(locationId)}/desks`);
@@ -145,7 +145,7 @@
     openDesk(l, d);
   }
 
-  // ---- at the desk --------------------------------------------------------------------------------------
+  // ---- at the desk
   async function openDesk(l, d) {
     loc = l;
     desk = d;
@@ -211,10 +211,11 @@
 
   function connect() {
     if (es) es.close();
-    es = new EventSource(`/api/v1/locations/${encodeURIComponent(loc.id)}/events`);
+    const src = new EventSource(`/api/v1/locations/${encodeURIComponent(loc.id)}/events`);
+    es = src;
     es.onopen = () => { esRetry = 1000; };
     es.onerror = () => {
-      if (es.readyState === EventSource.CLOSED) { setTimeout(connect, esRetry); esRetry = Math.min(esRetry * 2, 30000); }
+      if (src.readyState === EventSource.CLOSED) { setTimeout(connect, esRetry); esRetry = Math.min(esRetry * 2, 30000); }
     };
     for (const n of ['ticket.created', 'ticket.called', 'ticket.finished', 'ticket.requeued', 'ticket.handover', 'queue.changed']) es.addEventListener(n, soon);
   }
@@ -235,6 +236,7 @@
         cur = r.data;
         renderCurrent();
         say(t('staff.called', { number: cur.number, desk: cur.deskName || desk.name }));
+        document.querySelector('[data-act="start"]').focus(); // "call next" is disabled now: keep the keyboard going
       } catch (e) {
         if (e.status === 409) { say(t('staff.stillHolding'), true); await loadCurrent(); return; }
         throw e;
@@ -253,6 +255,7 @@
         renderCurrent();
         say('');
         if (!cur) $('b-next').focus();
+        else if (!document.activeElement || document.activeElement === document.body) document.querySelector('[data-act="finish"]').focus();
       } catch (e) {
         if (e.status === 409) { await loadCurrent(); }
         throw e;
@@ -277,7 +280,7 @@
     $('h-urgent').checked = false;
   }
 
-  // ---- wiring -------------------------------------------------------------------------------------------
+  // ---- wiring
   $('f-login').addEventListener('submit', login);
   $('f-setup').addEventListener('submit', chooseDesk);
   $('s-loc').addEventListener('change', () => loadDesks($('s-loc').value).catch(fail));
@@ -294,6 +297,9 @@
   for (const b of document.querySelectorAll('[data-act]')) {
     b.addEventListener('click', () => act(b.dataset.act));
   }
+
+  window.addEventListener('pagehide', () => { if (es) { es.close(); es = null; } });
+  window.addEventListener('pageshow', (e) => { if (e.persisted && me && desk) { connect(); soon(); } });
 
   async function start() {
     await loadTexts();

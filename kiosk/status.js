@@ -39,7 +39,7 @@
 
   async function getJSON(url) {
     const r = await fetch(url, { cache: 'no-store' });
-    if (r.status === 404) return { notFound: true };
+    if (r.status >= 400 && r.status < 500 && r.status !== 429) return { notFound: true }; // unknown or malformed id
     if (!r.ok) throw new Error(String(r.status));
     return r.json();
   }
@@ -124,7 +124,8 @@
 
   function connect() {
     if (es) es.close();
-    es = new EventSource(`/api/v1/locations/${encodeURIComponent(tk.locationId)}/events`);
+    const src = new EventSource(`/api/v1/locations/${encodeURIComponent(tk.locationId)}/events`);
+    es = src;
     let dropped = false;
     es.onopen = () => {
       $('offline').hidden = true;
@@ -132,7 +133,7 @@
     };
     es.onerror = () => {
       dropped = true;
-      if (es.readyState === EventSource.CLOSED) {
+      if (src.readyState === EventSource.CLOSED) {
         show($('offline'), t('status.offline'));
         setTimeout(connect, retry);
         retry = Math.min(retry * 2, 60000);
@@ -148,6 +149,23 @@
       });
     }
   }
+
+  window.addEventListener('offline', () => {
+    if (!tk || !es) return;
+    es.close();
+    es = null;
+    show($('offline'), t('status.offline'));
+  });
+  window.addEventListener('online', () => {
+    if (!tk || tk.status === 'done' || tk.status === 'noShow') return;
+    connect();
+    update();
+  });
+
+  window.addEventListener('pagehide', () => { if (es) { es.close(); es = null; } });
+  window.addEventListener('pageshow', (e) => {
+    if (e.persisted && tk && tk.status !== 'done' && tk.status !== 'noShow') { connect(); update(); }
+  });
 
   document.addEventListener('click', async (e) => {
     const b = e.target.closest('button[data-lang]');

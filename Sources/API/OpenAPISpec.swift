@@ -147,7 +147,7 @@ enum OpenAPISpec {
                            ("position", int), ("estimatedWaitMinutes", nullable(int)), ("createdAt", time), ("language", str)])),
         ("PublicTicket", obj([("id", id), ("number", str), ("status", enumeration(["waiting", "called", "serving", "done", "noShow"])),
                               ("position", nullable(int)), ("estimatedWaitMinutes", nullable(int)), ("deskName", nullable(str)),
-                              ("language", str), ("locationId", id), ("locationCode", str), ("serviceName", str), ("createdAt", time)])),
+                              ("language", str), ("locationId", id), ("locationCode", str), ("serviceId", id), ("serviceName", str), ("createdAt", time)])),
         ("DeskTicket", obj([("id", id), ("number", str), ("status", str), ("priority", str), ("serviceId", id), ("serviceName", str),
                             ("locationId", id), ("deskId", nullable(id)), ("deskName", nullable(str)), ("recallCount", int),
                             ("language", str), ("arrivedAt", time), ("calledAt", nullable(time)), ("startedAt", nullable(time)),

@@ -10,6 +10,12 @@ struct Translations: Sendable {
         let name: String
         let direction: String
         let texts: JSON
+
+        /// The texts of the public screens: the desk page's own (`staff.*`) stay out of the kiosk's payload.
+        var publicTexts: JSON {
+            guard case .object(let fields) = texts else { return texts }
+            return .object(fields.filter { !$0.0.hasPrefix("staff.") })
+        }
     }
 
     /// Dutch first, then the others in a fixed order.
@@ -104,11 +110,18 @@ extension App {
         let body = "{\"location\":" + (try row.string("location")) +
             ",\"language\":" + JSONText.quote(language.code) +
             ",\"dir\":" + JSONText.quote(language.direction) +
-            ",\"texts\":" + language.texts.serialized +
+            ",\"texts\":" + language.publicTexts.serialized +
             ",\"languages\":" + texts.listJSON.serialized +
             ",\"services\":" + (try row.string("services")) + "}"
-        return Response(status: 200, headers: [("Content-Type", "application/json"), ("Cache-Control", "no-cache")],
-                         body: .bytes(Array(body.utf8)))
+        // Compressed per request (it depends on the language and the day's closure): ~7 KB becomes ~3 KB, which keeps
+        // a kiosk's first load within its 15 KB budget.
+        var headers = [("Content-Type", "application/json"), ("Cache-Control", "no-cache"), ("Vary", "Accept-Encoding")]
+        let bytes = Array(body.utf8)
+        if request.acceptsGzip, let gz = Gzip.compress(bytes, level: 6) {
+            headers.append(("Content-Encoding", "gzip"))
+            return Response(status: 200, headers: headers, body: .bytes(gz))
+        }
+        return Response(status: 200, headers: headers, body: .bytes(bytes))
     }
 
     /// The QR code printed on a ticket: the absolute URL of the phone status page.

@@ -75,7 +75,8 @@ extension App {
             ("position", .optional(position)), ("estimatedWaitMinutes", .optional(estimate)),
             ("deskName", .optional(try row.optionalString("desk_name"))), ("language", .string(language)),
             ("locationId", .string(try row.string("location_id"))), ("locationCode", .string(try row.string("location_code"))),
-            ("serviceName", .string(serviceName)), ("createdAt", .string(try row.string("created_at"))),
+            ("serviceId", .string(try row.string("service_id"))), ("serviceName", .string(serviceName)),
+            ("createdAt", .string(try row.string("created_at"))),
         ]))
     }
 

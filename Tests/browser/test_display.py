@@ -1,4 +1,5 @@
 """The call display: calls made through the API appear fast, with a chime; waiting counts; reconnecting."""
+import re
 import time
 
 import pytest
@@ -83,6 +84,32 @@ def test_display_recall_chimes_again_and_says_so(driver, staff):
     h.wait(d, "!document.getElementById('now-again').hidden", 5, message='recall not shown')
     h.wait(d, f"Number(document.body.dataset.chimes) > {chimes}", 5, message='no chime on a recall')
     h.expect(staff.act(t['id'], 'no-show'), 200)
+
+
+def test_display_speaks_number_and_desk_in_dutch(server, staff):
+    """Headless Chromium has no voices: give it a fake Dutch one and record what would be spoken."""
+    d = h.chrome(1920, 1080)
+    try:
+        d.execute_cdp_cmd('Page.addScriptToEvaluateOnNewDocument', {'source': """
+            window.__spoken = [];
+            const voice = {lang: 'nl-NL', name: 'Test-stem', voiceURI: 'test'};
+            Object.defineProperty(speechSynthesis, 'getVoices', {value: () => [{lang: 'en-US', name: 'x'}, voice]});
+            Object.defineProperty(speechSynthesis, 'speak', {value: (u) => window.__spoken.push([u.text, u.lang])});
+            window.SpeechSynthesisUtterance = class { constructor(t) { this.text = t; } };
+        """})
+        staff.drain()
+        h.take_ticket(staff.location_id, staff.service['id'])
+        open_display(d)
+        time.sleep(0.5)
+        t = h.expect(staff.call_next(), 200).json
+        h.wait(d, "window.__spoken.length > 0", 5, message='nothing spoken')
+        text, lang = d.execute_script("return window.__spoken[0]")
+        m = re.fullmatch(r'([A-Z]+)0*(\d+)', t['number'])
+        assert text == f'Nummer {m.group(1)} {int(m.group(2))}, {staff.desk_name}', text
+        assert lang == 'nl-NL'
+        h.expect(staff.act(t['id'], 'no-show'), 200)
+    finally:
+        d.quit()
 
 
 def test_display_initial_state_comes_from_calls(driver, kiosk, staff):

@@ -86,11 +86,11 @@ def test_page_is_csp_safe_and_self_contained(page):
 
 
 def test_kiosk_files_fit_the_budget():
-    """HTML + CSS + JS gzipped leave room for the data call inside the 15 KB first load."""
+    """HTML + CSS + JS gzipped leave room for the data call (~3 KB) and headers (~1.5 KB) in the 15 KB first load."""
     total = 0
     for f in ['kiosk.html', 'kiosk.css', 'kiosk.js']:
         total += len(gzip.compress(open(os.path.join(h.KIOSK_DIR, f), 'rb').read(), 9))
-    assert total < 10 * 1024, f'kiosk files are {total} bytes gzipped'
+    assert total < 10.5 * 1024, f'kiosk files are {total} bytes gzipped'
 
 
 def test_chime_is_a_small_wav():

@@ -1,0 +1,236 @@
+import API
+import Foundation
+import Postgres
+import TestSupport
+import XCTest
+
+/// The walk-in queue over HTTP against a real database: numbers, call order, desk actions, handover, events.
+final class QueueAPITests: XCTestCase {
+    var t: TestApp!
+    var w: World!
+
+    override func setUpWithError() throws {
+        t = try TestApp()
+        w = try World.make(t)
+    }
+
+    override func tearDown() { t.tearDown() }
+
+    func testNumbersCountPerPrefixFrom001() throws {
+        let a1 = try w.take(t, w.serviceA)
+        let b1 = try w.take(t, w.serviceB)
+        let a2 = try w.take(t, w.serviceA, language: "ar")
+        XCTAssertEqual(a1["number"] as? String, "U001")
+        XCTAssertEqual(b1["number"] as? String, "S001")
+        XCTAssertEqual(a2["number"] as? String, "U002")
+        XCTAssertEqual(a2["position"] as? Int, 2)
+        XCTAssertEqual(a2["language"] as? String, "ar")
+        XCTAssertEqual(a1["status"] as? String, "waiting")
+        XCTAssertEqual(a1["priority"] as? String, "normal")
+        XCTAssertTrue(a1["estimatedWaitMinutes"] is NSNull || a1["estimatedWaitMinutes"] is Int)
+        XCTAssertEqual((a1["id"] as? String)?.count, 36)
+    }
+
+    func testTakeNumberErrors() throws {
+        let missing = try t.client.post("/api/v1/locations/\(UUID().uuidString.lowercased())/tickets", json: ["serviceId": w.serviceA])
+        XCTAssertEqual(missing.status, 404)
+        let otherLocation = try t.admin.post("/api/v1/locations", json: ["code": "elders", "name": "Elders"]).object["id"] as! String
+        let notOffered = try t.client.post("/api/v1/locations/\(otherLocation)/tickets", json: ["serviceId": w.serviceA])
+        XCTAssertEqual(notOffered.status, 422)
+        XCTAssertEqual(try t.client.post("/api/v1/locations/\(w.locationID)/tickets", json: [:]).status, 422)
+        let anonymousUrgent = try t.client.post("/api/v1/locations/\(w.locationID)/tickets", json: ["serviceId": w.serviceA, "priority": "urgent"])
+        XCTAssertEqual(anonymousUrgent.status, 403)
+        let staffUrgent = try w.staffA.post("/api/v1/locations/\(w.locationID)/tickets", json: ["serviceId": w.serviceA, "priority": "urgent"])
+        XCTAssertEqual(staffUrgent.status, 201)
+        XCTAssertEqual(staffUrgent.object["priority"] as? String, "urgent")
+        XCTAssertEqual(try w.take(t, w.urgentA)["priority"] as? String, "urgent", "urgent by nature")
+    }
+
+    func testClosedLocationRefusesNewNumbersIn409DutchAndEnglish() throws {
+        XCTAssertEqual(try w.staffA.post("/api/v1/locations/\(w.locationID)/closure", json: ["reason": "storm"]).status, 403, "coordinators only")
+        let coordinator = try t.admin.post("/api/v1/staff", json: ["agencyId": w.agencyA, "username": "coco", "password": "long enough password",
+                                                                    "displayName": "Coco", "role": "coordinator"])
+        XCTAssertEqual(coordinator.status, 201)
+        let coco = try World.login(t, "coco", password: "long enough password")
+        XCTAssertEqual(try coco.post("/api/v1/locations/\(w.locationID)/closure", json: ["reason": "storm"]).status, 200)
+        let closed = try t.client.post("/api/v1/locations/\(w.locationID)/tickets", json: ["serviceId": w.serviceA])
+        XCTAssertEqual(closed.status, 409)
+        let detail = closed.object["detail"] as? String ?? ""
+        XCTAssertTrue(detail.contains("gesloten") && detail.contains("closed"), detail)
+        XCTAssertEqual((try t.client.get("/api/v1/kiosk/centrum").object["location"] as? [String: Any])?["open"] as? Bool, false)
+        XCTAssertEqual(try coco.delete("/api/v1/locations/\(w.locationID)/closure").status, 204)
+        XCTAssertEqual(try t.client.post("/api/v1/locations/\(w.locationID)/tickets", json: ["serviceId": w.serviceA]).status, 201)
+    }
+
+    func testCallNextTakesUrgentFirstThenArrivalAndOnlyMyServices() throws {
+        let n1 = try w.take(t, w.serviceA)["number"] as! String
+        _ = try w.take(t, w.serviceB)
+        let n2 = try w.take(t, w.serviceA)["number"] as! String
+        let urgent = try w.take(t, w.urgentA)["number"] as! String
+        let queue = try w.staffA.get("/api/v1/locations/\(w.locationID)/queue").object["items"] as! [[String: Any]]
+        XCTAssertEqual(queue.map { $0["number"] as! String }, [urgent, n1, n2], "queue view shows call-next's order, my services only")
+        var called: [String] = []
+        for _ in 0..<3 {
+            let r = try w.staffA.post("/api/v1/desks/\(w.desks[0])/call-next")
+            XCTAssertEqual(r.status, 200, r.text)
+            XCTAssertEqual(r.object["deskName"] as? String, "Balie 1")
+            called.append(r.object["number"] as! String)
+            XCTAssertEqual(try w.staffA.post("/api/v1/tickets/\(r.object["id"] as! String)/finish", json: ["outcome": "geholpen"]).status, 200)
+        }
+        XCTAssertEqual(called, [urgent, n1, n2])
+        XCTAssertEqual(try w.staffA.post("/api/v1/desks/\(w.desks[0])/call-next").status, 204, "the SVB ticket is not for UWV staff")
+        XCTAssertEqual(try w.staffB.post("/api/v1/desks/\(w.desks[1])/call-next").object["number"] as? String, "S001")
+    }
+
+    func testDeskActionsFollowTheStateMachine() throws {
+        let taken = try w.take(t, w.serviceA)
+        let id = taken["id"] as! String
+        XCTAssertEqual(try w.staffA.post("/api/v1/tickets/\(id)/start").status, 409, "a waiting ticket cannot be started before it is called")
+        let call = try w.staffA.post("/api/v1/desks/\(w.desks[0])/call-next")
+        XCTAssertEqual(call.object["status"] as? String, "called")
+        XCTAssertEqual(try w.staffA.post("/api/v1/desks/\(w.desks[0])/call-next").status, 409, "one visitor per desk")
+        XCTAssertEqual(try w.staffA.get("/api/v1/desks/\(w.desks[0])/current").object["id"] as? String, id)
+        let recall = try w.staffA.post("/api/v1/tickets/\(id)/recall")
+        XCTAssertEqual(recall.object["recallCount"] as? Int, 1)
+        XCTAssertEqual(try w.staffB.post("/api/v1/tickets/\(id)/start").status, 403, "someone else's visitor")
+        XCTAssertEqual(try w.staffA.post("/api/v1/tickets/\(id)/start").object["status"] as? String, "serving")
+        let illegal = try w.staffA.post("/api/v1/tickets/\(id)/no-show")
+        XCTAssertEqual(illegal.status, 409, "a visitor being served did not fail to show up")
+        XCTAssertEqual(illegal.header("content-type"), "application/problem+json")
+        XCTAssertEqual(try w.staffA.post("/api/v1/tickets/\(id)/requeue").object["status"] as? String, "waiting")
+        XCTAssertEqual(try t.client.get("/api/v1/tickets/\(id)").object["position"] as? Int, 1, "requeue keeps the place")
+        XCTAssertEqual(try w.staffA.post("/api/v1/desks/\(w.desks[0])/call-next").object["id"] as? String, id)
+        XCTAssertEqual(try w.staffA.post("/api/v1/tickets/\(id)/no-show").object["status"] as? String, "noShow")
+        XCTAssertEqual(try w.staffA.post("/api/v1/tickets/\(id)/finish").status, 409)
+        XCTAssertEqual(try w.staffA.post("/api/v1/tickets/\(UUID().uuidString.lowercased())/finish").status, 404)
+        XCTAssertEqual(try w.staffA.get("/api/v1/desks/\(w.desks[0])/current").status, 204)
+    }
+
+    func testPublicTicketShowsNoPersonalDataAndDeskWhenCalled() throws {
+        let first = try w.take(t, w.serviceA)
+        let second = try w.take(t, w.serviceA, language: "en")
+        let status = try t.client.get("/api/v1/tickets/\(second["id"] as! String)").object
+        XCTAssertEqual(status["position"] as? Int, 2)
+        XCTAssertEqual(status["language"] as? String, "en")
+        XCTAssertTrue(status["deskName"] is NSNull)
+        XCTAssertEqual(Set(status.keys), ["id", "number", "status", "position", "estimatedWaitMinutes", "deskName", "language",
+                                          "locationId", "locationCode", "serviceId", "serviceName", "createdAt"])
+        _ = try w.staffA.post("/api/v1/desks/\(w.desks[1])/call-next")
+        let called = try t.client.get("/api/v1/tickets/\(first["id"] as! String)").object
+        XCTAssertEqual(called["status"] as? String, "called")
+        XCTAssertEqual(called["deskName"] as? String, "Balie 2")
+        XCTAssertEqual(try t.client.get("/api/v1/tickets/\(second["id"] as! String)").object["position"] as? Int, 1)
+        let qr = try t.client.get("/api/v1/tickets/\(first["id"] as! String)/qr.svg")
+        XCTAssertEqual(qr.header("content-type"), "image/svg+xml")
+        XCTAssertTrue(qr.text.hasPrefix("<svg") && qr.text.contains("/t/\(first["id"] as! String)"))
+    }
+
+    func testWarmHandoverKeepsNumberAndArrivalAndWallsOffTheNote() throws {
+        let early = try w.take(t, w.serviceA)
+        sleepBriefly()
+        let laterB = try w.take(t, w.serviceB)
+        _ = try w.staffA.post("/api/v1/desks/\(w.desks[0])/call-next")
+        let id = early["id"] as! String
+        let handed = try w.staffA.post("/api/v1/tickets/\(id)/handover",
+                                       json: ["serviceId": w.serviceB, "note": "Heeft schulden, spreekt Arabisch"])
+        XCTAssertEqual(handed.status, 200, handed.text)
+        XCTAssertEqual(handed.object["status"] as? String, "waiting")
+        XCTAssertEqual(handed.object["number"] as? String, early["number"] as? String, "same number")
+        XCTAssertEqual(handed.object["handovers"] as? Int, 1)
+        // The receiving agency sees the note, and the visitor goes before the later SVB visitor.
+        let queueB = try w.staffB.get("/api/v1/locations/\(w.locationID)/queue").object["items"] as! [[String: Any]]
+        XCTAssertEqual(queueB.map { $0["number"] as! String }, [early["number"] as! String, laterB["number"] as! String])
+        XCTAssertEqual(queueB[0]["handoverNote"] as? String, "Heeft schulden, spreekt Arabisch")
+        XCTAssertEqual(try w.staffB.post("/api/v1/desks/\(w.desks[1])/call-next").object["id"] as? String, id)
+        // The sending agency's queue never shows the note; the read by agency B is audited.
+        let db = try t.connection()
+        XCTAssertEqual(try db.query(Query("SELECT count(*)::int AS n FROM audit_log WHERE action = 'ticket.note.read' AND staff_id = $1", w.staffBID)).first!.int("n"), 1)
+        XCTAssertEqual(try db.query(Query("SELECT count(*)::int AS n FROM audit_log WHERE action = 'ticket.handover' AND staff_id = $1", w.staffAID)).first!.int("n"), 1)
+        // Handing over to a service not offered here, or to the same service, is refused.
+        XCTAssertEqual(try w.staffB.post("/api/v1/tickets/\(id)/handover", json: ["serviceId": w.serviceB]).status, 422)
+        XCTAssertEqual(try w.staffB.post("/api/v1/tickets/\(id)/handover", json: ["serviceId": UUID().uuidString.lowercased()]).status, 422)
+    }
+
+    func testHandoverCanMakeUrgent() throws {
+        _ = try w.take(t, w.serviceB)
+        let visitor = try w.take(t, w.serviceA)
+        _ = try w.staffA.post("/api/v1/desks/\(w.desks[0])/call-next")
+        let r = try w.staffA.post("/api/v1/tickets/\(visitor["id"] as! String)/handover", json: ["serviceId": w.serviceB, "urgent": true])
+        XCTAssertEqual(r.object["priority"] as? String, "urgent")
+        XCTAssertEqual(try w.staffB.post("/api/v1/desks/\(w.desks[1])/call-next").object["number"] as? String, visitor["number"] as? String)
+    }
+
+    func testEstimatedWaitIsNullWithoutHistoryAndRealWithIt() throws {
+        _ = try w.take(t, w.serviceA)
+        let second = try w.take(t, w.serviceA)
+        XCTAssertTrue(second["estimatedWaitMinutes"] is NSNull, "no history: say so rather than invent")
+        // Three finished services of 5 minutes at one desk.
+        let db = try t.connection()
+        try db.query(Query("""
+            INSERT INTO service_record (ticket_id, service_id, desk_id, staff_id, called_at, started_at, ended_at, result)
+            SELECT $1, $2, $3, $4, now() - interval '6 minutes', now() - interval '5 minutes', now(), 'done' FROM generate_series(1, 3)
+            """, second["id"] as! String, w.serviceA, w.desks[0], w.staffAID))
+        let third = try w.take(t, w.serviceA)
+        XCTAssertEqual(third["position"] as? Int, 3)
+        XCTAssertEqual(third["estimatedWaitMinutes"] as? Int, 10, "two ahead × 5 minutes at one desk")
+    }
+
+    func testDayEndClosesEarlierDaysTicketsAsNoShow() throws {
+        let old = try w.take(t, w.serviceA)
+        let today = try w.take(t, w.serviceA)
+        let db = try t.connection()
+        try db.query(Query("UPDATE ticket SET service_day = service_day - 1 WHERE id = $1", old["id"] as! String))
+        t.app.runJobsOnce()
+        let row = try db.query(Query("SELECT status, closed_reason FROM ticket WHERE id = $1", old["id"] as! String)).first!
+        XCTAssertEqual(try row.string("status"), "noShow")
+        XCTAssertEqual(try row.string("closed_reason"), "closed")
+        XCTAssertEqual(try t.client.get("/api/v1/tickets/\(today["id"] as! String)").object["status"] as? String, "waiting")
+    }
+
+    func testEventsStreamAndResumeWithLastEventID() throws {
+        let stream = try SSEClient(port: t.app.port, path: "/api/v1/locations/\(w.locationID)/events")
+        XCTAssertNotNil(stream.next("queue.changed"), "a snapshot of the waiting counts on connect")
+        let taken = try w.take(t, w.serviceA)
+        let created = stream.next("ticket.created")
+        XCTAssertEqual(created?.json["number"] as? String, taken["number"] as? String)
+        XCTAssertNotNil(created?.id)
+        let changed = stream.next("queue.changed")
+        XCTAssertEqual((changed?.json["waiting"] as? [[String: Any]])?.first?["count"] as? Int, 1)
+        _ = try w.staffA.post("/api/v1/desks/\(w.desks[0])/call-next")
+        let called = stream.next("ticket.called")
+        XCTAssertEqual(called?.json["deskName"] as? String, "Balie 1")
+        XCTAssertNil(called?.json["id"], "public events carry numbers, never ticket ids or names")
+        let resumeFrom = called!.id!
+        stream.close()
+        // While disconnected: a recall and a finish happen.
+        _ = try w.staffA.post("/api/v1/tickets/\(taken["id"] as! String)/recall")
+        _ = try w.staffA.post("/api/v1/tickets/\(taken["id"] as! String)/finish")
+        let resumed = try SSEClient(port: t.app.port, path: "/api/v1/locations/\(w.locationID)/events", lastEventID: resumeFrom)
+        XCTAssertEqual(resumed.next("ticket.recalled")?.json["recallCount"] as? Int, 1)
+        XCTAssertEqual(resumed.next("ticket.finished")?.json["outcome"] as? String, "done")
+        let calls = try t.client.get("/api/v1/locations/\(w.locationID)/calls").object["calls"] as? [[String: Any]]
+        XCTAssertEqual(calls?.first?["number"] as? String, taken["number"] as? String)
+    }
+
+    func testRateLimitPerAddressButNotForRegisteredKiosks() throws {
+        let limited = try TestApp(ticketRatePerMinute: 3)
+        defer { limited.tearDown() }
+        let lw = try World.make(limited, code: "limit")
+        for _ in 0..<3 { _ = try lw.take(limited, lw.serviceA) }
+        let refused = try limited.client.post("/api/v1/locations/\(lw.locationID)/tickets", json: ["serviceId": lw.serviceA])
+        XCTAssertEqual(refused.status, 429)
+        XCTAssertNotNil(refused.header("retry-after"))
+        let kiosk = try limited.admin.post("/api/v1/locations/\(lw.locationID)/kiosks", json: ["name": "Hal links"])
+        XCTAssertEqual(kiosk.status, 201)
+        let token = kiosk.object["deviceToken"] as! String
+        XCTAssertTrue((kiosk.object["kioskPath"] as? String ?? "").hasPrefix("/kiosk/limit?device="))
+        for _ in 0..<5 {
+            XCTAssertEqual(try limited.client.post("/api/v1/locations/\(lw.locationID)/tickets", json: ["serviceId": lw.serviceA],
+                                                   headers: ["Loket-Device": token]).status, 201)
+        }
+        XCTAssertEqual(try limited.client.post("/api/v1/locations/\(lw.locationID)/tickets", json: ["serviceId": lw.serviceA],
+                                               headers: ["Loket-Device": "forged"]).status, 403)
+    }
+
+    private func sleepBriefly() { usleep(20_000) }
+}
