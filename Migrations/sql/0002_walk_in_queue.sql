@@ -72,8 +72,11 @@ CREATE TABLE ticket (
 
 -- One visitor at a time per desk: calling the next while holding one is refused by the database itself.
 CREATE UNIQUE INDEX ticket_one_per_desk ON ticket (desk_id) WHERE status IN ('called', 'serving');
--- Call-next reads waiting tickets in exactly this order.
-CREATE INDEX ticket_waiting_order ON ticket (location_id, service_id, priority_rank, arrived_at, number) WHERE status = 'waiting';
+-- Call-next walks the waiting line of a location in exactly this order and stops at the first ticket of one of the
+-- caller's services, so claiming stays fast however long the line is.
+CREATE INDEX ticket_call_order ON ticket (location_id, priority_rank, arrived_at, length(number), number) WHERE status = 'waiting';
+-- Positions and counts per service.
+CREATE INDEX ticket_service_waiting ON ticket (location_id, service_id, priority_rank, arrived_at) WHERE status = 'waiting';
 CREATE INDEX ticket_location_day ON ticket (location_id, service_day);
 
 -- Each warm handover between services, for statistics and for the receiving agency's note.
@@ -150,3 +153,16 @@ CREATE TABLE kiosk_device (
     active       boolean NOT NULL DEFAULT true,
     created_at   timestamptz NOT NULL DEFAULT now()
 );
+
+-- A ticket as staff see it at the desk, as JSON. One function, so every statement that changes a ticket can return
+-- it in the same round trip.
+CREATE FUNCTION ticket_staff_json(t ticket) RETURNS json LANGUAGE sql STABLE AS $$
+    SELECT json_build_object('id', t.id, 'number', t.number, 'status', t.status, 'priority', t.priority,
+        'serviceId', t.service_id, 'serviceName', s.name, 'locationId', t.location_id,
+        'deskId', t.desk_id, 'deskName', d.name, 'recallCount', t.recall_count, 'language', t.language,
+        'arrivedAt', rfc3339(t.arrived_at, l.time_zone), 'calledAt', rfc3339(t.called_at, l.time_zone),
+        'startedAt', rfc3339(t.started_at, l.time_zone), 'finishedAt', rfc3339(t.finished_at, l.time_zone),
+        'outcome', t.outcome, 'handovers', t.hops)
+    FROM location l, service s LEFT JOIN desk d ON d.id = t.desk_id
+    WHERE l.id = t.location_id AND s.id = t.service_id
+$$;

@@ -52,13 +52,11 @@ struct Authenticator: Sendable {
             return nil
         }
         let digest = Credentials.tokenDigest(token)
-        if !fromCookie, let stored = try db.query(Query(Statements.sessions["setting_get"], Self.bootstrapSettingKey)).first,
-           Credentials.constantTimeEqual(hex(try stored.string("value")), digest) {
-            return .bootstrap
-        }
-        guard let row = try db.query(Query(Statements.sessions["session_actor"], PostgresValue.bytes(digest))).first else {
+        // The bootstrap token is accepted as a bearer only, never from a cookie.
+        guard let row = try db.query(Query(Statements.sessions["session_actor"], PostgresValue.bytes(digest), !fromCookie)).first else {
             throw Problem.unauthorized("Your session has expired or the token is not valid. Please log in again.")
         }
+        if try row.bool("bootstrap") { return .bootstrap }
         let actor = Actor(staffID: try row.string("id"), agencyID: try row.string("agency_id"),
                           role: Role(rawValue: try row.string("role")) ?? .staff,
                           username: try row.string("username"), displayName: try row.string("display_name"),

@@ -1,12 +1,12 @@
 import Postgres
 
 /// The SQL files of `Sources/API/SQL`, compiled into the binary.
-enum Statements {
-    static let admin = SQLLibrary(PackageResources.admin_sql)
-    static let sessions = SQLLibrary(PackageResources.sessions_sql)
-    static let tickets = SQLLibrary(PackageResources.tickets_sql)
-    static let events = SQLLibrary(PackageResources.events_sql)
-    static let kiosk = SQLLibrary(PackageResources.kiosk_sql)
+public enum Statements {
+    public static let admin = SQLLibrary(PackageResources.admin_sql)
+    public static let sessions = SQLLibrary(PackageResources.sessions_sql)
+    public static let tickets = SQLLibrary(PackageResources.tickets_sql)
+    public static let events = SQLLibrary(PackageResources.events_sql)
+    public static let kiosk = SQLLibrary(PackageResources.kiosk_sql)
 
     /// Every named statement, so a test can prepare each against a real database.
     public static var all: [(file: String, name: String, sql: SQL)] {

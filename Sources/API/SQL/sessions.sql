@@ -21,16 +21,18 @@ INSERT INTO session (token_hash, staff_id, expires_at) VALUES ($1, $2, now() + m
 RETURNING rfc3339(expires_at) AS expires_at
 
 -- name: session_actor
-SELECT s.id, s.agency_id, s.role, s.username, s.display_name, rfc3339(x.expires_at) AS expires_at,
+-- The actor of a token digest: a staff session, or the bootstrap admin token (one round trip for both). Comparing
+-- digests of 256-bit random tokens leaks nothing useful through timing.
+SELECT false AS bootstrap, s.id, s.agency_id, s.role, s.username, s.display_name, rfc3339(x.expires_at) AS expires_at,
        coalesce((SELECT array_agg(ss.service_id ORDER BY ss.service_id) FROM staff_service ss WHERE ss.staff_id = s.id), '{}') AS service_ids
 FROM session x JOIN staff s ON s.id = x.staff_id
 WHERE x.token_hash = $1 AND x.expires_at > now() AND s.active
+UNION ALL
+SELECT true, NULL, NULL, 'admin', 'bootstrap-admin', 'Bootstrap admin', NULL, '{}'
+FROM setting WHERE key = 'bootstrap_admin_token_sha256' AND value = encode($1, 'hex') AND $2
 
 -- name: session_delete
 DELETE FROM session WHERE token_hash = $1
-
--- name: setting_get
-SELECT value FROM setting WHERE key = $1
 
 -- name: setting_put
 INSERT INTO setting (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value

@@ -2,17 +2,26 @@
 -- screens learn from is written in the same transaction as the change itself.
 
 -- name: take_number
--- $1 location, $2 service, $3 asked priority ('urgent' or null), $4 language, $5 staff who took it for a visitor
+-- $1 location, $2 service, $3 asked priority ('urgent' or null), $4 language, $5 staff who took it for a visitor,
+-- $6 the instant (null = now; tests pass one to check local-day boundaries around daylight saving time)
 WITH loc AS (
-    SELECT l.id, l.time_zone, (now() AT TIME ZONE l.time_zone)::date AS day
+    SELECT l.id, l.time_zone, (coalesce($6::timestamptz, now()) AT TIME ZONE l.time_zone)::date AS day
     FROM location l WHERE l.id = $1 AND l.active
 ), svc AS (
     SELECT s.id, s.ticket_prefix, s.urgent
     FROM service s JOIN service_location sl ON sl.service_id = s.id AND sl.location_id = $1
     WHERE s.id = $2 AND s.active
+), stats AS MATERIALIZED (
+    -- Read before the counter row is locked, so the lock (held until commit) covers as little work as possible.
+    -- Visible tickets ahead in this service's queue: the new ticket is the last of its priority.
+    SELECT (SELECT count(*) FROM ticket o WHERE o.location_id = $1 AND o.service_id = $2 AND o.status = 'waiting'
+              AND o.priority_rank <= CASE WHEN svc.urgent OR $3 = 'urgent' THEN 0 ELSE 2 END)::int AS ahead,
+           service_recent_seconds($2) AS recent_seconds,
+           service_active_desks($2) AS active_desks
+    FROM svc
 ), open AS (
     SELECT loc.id, loc.time_zone, loc.day, svc.ticket_prefix, svc.urgent
-    FROM loc, svc
+    FROM loc, svc, stats
     WHERE NOT EXISTS (SELECT 1 FROM location_closure c WHERE c.location_id = loc.id AND c.service_day = loc.day)
 ), counter AS (
     INSERT INTO ticket_counter AS c (location_id, prefix, service_day, last_number)
@@ -20,11 +29,12 @@ WITH loc AS (
     ON CONFLICT (location_id, prefix, service_day) DO UPDATE SET last_number = c.last_number + 1
     RETURNING last_number
 ), t AS (
-    INSERT INTO ticket (location_id, service_day, number, service_id, priority, language, created_by)
+    INSERT INTO ticket (location_id, service_day, number, service_id, priority, language, created_by, arrived_at, queued_at)
     SELECT open.id, open.day,
            open.ticket_prefix || CASE WHEN counter.last_number < 1000 THEN lpad(counter.last_number::text, 3, '0')
                                       ELSE counter.last_number::text END,
-           $2, CASE WHEN open.urgent OR $3 = 'urgent' THEN 'urgent' ELSE 'normal' END, $4, $5
+           $2, CASE WHEN open.urgent OR $3 = 'urgent' THEN 'urgent' ELSE 'normal' END, $4, $5,
+           coalesce($6::timestamptz, now()), coalesce($6::timestamptz, now())
     FROM open, counter
     RETURNING *
 ), e AS (
@@ -39,12 +49,8 @@ SELECT (SELECT count(*) FROM loc)::int AS location_found,
        (SELECT count(*) FROM open)::int AS is_open,
        t.id, t.number, t.service_id, t.location_id, t.priority, t.status, t.language,
        rfc3339(t.arrived_at, open.time_zone) AS created_at,
-       -- Visible tickets ahead in this service's queue (this statement's new ticket is last of its priority).
-       (SELECT count(*) FROM ticket o WHERE o.location_id = $1 AND o.service_id = $2 AND o.status = 'waiting'
-           AND o.priority_rank <= t.priority_rank)::int AS ahead,
-       service_recent_seconds($2) AS recent_seconds,
-       service_active_desks($2) AS active_desks
-FROM (SELECT 1) AS one LEFT JOIN t ON true LEFT JOIN open ON true
+       stats.ahead, stats.recent_seconds, stats.active_desks
+FROM (SELECT 1) AS one LEFT JOIN t ON true LEFT JOIN open ON true LEFT JOIN stats ON true
 
 -- name: ticket_public
 SELECT t.id, t.number, t.status, t.language, t.location_id, l.code AS location_code, t.service_id,
@@ -75,9 +81,9 @@ WITH d AS (
     SELECT t.number FROM ticket t WHERE t.desk_id = $1 AND t.status IN ('called', 'serving')
 ), next AS (
     SELECT t.id
-    FROM ticket t, d
-    WHERE t.location_id = d.location_id AND t.status = 'waiting'
-      AND t.service_id IN (SELECT service_id FROM staff_service WHERE staff_id = $2)
+    FROM ticket t
+    WHERE t.location_id = (SELECT location_id FROM d) AND t.status = 'waiting'
+      AND t.service_id = ANY (ARRAY(SELECT service_id FROM staff_service WHERE staff_id = $2))
       AND NOT EXISTS (SELECT 1 FROM busy)
     ORDER BY t.priority_rank, t.arrived_at, length(t.number), t.number
     LIMIT 1
@@ -96,25 +102,12 @@ WITH d AS (
 )
 SELECT (SELECT count(*) FROM d)::int AS desk_found,
        (SELECT min(number) FROM busy) AS busy_number,
-       upd.id
+       upd.id, ticket_staff_json(upd)::text AS j
 FROM (SELECT 1) AS one LEFT JOIN upd ON true
 
--- name: ticket_staff_view
--- A ticket as staff see it at the desk.
-SELECT json_build_object('id', t.id, 'number', t.number, 'status', t.status, 'priority', t.priority,
-        'serviceId', t.service_id, 'serviceName', s.name, 'locationId', t.location_id,
-        'deskId', t.desk_id, 'deskName', d.name, 'recallCount', t.recall_count, 'language', t.language,
-        'arrivedAt', rfc3339(t.arrived_at, l.time_zone), 'calledAt', rfc3339(t.called_at, l.time_zone),
-        'startedAt', rfc3339(t.started_at, l.time_zone), 'finishedAt', rfc3339(t.finished_at, l.time_zone),
-        'outcome', t.outcome, 'handovers', t.hops)::text AS j
-FROM ticket t
-JOIN location l ON l.id = t.location_id
-JOIN service s ON s.id = t.service_id
-LEFT JOIN desk d ON d.id = t.desk_id
-WHERE t.id = $1
-
 -- name: desk_current
-SELECT t.id FROM ticket t WHERE t.desk_id = $1 AND t.status IN ('called', 'serving')
+-- The ticket held at a desk, as staff see it.
+SELECT ticket_staff_json(t)::text AS j FROM ticket t WHERE t.desk_id = $1 AND t.status IN ('called', 'serving')
 
 -- name: ticket_act
 -- One desk action (recall, start, finish, noShow, requeue) as a guarded transition: the row must be held by this
@@ -151,7 +144,7 @@ WITH cur AS (
                              'at', rfc3339(now(), l.time_zone))
     FROM upd JOIN cur ON cur.id = upd.id JOIN location l ON l.id = upd.location_id LEFT JOIN desk d ON d.id = cur.desk_id
 )
-SELECT upd.id FROM upd
+SELECT upd.id, ticket_staff_json(upd)::text AS j FROM upd
 
 -- name: ticket_holder
 SELECT status, staff_id FROM ticket WHERE id = $1
@@ -192,7 +185,7 @@ WITH cur AS (
     FROM upd JOIN cur ON cur.id = upd.id JOIN location l ON l.id = upd.location_id
 )
 SELECT (SELECT count(*) FROM cur)::int AS held, (SELECT count(*) FROM target)::int AS target_found,
-       (SELECT agency_id FROM target) AS to_agency_id, upd.id
+       (SELECT agency_id FROM target) AS to_agency_id, upd.id, ticket_staff_json(upd)::text AS j
 FROM (SELECT 1) AS one LEFT JOIN upd ON true
 
 -- name: queue_for_staff
