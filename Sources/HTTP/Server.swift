@@ -51,6 +51,7 @@ public final class HTTPServer: @unchecked Sendable {
     private var listenSocket: Int32 = -1
     private let inFlight = LockedValue(0)
     private let streams = LockedValue<[ObjectIdentifier: EventStream]>([:])
+    private let running = LockedValue(false)
     public private(set) var port: Int = 0
 
     public init(router: Router, workers: WorkerPool, metrics: HTTPMetrics, configuration: ServerConfiguration, logger: Logger) {
@@ -94,9 +95,13 @@ public final class HTTPServer: @unchecked Sendable {
         }
         guard let daemon else { throw ServerError.startFailed(host: host, port: configuration.port) }
         port = Int(loket_mhd_bound_port(daemon))
+        running.set(true)
         startThread(name: "loket-heartbeat") { [weak self] in
-            while let self, self.daemon != nil {
+            // Every 15 s a comment on each event stream: keeps proxies from closing idle streams, and a write to
+            // a client that went away fails, so libmicrohttpd reaps the connection.
+            while true {
                 sleep(15)
+                guard let self, self.running.get() else { return }
                 self.heartbeat()
             }
         }
@@ -106,6 +111,7 @@ public final class HTTPServer: @unchecked Sendable {
     /// then close every connection.
     public func stop() {
         guard let daemon else { return }
+        running.set(false)
         listenSocket = MHD_quiesce_daemon(daemon)
         for stream in streams.get().values { stream.finish() }
         let deadline = monotonicNanoseconds() + UInt64(configuration.drainSeconds * 1e9)
