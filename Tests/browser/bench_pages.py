@@ -33,6 +33,11 @@ def first_load(throttle):
     try:
         d.execute_cdp_cmd('Network.enable', {})
         d.execute_cdp_cmd('Network.setCacheDisabled', {'cacheDisabled': True})
+        # Measured as a kiosk's Chromium meets the page: the browser is running and has rendered something before
+        # (here a one-line data: page, nothing from the server). A renderer's own first start costs ~350 ms at 6x
+        # whatever the page, so it says nothing about the page. The cache is disabled, so every byte counts.
+        d.get('data:text/html,<title>warm-up</title><p>warm-up</p>')
+        time.sleep(0.5)
         d.execute_cdp_cmd('Emulation.setCPUThrottlingRate', {'rate': throttle})
         d.get_log('performance')  # drop what came before
         url = f'{h.BASE}/kiosk/{h.LOCATION}'
@@ -146,7 +151,9 @@ def main():
     total = sum(r['bytes'] for r in reqs.values())
     rows.append(('Kiosk first load: bytes transferred', f'{total / 1024:.1f} KB', f'<= {BUDGET_BYTES // 1024} KB'))
     rows.append(('Kiosk first load: requests', str(len(reqs)), f'<= {BUDGET_REQUESTS}'))
-    rows.append((f'Kiosk DOMContentLoaded ({args.throttle:g}x CPU, 800x480)', f'{timing["dcl"]:.0f} ms', ''))
+    rows.append((f'Kiosk DOMContentLoaded ({args.throttle:g}x CPU, 800x480)', f'{timing["dcl"]:.0f} ms', '<= 300 ms'))
+    if timing['dcl'] > 300:
+        broken.append('DOMContentLoaded')
     rows.append((f'Kiosk start screen ready ({args.throttle:g}x CPU)', f'{timing["ready"]:.0f} ms', ''))
     if total > BUDGET_BYTES:
         broken.append('bytes')
@@ -165,7 +172,9 @@ def main():
     if h.ADMIN:
         lat, chimes = display_calls(args.calls, args.throttle)
         rows.append((f'Display call -> screen p50 ({args.throttle:g}x CPU, {len(lat)} calls)', f'{h.percentile(lat, 50):.0f} ms', ''))
-        rows.append((f'Display call -> screen p99 ({args.throttle:g}x CPU, {len(lat)} calls)', f'{h.percentile(lat, 99):.0f} ms', ''))
+        rows.append((f'Display call -> screen p99 ({args.throttle:g}x CPU, {len(lat)} calls)', f'{h.percentile(lat, 99):.0f} ms', '<= 250 ms'))
+        if h.percentile(lat, 99) > 250:
+            broken.append('display')
         rows.append(('Display chimes played', str(chimes), f'{len(lat)}'))
     else:
         rows.append(('Display call -> screen', 'skipped: set LOKET_ADMIN_TOKEN', ''))
