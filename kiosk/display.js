@@ -120,13 +120,16 @@
   }
 
   function setOnline(on) {
-    clearTimeout(offlineTimer);
     if (on) {
+      clearTimeout(offlineTimer);
+      offlineTimer = 0;
       $('offline').hidden = true;
       document.body.classList.remove('is-offline');
-    } else {
-      // A short blip is not worth alarming anyone: show the notice when the stream stays down for 3 s.
+    } else if (!offlineTimer && $('offline').hidden) {
+      // A short blip is not worth alarming anyone: show the notice when the stream stays down for 3 s. Failed
+      // reconnects keep reporting errors; they must not push the notice further away.
       offlineTimer = setTimeout(() => {
+        offlineTimer = 0;
         $('offline').hidden = false;
         document.body.classList.add('is-offline');
       }, 3000);

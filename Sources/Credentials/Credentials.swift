@@ -25,7 +25,7 @@ public enum Credentials {
             }
         }
         guard rc == 0 else { throw CredentialsError.hashingFailed }
-        return String(cString: out)
+        return String(decoding: out.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Constant-time verification of a password against a stored Argon2id string.

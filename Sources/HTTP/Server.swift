@@ -175,7 +175,7 @@ public final class HTTPServer: @unchecked Sendable {
         var addressBuffer = [CChar](repeating: 0, count: 64)
         loket_mhd_client_address(connection, &addressBuffer, 64)
         var request = Request(method: state.method, path: state.path, query: state.query, headers: [:],
-                              body: state.body, clientAddress: String(cString: addressBuffer))
+                              body: state.body, clientAddress: String(decoding: addressBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         request.headers = state.headers
         switch router.match(&request) {
         case .failure(let problem):

@@ -77,8 +77,9 @@ struct UTCLogHandler: LogHandler {
         gmtime_r(&t, &tm)
         var buffer = [CChar](repeating: 0, count: 32)
         strftime(&buffer, 32, "%Y-%m-%dT%H:%M:%SZ", &tm)
-        let line = "\(String(cString: buffer)) \(event.level) \(event.message)\n"
-        FileHandle.standardError.write(line.data(using: .utf8)!)
+        let stamp = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let line = "\(stamp) \(event.level) \(event.message)\n"
+        try? FileHandle.standardError.write(contentsOf: Data(line.utf8))
     }
 }
 
