@@ -21,10 +21,12 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CQREncode", providers: [.apt(["libqrencode-dev"])]),
 
+        // Mutexes on heap-allocated pthread primitives, locked values and plain threads, shared by the C-facing targets.
+        .target(name: "Locking"),
         // HTTP server, router, problem+json, Server-Sent Events, static files.
-        .target(name: "HTTP", dependencies: ["CMicroHTTPD", "CZlib", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "HTTP", dependencies: ["CMicroHTTPD", "CZlib", "Locking", .product(name: "Logging", package: "swift-log")]),
         // PostgreSQL client: connections, pool, bound queries, LISTEN/NOTIFY, migrations, embedded cluster.
-        .target(name: "Postgres", dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Postgres", dependencies: ["CLibPQ", "Locking", .product(name: "Logging", package: "swift-log")]),
         // Password hashing (Argon2id), tokens and digests, via libsodium.
         .target(name: "Credentials", dependencies: ["CSodium"]),
         // QR codes as SVG via libqrencode (printed tickets link to the phone status page).
@@ -36,7 +38,7 @@ let package = Package(
         // HTTP handlers of the public API, SQL of the domain, demo data, OpenAPI document.
         .target(
             name: "API",
-            dependencies: ["HTTP", "Postgres", "Queue", "Credentials", "Migrations", "QRCode",
+            dependencies: ["HTTP", "Postgres", "Locking", "Queue", "Credentials", "Migrations", "QRCode",
                            .product(name: "Logging", package: "swift-log")],
             resources: [.embedInCode("SQL")]
         ),
@@ -48,10 +50,10 @@ let package = Package(
         ),
 
         // Tests use XCTest's class-based fixtures, which predate strict concurrency checking: Swift 5 mode there only.
-        .target(name: "TestSupport", dependencies: ["API", "HTTP", "Postgres"], path: "Tests/TestSupport",
+        .target(name: "TestSupport", dependencies: ["API", "HTTP", "Postgres", "Locking"], path: "Tests/TestSupport",
                 swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "QueueTests", dependencies: ["Queue"]),
-        .testTarget(name: "LoketTests", dependencies: ["TestSupport", "API", "HTTP", "Postgres", "Queue", "Credentials", "QRCode", "loket"],
+        .testTarget(name: "LoketTests", dependencies: ["TestSupport", "API", "HTTP", "Postgres", "Locking", "Queue", "Credentials", "QRCode", "loket"],
                     swiftSettings: [.swiftLanguageMode(.v5)]),
     ]
 )

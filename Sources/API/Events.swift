@@ -1,4 +1,5 @@
 import HTTP
+import Locking
 import Logging
 import Postgres
 

@@ -1,5 +1,6 @@
 import Glibc
 import HTTP
+import Locking
 import Postgres
 
 /// Scheduled work inside `loket serve`: day end (tickets still open from an earlier local day are closed, so each

@@ -1,5 +1,6 @@
 import Credentials
 import HTTP
+import Locking
 import Postgres
 
 /// Limits how many tickets one anonymous client address may take per minute, so one person cannot flood the queue

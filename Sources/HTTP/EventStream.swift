@@ -1,4 +1,5 @@
 import CMicroHTTPD
+import Locking
 
 /// One open Server-Sent Events response. Costs no thread while idle: when it has nothing to send, libmicrohttpd's
 /// connection is suspended; `send` appends bytes and resumes it.

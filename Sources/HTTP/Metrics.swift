@@ -1,3 +1,4 @@
+import Locking
 /// Request counters and a latency histogram in Prometheus' text format, plus gauges other layers register
 /// (pool in use/idle, database errors, open event streams).
 public final class HTTPMetrics: @unchecked Sendable {

@@ -1,3 +1,4 @@
+import Locking
 /// Where a handler runs. Work that touches the database runs on the worker threads (the server suspends the
 /// connection meanwhile); quick work that never blocks (health, static files) answers right on the network thread.
 public enum Execution: Sendable {

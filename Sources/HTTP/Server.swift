@@ -1,6 +1,7 @@
 import CMicroHTTPD
 import Glibc
 import Logging
+import Locking
 
 /// Errors starting the HTTP server.
 public enum ServerError: Error, CustomStringConvertible {

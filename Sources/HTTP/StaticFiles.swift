@@ -1,5 +1,6 @@
 import CZlib
 import Glibc
+import Locking
 
 /// Files served from a folder (the kiosk pages and assets), read once at start-up, with a gzip copy made then,
 /// so a Raspberry Pi kiosk gets small responses and the server never compresses per request.

@@ -1,3 +1,4 @@
+import Locking
 /// A fixed set of threads that run handlers which may block (on PostgreSQL). libmicrohttpd's network threads
 /// never block: they suspend the connection, hand the request here, and resume it when the answer is ready.
 public final class WorkerPool: @unchecked Sendable {

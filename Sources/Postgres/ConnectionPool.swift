@@ -1,4 +1,5 @@
 import Glibc
+import Locking
 
 /// A bounded pool of connections, made lazily. A broken connection is dropped instead of returned, and the next
 /// checkout dials again — that is how the service recovers by itself when the database comes back.
@@ -6,8 +7,7 @@ public final class ConnectionPool: @unchecked Sendable {
     public let conninfo: String
     public let maxConnections: Int
     private let checkoutTimeout: Double
-    private var cond = pthread_cond_t()
-    private var mutex = pthread_mutex_t()
+    private let mutex = Mutex()
     private var idle: [Connection] = []
     private var inUse = 0
     private var dialing = 0
@@ -17,8 +17,6 @@ public final class ConnectionPool: @unchecked Sendable {
         self.conninfo = conninfo
         self.maxConnections = max(1, maxConnections)
         self.checkoutTimeout = checkoutTimeoutSeconds
-        pthread_mutex_init(&mutex, nil)
-        pthread_cond_init(&cond, nil)
     }
 
     /// Lends a connection to `body`. Throws `.poolTimeout` if none is free in time, `.connectionFailed` if the
@@ -56,68 +54,64 @@ public final class ConnectionPool: @unchecked Sendable {
     }
 
     public var statistics: Statistics {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        return Statistics(inUse: inUse, idle: idle.count, databaseErrors: databaseErrors)
+        mutex.withLock { Statistics(inUse: inUse, idle: idle.count, databaseErrors: databaseErrors) }
     }
 
     /// Closes idle connections (at shutdown, or in tests after the database restarted).
     public func closeIdle() {
-        pthread_mutex_lock(&mutex)
-        let closing = idle
-        idle = []
-        pthread_mutex_unlock(&mutex)
+        let closing: [Connection] = mutex.withLock {
+            let c = idle
+            idle = []
+            return c
+        }
         closing.forEach { $0.close() }
     }
 
     private func noteError() {
-        pthread_mutex_lock(&mutex)
-        databaseErrors += 1
-        pthread_mutex_unlock(&mutex)
+        mutex.withLock { databaseErrors += 1 }
     }
 
     private func checkout() throws -> Connection {
-        pthread_mutex_lock(&mutex)
-        var deadline = timespec()
-        clock_gettime(CLOCK_REALTIME, &deadline)
-        deadline.tv_sec += Int(checkoutTimeout)
+        let deadline = monotonicNanoseconds() + UInt64(checkoutTimeout * 1e9)
+        mutex.lock()
         while true {
             if let c = idle.popLast() {
                 inUse += 1
-                pthread_mutex_unlock(&mutex)
+                mutex.unlock()
                 return c
             }
             if inUse + dialing < maxConnections {
                 dialing += 1
-                pthread_mutex_unlock(&mutex)
+                mutex.unlock()
                 do {
                     let c = try Connection(conninfo: conninfo)
-                    pthread_mutex_lock(&mutex)
-                    dialing -= 1
-                    inUse += 1
-                    pthread_mutex_unlock(&mutex)
+                    mutex.withLock {
+                        dialing -= 1
+                        inUse += 1
+                    }
                     return c
                 } catch {
-                    pthread_mutex_lock(&mutex)
-                    dialing -= 1
-                    databaseErrors += 1
-                    pthread_cond_signal(&cond)
-                    pthread_mutex_unlock(&mutex)
+                    mutex.withLock {
+                        dialing -= 1
+                        databaseErrors += 1
+                        mutex.signal()
+                    }
                     throw error
                 }
             }
-            if pthread_cond_timedwait(&cond, &mutex, &deadline) == ETIMEDOUT {
-                pthread_mutex_unlock(&mutex)
+            let now = monotonicNanoseconds()
+            if now >= deadline || !mutex.wait(timeoutSeconds: Double(deadline - now) / 1e9) && monotonicNanoseconds() >= deadline {
+                mutex.unlock()
                 throw PostgresError.poolTimeout
             }
         }
     }
 
     private func checkin(_ connection: Connection) {
-        pthread_mutex_lock(&mutex)
-        inUse -= 1
-        if !connection.isBroken { idle.append(connection) }
-        pthread_cond_signal(&cond)
-        pthread_mutex_unlock(&mutex)
+        mutex.withLock {
+            inUse -= 1
+            if !connection.isBroken { idle.append(connection) }
+            mutex.signal()
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Glibc
+import Locking
 import Logging
 
 /// A dedicated connection that LISTENs on channels and wakes a callback on every notification, on a local
@@ -48,7 +49,7 @@ public final class Listener: @unchecked Sendable {
 
     /// Starts the listening thread.
     public func start() {
-        startThreadDetached { [self] in run() }
+        startThread(name: "loket-listener") { [self] in run() }
     }
 
     /// Stops the thread (it exits within one interval).
@@ -124,35 +125,9 @@ public final class Listener: @unchecked Sendable {
 }
 
 final class ListenerState: Sendable {
-    let stopping = Locked(false)
-    let localWake = Locked(false)
-    let connected = Locked(false)
-}
-
-/// A small lock-protected value (this target does not depend on HTTP's `LockedValue`).
-public final class Locked<Value>: @unchecked Sendable {
-    private var value: Value
-    private var mutex = pthread_mutex_t()
-    public init(_ v: Value) { value = v; pthread_mutex_init(&mutex, nil) }
-    public func get() -> Value { pthread_mutex_lock(&mutex); defer { pthread_mutex_unlock(&mutex) }; return value }
-    public func set(_ v: Value) { pthread_mutex_lock(&mutex); value = v; pthread_mutex_unlock(&mutex) }
-    @discardableResult
-    public func withValue<T>(_ body: (inout Value) throws -> T) rethrows -> T {
-        pthread_mutex_lock(&mutex); defer { pthread_mutex_unlock(&mutex) }
-        return try body(&value)
-    }
-}
-
-func startThreadDetached(_ body: @escaping @Sendable () -> Void) {
-    final class Box: @unchecked Sendable { let body: @Sendable () -> Void; init(_ b: @escaping @Sendable () -> Void) { body = b } }
-    let box = Unmanaged.passRetained(Box(body)).toOpaque()
-    var thread = pthread_t()
-    let rc = pthread_create(&thread, nil, { arg in
-        Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue().body()
-        return nil
-    }, box)
-    precondition(rc == 0, "pthread_create failed: \(rc)")
-    pthread_detach(thread)
+    let stopping = LockedValue(false)
+    let localWake = LockedValue(false)
+    let connected = LockedValue(false)
 }
 
 extension String {

@@ -1,5 +1,6 @@
 import API
 import HTTP
+import Locking
 import TestSupport
 import XCTest
 

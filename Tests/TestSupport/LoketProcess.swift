@@ -21,7 +21,7 @@ public final class LoketProcess: @unchecked Sendable {
         for (k, v) in extraEnvironment { env[k] = v }
         process.environment = env
         logPath = "/tmp/loket-process-\(port).log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = FileHandle(forWritingAtPath: logPath)!
         process.standardOutput = log
         process.standardError = log
