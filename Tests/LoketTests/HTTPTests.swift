@@ -133,6 +133,14 @@ final class HTTPTests: XCTestCase {
         XCTAssertEqual(again.status, 304)
     }
 
+    func testPublicScreensSetNoCookies() throws {
+        for path in ["/kiosk/centrum", "/display/centrum", "/t/\(UUID().uuidString.lowercased())", "/assets/kiosk.js",
+                     "/api/v1/kiosk/centrum"] {
+            let r = try t.client.get(path)
+            XCTAssertNil(r.header("set-cookie"), path)
+        }
+    }
+
     func testManyConcurrentRequestsAllAnswered() throws {
         let n = 200
         let ok = LockedValue(0)
