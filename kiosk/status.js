@@ -145,9 +145,11 @@
         let d;
         try { d = JSON.parse(e.data); } catch (err) { return; }
         if (tk && d.number === tk.number) update();
-        else if (n !== 'ticket.created' || d.priority === 'urgent') later();
+        else if (n !== 'ticket.created') later();
       });
     }
+    // Counts changed (e.g. an urgent visitor arrived): the position may have changed too.
+    es.addEventListener('queue.changed', () => later());
   }
 
   window.addEventListener('offline', () => {

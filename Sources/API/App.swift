@@ -16,6 +16,8 @@ public struct AppConfiguration: Sendable {
     public var sessionHours = 12
     /// Tickets per minute one anonymous client address may take (0 = no limit).
     public var ticketRatePerMinute = 10
+    /// Reverse proxies whose `X-Forwarded-For` header names the real client (for the per-address limit).
+    public var trustedProxies: Set<String> = []
     /// The public base URL (e.g. https://loket.example.nl) for links printed on tickets; nil → from the Host header.
     public var publicURL: String?
     /// Run the day-end and clean-up jobs in this process.
@@ -50,7 +52,7 @@ public final class App: @unchecked Sendable {
         events = EventHub(logger: logger)
         files = StaticFiles(root: configuration.kioskDirectory)
         texts = Translations(files: files)
-        rateLimiter = RateLimiter(perMinute: configuration.ticketRatePerMinute)
+        rateLimiter = RateLimiter(perMinute: configuration.ticketRatePerMinute, trustedProxies: configuration.trustedProxies)
         ErrorReporter.install { [logger] error, route in logger.error("unexpected error in \(route): \(error)") }
     }
 

@@ -43,6 +43,9 @@ enum ErrorMapping {
             return .unprocessable("Some fields are not valid.", invalidParams: [.init(name: name, reason: reason(for: constraint))])
         }
         switch error.sqlState {
+        case "57014", "55P03":
+            // statement_timeout or lock_timeout: the database is overloaded or something holds a lock too long.
+            return .unavailable("The database is busy right now. Please try again in a moment.", retryAfterSeconds: 2)
         case "22P02", "22023", "22007", "22008", "22001", "22003":
             return .unprocessable("A value has the wrong format.")
         default:

@@ -41,6 +41,9 @@ final class EventHub: @unchecked Sendable {
         let stream: EventStream
         /// Live events that arrived while the subscriber's replay was still running.
         var deferred: [(String, String, String)]?
+        /// The client has already seen events up to here (it came from a process that was further along): live
+        /// events up to this position are not sent again.
+        var seenUpTo: EventCursor?
         init(_ s: EventStream) { stream = s }
     }
 
@@ -84,35 +87,50 @@ final class EventHub: @unchecked Sendable {
     }
 
     /// Adds a stream for a location. With `lastEventID`, first replays what the client missed from the table.
+    /// If the replay fails (database gone), the subscriber is removed again and the error reaches the client.
     func subscribe(locationID: String, lastEventID: EventCursor?, stream: EventStream, db: Connection) throws {
         let subscriber = Subscriber(stream)
         subscriber.deferred = []
         let key = ObjectIdentifier(subscriber)
         let liveFrom: EventCursor = mutex.withLock {
             subscribers[locationID, default: [:]][key] = subscriber
+            if let last = lastEventID, last > cursor { subscriber.seenUpTo = last }
             return cursor
         }
-        stream.onClose { [weak self] in
+        let unsubscribe: @Sendable () -> Void = { [weak self] in
             guard let self else { return }
             self.mutex.withLock {
                 self.subscribers[locationID]?.removeValue(forKey: key)
                 if self.subscribers[locationID]?.isEmpty == true { self.subscribers.removeValue(forKey: locationID) }
             }
         }
-        if let from = lastEventID, from < liveFrom {
-            let rows = try db.query(Query(Statements.events["events_replay"], locationID, String(from.tx), Int(from.id),
-                                          String(liveFrom.tx), Int(liveFrom.id)))
-            for row in rows {
-                stream.send(event: try row.string("type"), id: "\(try row.string("tx"))-\(try row.int("id"))",
-                            data: try row.string("payload"))
+        do {
+            if var from = lastEventID, from < liveFrom {
+                // In pages, so a client that was away long gets everything up to where live events take over.
+                while true {
+                    let rows = try db.query(Query(Statements.events["events_replay"], locationID, String(from.tx), Int(from.id),
+                                                  String(liveFrom.tx), Int(liveFrom.id)))
+                    for row in rows {
+                        from = EventCursor(tx: UInt64(try row.string("tx")) ?? 0, id: Int64(try row.int("id")))
+                        stream.send(event: try row.string("type"), id: from.description, data: try row.string("payload"))
+                    }
+                    if rows.count < Self.replayPage { break }
+                }
             }
+            try sendQueueChanged([locationID], db, only: stream)
+        } catch {
+            unsubscribe()
+            throw error
         }
-        try sendQueueChanged([locationID], db, only: stream)
+        stream.onClose(unsubscribe)
         mutex.withLock {
             for (type, id, data) in subscriber.deferred ?? [] { stream.send(event: type, id: id, data: data) }
             subscriber.deferred = nil
         }
     }
+
+    /// Rows per replay query (the statement's LIMIT).
+    static let replayPage = 1000
 
     private func relay(_ db: Connection, _ wake: Listener.Wake) throws {
         if wake.local {
@@ -136,6 +154,10 @@ final class EventHub: @unchecked Sendable {
                     guard let subs = subscribers[location] else { continue }
                     touched.insert(location)
                     for sub in subs.values {
+                        if let seen = sub.seenUpTo {
+                            if EventCursor(id) ?? .zero <= seen { continue }
+                            sub.seenUpTo = nil
+                        }
                         if sub.deferred != nil {
                             sub.deferred!.append((type, id, data))
                         } else {

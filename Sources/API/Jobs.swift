@@ -42,6 +42,7 @@ final class Jobs: @unchecked Sendable {
                 }
             } while closed == 5000
             try app.pool.query(Query(Statements.sessions["purge_sessions"]))
+            try app.pool.query(Query(Statements.sessions["purge_login_throttle"]))
             try app.pool.query(Query(Statements.events["purge_events"]))
         } catch {
             app.logger.warning("scheduled jobs failed, will retry: \(error)")

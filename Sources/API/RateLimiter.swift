@@ -10,10 +10,30 @@ import Postgres
 /// applies per process, which still stops a flood.
 final class RateLimiter: Sendable {
     let perMinute: Int
+    /// Addresses of reverse proxies whose `X-Forwarded-For` is believed (a TLS proxy in front of Loket).
+    let trustedProxies: Set<String>
     private let windows = LockedValue<[String: (minute: Int64, count: Int)]>([:])
 
-    init(perMinute: Int) {
+    init(perMinute: Int, trustedProxies: Set<String> = []) {
         self.perMinute = perMinute
+        self.trustedProxies = trustedProxies
+    }
+
+    /// Who is counted: the client address, taken from `X-Forwarded-For` only when the peer is a trusted proxy (the
+    /// right-most address not itself a trusted proxy), and for IPv6 the /64 network, since one phone can rotate
+    /// through the addresses of its /64 at will.
+    func clientKey(_ request: Request) -> String {
+        var address = request.clientAddress
+        if trustedProxies.contains(address), let forwarded = request.header("x-forwarded-for") {
+            let hops = forwarded.split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
+            if let client = hops.last(where: { !trustedProxies.contains($0) }) { address = client }
+        }
+        guard address.contains(":") else { return address }
+        // Expand "::" and keep the first four groups.
+        let halves = address.split(separator: "::", omittingEmptySubsequences: false).map { $0.split(separator: ":").map(String.init) }
+        var groups = halves[0]
+        if halves.count > 1 { groups += Array(repeating: "0", count: max(0, 8 - halves[0].count - halves[1].count)) + halves[1] }
+        return groups.prefix(4).map { String(Int($0, radix: 16) ?? 0, radix: 16) }.joined(separator: ":") + "::/64"
     }
 
     func check(_ request: Request, db: Connection) throws {
@@ -28,10 +48,11 @@ final class RateLimiter: Sendable {
         let minute = Int64(monotonicNanoseconds() / 60_000_000_000)
         let allowed: Bool = windows.withValue { w in
             if w.count > 100_000 { w = w.filter { $0.value.minute == minute } }
-            var entry = w[request.clientAddress] ?? (minute, 0)
+            let key = clientKey(request)
+            var entry = w[key] ?? (minute, 0)
             if entry.minute != minute { entry = (minute, 0) }
             entry.count += 1
-            w[request.clientAddress] = entry
+            w[key] = entry
             return entry.count <= perMinute
         }
         if !allowed {

@@ -114,7 +114,7 @@ extension App {
         var outcome: String?
         if action == .finish, !request.body.isEmpty {
             outcome = try request.decode(FinishBody.self).outcome
-            if let o = outcome, o.count > 200 {
+            if let o = outcome, o.unicodeScalars.count > 200 {
                 throw Problem.unprocessable("The outcome is too long.", invalidParams: [.init(name: "outcome", reason: "must be at most 200 characters")])
             }
         }
@@ -141,7 +141,7 @@ extension App {
         }
         let status = TicketStatus(rawValue: try row.string("status")) ?? .waiting
         _ = try TicketStateMachine.apply(action, to: status)
-        throw Problem.forbidden("This ticket is being helped at another desk or by another staff member.")
+        throw Problem.forbidden("This ticket is being helped by another agency's staff; only staff who serve its service can act on it.")
     }
 
     /// Warm handover to another service (possibly another agency's): same number, original arrival time kept.
@@ -150,7 +150,8 @@ extension App {
         let body = try request.decode(HandoverBody.self)
         var v = Validator()
         v.id(body.serviceId, "serviceId")
-        v.require((body.note ?? "").count <= 2000, "note", "must be at most 2000 characters")
+        // Counted in Unicode scalars, as PostgreSQL's length() counts them.
+        v.require((body.note ?? "").unicodeScalars.count <= 2000, "note", "must be at most 2000 characters")
         try v.check()
         let json: String = try pool.transaction { db in
             let actor = try authenticator.requireStaffMember(request, db)

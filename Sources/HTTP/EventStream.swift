@@ -46,9 +46,10 @@ public final class EventStream: @unchecked Sendable {
         return send(Array(s.utf8))
     }
 
-    /// A comment line: keeps proxies from timing out and makes dead clients visible (the write fails).
+    /// A comment line (keeps proxies from timing out and makes dead clients visible: the write fails), and a `ping`
+    /// event without an id, which a page's watchdog can see (comments are invisible to JavaScript).
     @discardableResult
-    public func sendHeartbeat() -> Bool { send(Array(": heartbeat\n\n".utf8)) }
+    public func sendHeartbeat() -> Bool { send(Array(": heartbeat\n\nevent: ping\ndata: {}\n\n".utf8)) }
 
     /// Ends the stream after the queued bytes are sent.
     public func finish() {

@@ -15,7 +15,11 @@ public final class HTTPMetrics: @unchecked Sendable {
 
     public init() {}
 
-    func record(method: String, route: String, status: Int, seconds: Double) {
+    /// Methods counted by name; anything else a client sends is counted as "other", so labels stay bounded.
+    static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+    func record(method rawMethod: String, route: String, status: Int, seconds: Double) {
+        let method = HTTPMetrics.knownMethods.contains(rawMethod) ? rawMethod : "other"
         mutex.withLock {
             requests[Key(method: method, route: route, status: status), default: 0] += 1
             var h = latency[route] ?? Histogram()
@@ -38,7 +42,7 @@ public final class HTTPMetrics: @unchecked Sendable {
         var out = "# HELP loket_http_requests_total HTTP requests by route pattern and status.\n"
         out += "# TYPE loket_http_requests_total counter\n"
         for (k, v) in requests.sorted(by: { ($0.key.route, $0.key.status) < ($1.key.route, $1.key.status) }) {
-            out += "loket_http_requests_total{method=\"\(k.method)\",route=\"\(escape(k.route))\",status=\"\(k.status)\"} \(v)\n"
+            out += "loket_http_requests_total{method=\"\(escape(k.method))\",route=\"\(escape(k.route))\",status=\"\(k.status)\"} \(v)\n"
         }
         out += "# HELP loket_http_request_duration_seconds Time from request start to response completed.\n"
         out += "# TYPE loket_http_request_duration_seconds histogram\n"
@@ -63,6 +67,7 @@ public final class HTTPMetrics: @unchecked Sendable {
 
     private func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
     }
 }
 

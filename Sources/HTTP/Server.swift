@@ -7,11 +7,13 @@ import Locking
 public enum ServerError: Error, CustomStringConvertible {
     case invalidAddress(String)
     case startFailed(host: String, port: Int)
+    case invalidPort(Int)
 
     public var description: String {
         switch self {
         case .invalidAddress(let a): return "LOKET_LISTEN is not an IP address: \(a)"
         case .startFailed(let h, let p): return "Could not listen on \(h):\(p). Is another program using the port?"
+        case .invalidPort(let p): return "LOKET_PORT must be between 0 and 65535, not \(p)."
         }
     }
 }
@@ -53,6 +55,11 @@ public final class HTTPServer: @unchecked Sendable {
     private let inFlight = LockedValue(0)
     private let streams = LockedValue<[ObjectIdentifier: EventStream]>([:])
     private let running = LockedValue(false)
+    /// Set when a graceful stop begins: new requests get 503 and `Connection: close`.
+    private let stopping = LockedValue(false)
+    /// Requests suspended while a worker handles them. Resuming happens under this lock, so a stop can answer
+    /// the ones still running with 503 and be sure no worker resumes them after libmicrohttpd has stopped.
+    private let suspended = LockedValue<[ObjectIdentifier: (state: RequestState, connection: ConnectionBox)]>([:])
     public private(set) var port: Int = 0
 
     public init(router: Router, workers: WorkerPool, metrics: HTTPMetrics, configuration: ServerConfiguration, logger: Logger) {
@@ -65,6 +72,7 @@ public final class HTTPServer: @unchecked Sendable {
 
     /// Binds and starts serving. With port 0 the kernel picks a free port; read it from `port`.
     public func start() throws {
+        guard (0...65535).contains(configuration.port) else { throw ServerError.invalidPort(configuration.port) }
         var flags = MHD_USE_EPOLL_INTERNAL_THREAD.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue | MHD_USE_ERROR_LOG.rawValue
         var storage = sockaddr_storage()
         let host = configuration.host
@@ -113,16 +121,32 @@ public final class HTTPServer: @unchecked Sendable {
     public func stop() {
         guard let daemon else { return }
         running.set(false)
+        stopping.set(true)
         listenSocket = MHD_quiesce_daemon(daemon)
         for stream in streams.get().values { stream.finish() }
-        let deadline = monotonicNanoseconds() + UInt64(configuration.drainSeconds * 1e9)
-        while inFlight.get() > 0 && monotonicNanoseconds() < deadline {
-            usleep(10_000)
+        waitForInFlight(seconds: configuration.drainSeconds)
+        // Requests still running after the drain time are answered 503 now. libmicrohttpd refuses to stop (it
+        // aborts the process) while any connection is suspended, so every one of them is resumed first.
+        suspended.withValue { pending in
+            for (state, box) in pending.values {
+                state.abandoned = true
+                state.response = Problem.unavailable("The service is restarting. Please try again in a moment.").response
+                MHD_resume_connection(box.connection)
+            }
+            pending.removeAll()
         }
+        waitForInFlight(seconds: 2)
         MHD_stop_daemon(daemon)
         self.daemon = nil
         if listenSocket >= 0 { close(listenSocket) }
         logger.info("HTTP server stopped")
+    }
+
+    private func waitForInFlight(seconds: Double) {
+        let deadline = monotonicNanoseconds() + UInt64(seconds * 1e9)
+        while inFlight.get() > 0 && monotonicNanoseconds() < deadline {
+            usleep(10_000)
+        }
     }
 
     /// Number of open event streams (for metrics).
@@ -178,6 +202,12 @@ public final class HTTPServer: @unchecked Sendable {
         var request = Request(method: state.method, path: state.path, query: state.query, headers: [:],
                               body: state.body, clientAddress: String(decoding: addressBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         request.headers = state.headers
+        if stopping.get() {
+            state.routeName = "stopping"
+            var r = Problem.unavailable("The service is restarting. Please try again in a moment.", retryAfterSeconds: 2).response
+            r.headers.append(("Connection", "close"))
+            return queue(r, on: connection, state: state)
+        }
         switch router.match(&request) {
         case .failure(let problem):
             state.routeName = problem.status == 404 ? "unmatched" : "method-not-allowed"
@@ -187,12 +217,35 @@ public final class HTTPServer: @unchecked Sendable {
             if route.execution == .inline {
                 return queue(self.router.run(route, request), on: connection, state: state)
             }
-            MHD_suspend_connection(connection)
             let box = ConnectionBox(connection)
+            let key = ObjectIdentifier(state)
             let request = request
-            workers.submit {
-                state.response = self.router.run(route, request)
-                MHD_resume_connection(box.connection)
+            // Suspend before the work is queued, under the lock workers resume under: a resume that came before
+            // the suspend would be lost and the request would hang.
+            suspended.withValue { pending in
+                pending[key] = (state, box)
+                MHD_suspend_connection(connection)
+            }
+            let accepted = workers.submit {
+                let abandoned = self.suspended.withValue { _ in state.abandoned }
+                let response = abandoned ? nil : self.router.run(route, request)
+                self.suspended.withValue { pending in
+                    guard !state.abandoned, let response else { return }
+                    state.response = response
+                    pending.removeValue(forKey: key)
+                    MHD_resume_connection(box.connection)
+                }
+            }
+            if !accepted {
+                // Every worker is busy and the queue is full (the database is stuck, say): answer at once rather
+                // than letting requests pile up without bound.
+                suspended.withValue { pending in
+                    state.routeName = "overloaded"
+                    state.response = Problem.unavailable("The service is too busy right now. Please try again in a moment.",
+                                                         retryAfterSeconds: 1).response
+                    pending.removeValue(forKey: key)
+                    MHD_resume_connection(connection)
+                }
             }
             return MHD_Result.YES
         }
@@ -213,6 +266,8 @@ public final class HTTPServer: @unchecked Sendable {
             let id = ObjectIdentifier(stream)
             streams.withValue { $0[id] = stream }
             stream.onClose { [weak self] in _ = self?.streams.withValue { $0.removeValue(forKey: id) } }
+            // A stream answered while a stop is under way ends at once, or it would stay suspended.
+            if stopping.get() { stream.finish() }
             mhdResponse = MHD_create_response_from_callback(UInt64.max, 4096, streamReader,
                                                             Unmanaged.passRetained(stream).toOpaque(), streamFree)
         }
@@ -234,7 +289,8 @@ public final class HTTPServer: @unchecked Sendable {
         let seconds = Double(monotonicNanoseconds() - state.start) / 1e9
         metrics.record(method: state.method, route: state.routeName, status: state.status, seconds: seconds)
         // One line per request: the route pattern, never the concrete path (ids) or anything personal.
-        logger.info("\(state.method) \(state.routeName) \(state.status) \(formatMilliseconds(seconds))")
+        let method = HTTPMetrics.knownMethods.contains(state.method) ? state.method : "other"
+        logger.info("\(method) \(state.routeName) \(state.status) \(formatMilliseconds(seconds))")
     }
 }
 
@@ -254,6 +310,8 @@ final class RequestState: @unchecked Sendable {
     var response: Response?
     var stream: EventStream?
     var routeName = "unmatched"
+    /// Answered with 503 by a stopping server; the worker must not touch the connection any more.
+    var abandoned = false
     var status = 0
     var start: UInt64 = 0
 

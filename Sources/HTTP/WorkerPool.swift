@@ -8,19 +8,26 @@ public final class WorkerPool: @unchecked Sendable {
     private var stopping = false
     private var running = 0
     public let threadCount: Int
+    /// Jobs that may wait for a free thread; beyond this, `submit` refuses (the server answers 503).
+    public let maxQueued: Int
 
-    public init(threads: Int, name: String = "loket-worker") {
+    public init(threads: Int, maxQueued: Int = 2048, name: String = "loket-worker") {
         threadCount = max(1, threads)
+        self.maxQueued = maxQueued
         for i in 0..<threadCount {
             startThread(name: "\(name)-\(i)") { [self] in loop() }
         }
     }
 
-    /// Queues work; it runs on the next free worker thread.
-    public func submit(_ job: @escaping @Sendable () -> Void) {
+    /// Queues work; it runs on the next free worker thread. Returns false (and drops the job) when the queue is full
+    /// or the pool is shutting down.
+    @discardableResult
+    public func submit(_ job: @escaping @Sendable () -> Void) -> Bool {
         mutex.withLock {
+            guard !stopping, jobs.count - head < maxQueued else { return false }
             jobs.append(job)
             mutex.signal()
+            return true
         }
     }
 

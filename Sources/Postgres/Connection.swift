@@ -16,8 +16,15 @@ public final class Connection: @unchecked Sendable {
     /// Connects, with a short timeout so an unreachable database turns into a quick 503.
     public init(conninfo: String, connectTimeoutSeconds: Int = 3, applicationName: String = "loket") throws {
         self.conninfo = conninfo
-        let keys = ["dbname", "connect_timeout", "application_name", "options"]
-        let values = [conninfo, String(connectTimeoutSeconds), applicationName, "-c TimeZone=UTC -c DateStyle=ISO -c client_min_messages=warning"]
+        // Time limits, so a stuck lock, a runaway statement or a silent network partition costs seconds, not a
+        // worker thread for hours: the request fails with 503 and the service stays responsive. TCP keepalives and
+        // tcp_user_timeout notice a peer that vanished without closing the connection.
+        let keys = ["dbname", "connect_timeout", "application_name", "options",
+                    "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout"]
+        let values = [conninfo, String(connectTimeoutSeconds), applicationName,
+                      "-c TimeZone=UTC -c DateStyle=ISO -c client_min_messages=warning -c statement_timeout=15s " +
+                          "-c lock_timeout=5s -c idle_in_transaction_session_timeout=30s",
+                      "1", "10", "5", "3", "20000"]
         let ckeys = keys.map { strdup($0) }
         let cvalues = values.map { strdup($0) }
         defer { ckeys.forEach { free($0) }; cvalues.forEach { free($0) } }

@@ -50,6 +50,8 @@ public struct Migrator: Sendable {
     /// Applies what is missing; returns the names applied now.
     @discardableResult
     public func migrate(_ connection: Connection) throws -> [String] {
+        // A migration may rewrite a large table, and a second instance waits here for the first: no time limits.
+        try connection.execute("SET statement_timeout = 0; SET lock_timeout = 0")
         try connection.query(Query("SELECT pg_advisory_lock($1)", Self.lockKey))
         defer { _ = try? connection.query(Query("SELECT pg_advisory_unlock($1)", Self.lockKey)) }
         try connection.execute("""

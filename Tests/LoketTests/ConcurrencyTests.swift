@@ -157,3 +157,128 @@ final class LockedValueBox: @unchecked Sendable {
         set { lock.lock(); v = newValue; lock.unlock() }
     }
 }
+
+/// Stopping while requests are still running or arriving must never crash (libmicrohttpd aborts if it is stopped
+/// with a suspended connection) and must answer every request.
+final class GracefulStopTests: XCTestCase {
+
+    func testRequestStillRunningAfterTheDrainTimeGets503AndStopCompletes() throws {
+        let t = try TestApp { $0.server.drainSeconds = 1 }
+        defer { TestPostgres.dropDatabase(t.databaseURL) }
+        let w = try World.make(t, desks: 1)
+        _ = try w.take(t, w.serviceA)
+        // Hold the numbering row lock so the next take-a-number blocks in the database (lock_timeout is 5 s).
+        let blocker = try t.connection()
+        try blocker.execute("BEGIN")
+        try blocker.query(Query("SELECT * FROM ticket_counter FOR UPDATE"))
+        let result = LockedResults()
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            let r = try? t.client.post("/api/v1/locations/\(w.locationID)/tickets", json: ["serviceId": w.serviceA])
+            result.add([String(r?.status ?? -1)])
+            done.signal()
+        }
+        usleep(300_000)
+        let started = Date()
+        t.app.stop()
+        XCTAssertLessThan(Date().timeIntervalSince(started), 4, "stop does not wait for the stuck request")
+        XCTAssertEqual(done.wait(timeout: .now() + 5), .success)
+        XCTAssertEqual(result.all.first, ["503"], "the stuck request was answered, not dropped")
+        try blocker.execute("ROLLBACK")
+    }
+
+    func testRequestOnAKeptAliveConnectionDuringStopGets503() throws {
+        let url = try TestPostgres.createDatabase()
+        defer { TestPostgres.dropDatabase(url) }
+        let setup = try TestApp(databaseURL: url) { $0.runJobs = false }
+        let w = try World.make(setup, desks: 1)
+        setup.stop()
+        let server = try LoketProcess(databaseURL: url)
+        let stream = try SSEClient(port: server.port, path: "/api/v1/locations/\(w.locationID)/events")
+        XCTAssertNotNil(stream.next("queue.changed"))
+        let keptAlive = try KeepAliveConnection(port: server.port)
+        XCTAssertEqual(try keptAlive.get("/healthz"), 200)
+        kill(server.process.processIdentifier, SIGTERM)
+        usleep(200_000)
+        // A display reconnecting on a kept-alive socket while the server drains: refused, not left suspended.
+        let status = try? keptAlive.get("/api/v1/locations/\(w.locationID)/events")
+        XCTAssertTrue(status == nil || status == 503, "got \(String(describing: status))")
+        server.process.waitUntilExit()
+        XCTAssertEqual(server.process.terminationStatus, 0, "stopped cleanly, no abort")
+    }
+
+    func testUnknownMethodsDoNotPolluteMetrics() throws {
+        let t = try TestApp()
+        defer { t.tearDown() }
+        _ = try t.client.send("ZZ1\"x", "/healthz")
+        let metrics = try t.client.get("/metrics").text
+        XCTAssertFalse(metrics.contains("ZZ1"), "client-chosen method names are not labels")
+        XCTAssertTrue(metrics.contains("method=\"other\""))
+    }
+
+    func testTrustedProxyForwardedAddressesAreLimitedSeparately() throws {
+        let t = try TestApp(ticketRatePerMinute: 2) { $0.trustedProxies = ["127.0.0.1"] }
+        defer { t.tearDown() }
+        let w = try World.make(t, desks: 1)
+        func take(_ forwardedFor: String) throws -> Int {
+            try t.client.post("/api/v1/locations/\(w.locationID)/tickets", json: ["serviceId": w.serviceA],
+                              headers: ["X-Forwarded-For": forwardedFor]).status
+        }
+        XCTAssertEqual([try take("203.0.113.7"), try take("203.0.113.7"), try take("203.0.113.7")], [201, 201, 429])
+        XCTAssertEqual(try take("198.51.100.4"), 201, "another phone behind the same proxy has its own limit")
+        XCTAssertEqual([try take("2001:db8:1:2::a"), try take("2001:db8:1:2:ffff::b"), try take("2001:db8:1:2::c")], [201, 201, 429],
+                       "addresses of one IPv6 /64 share a limit")
+    }
+}
+
+/// One HTTP/1.1 connection reused for several requests (what browsers do), for tests of behaviour between requests.
+final class KeepAliveConnection {
+    private let fd: Int32
+    init(port: Int) throws { fd = try HTTPClientSocket.connect(port: port) }
+    deinit { close(fd) }
+
+    /// Sends a GET and returns the status; reads the headers and a Content-Length body, or nothing for streams.
+    func get(_ path: String) throws -> Int {
+        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        _ = request.withCString { write(fd, $0, strlen($0)) }
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = read(fd, &buffer, buffer.count)
+            if n <= 0 { throw NSError(domain: "closed", code: 0) }
+            data += buffer[0..<n]
+            let text = String(decoding: data, as: UTF8.self)
+            if let end = text.range(of: "\r\n\r\n") {
+                let head = String(text[..<end.lowerBound])
+                let status = Int(head.split(separator: " ")[1]) ?? 0
+                if let lengthLine = head.split(separator: "\r\n").first(where: { $0.lowercased().hasPrefix("content-length:") }),
+                   let length = Int(lengthLine.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) {
+                    var body = data.count - (text.utf8.distance(from: text.utf8.startIndex, to: end.upperBound.samePosition(in: text.utf8)!))
+                    while body < length {
+                        let m = read(fd, &buffer, buffer.count)
+                        if m <= 0 { break }
+                        body += m
+                    }
+                }
+                return status
+            }
+        }
+    }
+}
+
+enum HTTPClientSocket {
+    static func connect(port: Int) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var tv = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard rc == 0 else { close(fd); throw NSError(domain: "connect", code: Int(errno)) }
+        return fd
+    }
+}

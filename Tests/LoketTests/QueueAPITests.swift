@@ -106,6 +106,18 @@ final class QueueAPITests: XCTestCase {
         XCTAssertEqual(try w.staffA.get("/api/v1/desks/\(w.desks[0])/current").status, 204)
     }
 
+    func testColleagueOfTheSameServiceCanTakeOverAtShiftChange() throws {
+        let taken = try w.take(t, w.serviceA)
+        XCTAssertEqual(try w.staffA.post("/api/v1/desks/\(w.desks[0])/call-next").status, 200)
+        XCTAssertEqual(try t.admin.post("/api/v1/staff", json: ["agencyId": w.agencyA, "username": "anna-2", "password": "long enough password",
+                                                                 "displayName": "Anna 2", "role": "staff", "serviceIds": [w.serviceA]]).status, 201)
+        let colleague = try World.login(t, "anna-2", password: "long enough password")
+        XCTAssertEqual(try colleague.post("/api/v1/desks/\(w.desks[0])/call-next").status, 409, "the desk still has the visitor")
+        XCTAssertEqual(try w.staffB.post("/api/v1/tickets/\(taken["id"] as! String)/finish").status, 403, "another agency cannot")
+        XCTAssertEqual(try colleague.post("/api/v1/tickets/\(taken["id"] as! String)/finish").object["status"] as? String, "done")
+        XCTAssertEqual(try colleague.post("/api/v1/desks/\(w.desks[0])/call-next").status, 204, "the desk is free again")
+    }
+
     func testPublicTicketShowsNoPersonalDataAndDeskWhenCalled() throws {
         let first = try w.take(t, w.serviceA)
         let second = try w.take(t, w.serviceA, language: "en")
@@ -200,6 +212,8 @@ final class QueueAPITests: XCTestCase {
         let called = stream.next("ticket.called")
         XCTAssertEqual(called?.json["deskName"] as? String, "Balie 1")
         XCTAssertNil(called?.json["id"], "public events carry numbers, never ticket ids or names")
+        XCTAssertNil(created?.json["priority"], "an onlooker must not learn who is urgent")
+        XCTAssertNil(created?.json["serviceId"])
         let resumeFrom = called!.id!
         stream.close()
         // While disconnected: a recall and a finish happen.
@@ -207,7 +221,10 @@ final class QueueAPITests: XCTestCase {
         _ = try w.staffA.post("/api/v1/tickets/\(taken["id"] as! String)/finish")
         let resumed = try SSEClient(port: t.app.port, path: "/api/v1/locations/\(w.locationID)/events", lastEventID: resumeFrom)
         XCTAssertEqual(resumed.next("ticket.recalled")?.json["recallCount"] as? Int, 1)
-        XCTAssertEqual(resumed.next("ticket.finished")?.json["outcome"] as? String, "done")
+        let finished = resumed.next("ticket.finished")
+        XCTAssertEqual(finished?.json["number"] as? String, taken["number"] as? String)
+        XCTAssertEqual(Set(finished?.json.keys.map { $0 } ?? []), ["number", "deskName", "deskId", "recallCount", "at"],
+                       "public events say nothing about the service, priority or outcome")
         let calls = try t.client.get("/api/v1/locations/\(w.locationID)/calls").object["calls"] as? [[String: Any]]
         XCTAssertEqual(calls?.first?["number"] as? String, taken["number"] as? String)
     }

@@ -18,7 +18,7 @@ SELECT tx::text AS tx, id, type, payload::text AS payload
 FROM event
 WHERE location_id = $1 AND (tx, id) > ($2::xid8, $3::bigint) AND (tx, id) <= ($4::xid8, $5::bigint)
 ORDER BY tx, id
-LIMIT 5000
+LIMIT 1000
 
 -- name: waiting_counts
 SELECT t.location_id, t.service_id, s.life_question, count(*)::int AS n

@@ -42,3 +42,6 @@ INSERT INTO setting (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING RE
 
 -- name: purge_sessions
 DELETE FROM session WHERE expires_at < now() - interval '1 day'
+
+-- name: purge_login_throttle
+DELETE FROM login_throttle WHERE last_failure_at < now() - interval '1 day'

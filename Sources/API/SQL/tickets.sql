@@ -1,5 +1,7 @@
 -- The walk-in queue. Each operation is one statement (data-modifying CTEs): one round trip, atomic, and the event
 -- screens learn from is written in the same transaction as the change itself.
+-- Events are public (the call display reads them without logging in): they carry the number, the desk and the time,
+-- never the service, the priority or the outcome, which would tell onlookers why a numbered visitor came.
 
 -- name: take_number
 -- $1 location, $2 service, $3 asked priority ('urgent' or null), $4 language, $5 staff who took it for a visitor,
@@ -40,8 +42,7 @@ WITH loc AS (
 ), e AS (
     INSERT INTO event (location_id, type, payload)
     SELECT t.location_id, 'ticket.created',
-           json_build_object('number', t.number, 'serviceId', t.service_id, 'priority', t.priority,
-                             'at', rfc3339(t.arrived_at, open.time_zone))
+           json_build_object('number', t.number, 'at', rfc3339(t.arrived_at, open.time_zone))
     FROM t, open
 )
 SELECT (SELECT count(*) FROM loc)::int AS location_found,
@@ -96,7 +97,7 @@ WITH d AS (
 ), e AS (
     INSERT INTO event (location_id, type, payload)
     SELECT upd.location_id, 'ticket.called',
-           json_build_object('number', upd.number, 'deskName', d.name, 'deskId', d.id, 'serviceId', upd.service_id,
+           json_build_object('number', upd.number, 'deskName', d.name, 'deskId', d.id,
                              'at', rfc3339(upd.called_at, d.time_zone))
     FROM upd, d
 )
@@ -115,7 +116,9 @@ SELECT ticket_staff_json(t)::text AS j FROM ticket t WHERE t.desk_id = $1 AND t.
 -- $1 ticket, $2 staff, $3 action, $4 allowed source statuses, $5 target status, $6 outcome
 WITH cur AS (
     SELECT t.* FROM ticket t
-    WHERE t.id = $1 AND t.staff_id = $2 AND t.status = ANY ($4::text[])
+    WHERE t.id = $1 AND t.status = ANY ($4::text[])
+      -- The staff member holding it, or a colleague serving its service (a shift change must not block the desk).
+      AND (t.staff_id = $2 OR t.service_id IN (SELECT service_id FROM staff_service WHERE staff_id = $2))
     FOR UPDATE
 ), upd AS (
     UPDATE ticket t SET
@@ -138,9 +141,7 @@ WITH cur AS (
 ), e AS (
     INSERT INTO event (location_id, type, payload)
     SELECT upd.location_id, $7,
-           json_build_object('number', upd.number, 'serviceId', upd.service_id, 'deskName', d.name, 'deskId', d.id,
-                             'recallCount', upd.recall_count,
-                             'outcome', CASE WHEN $5 IN ('done', 'noShow') THEN $5 END,
+           json_build_object('number', upd.number, 'deskName', d.name, 'deskId', d.id, 'recallCount', upd.recall_count,
                              'at', rfc3339(now(), l.time_zone))
     FROM upd JOIN cur ON cur.id = upd.id JOIN location l ON l.id = upd.location_id LEFT JOIN desk d ON d.id = cur.desk_id
 )
@@ -153,7 +154,8 @@ SELECT status, staff_id FROM ticket WHERE id = $1
 -- $1 ticket, $2 staff, $3 target service, $4 note, $5 urgent (true/false/null = keep)
 WITH cur AS (
     SELECT t.* FROM ticket t
-    WHERE t.id = $1 AND t.staff_id = $2 AND t.status IN ('called', 'serving')
+    WHERE t.id = $1 AND t.status IN ('called', 'serving')
+      AND (t.staff_id = $2 OR t.service_id IN (SELECT service_id FROM staff_service WHERE staff_id = $2))
     FOR UPDATE
 ), target AS (
     SELECT s.id, s.agency_id, s.urgent
@@ -180,8 +182,7 @@ WITH cur AS (
 ), e AS (
     INSERT INTO event (location_id, type, payload)
     SELECT upd.location_id, 'ticket.handover',
-           json_build_object('number', upd.number, 'fromServiceId', cur.service_id, 'toServiceId', upd.service_id,
-                             'at', rfc3339(now(), l.time_zone))
+           json_build_object('number', upd.number, 'at', rfc3339(now(), l.time_zone))
     FROM upd JOIN cur ON cur.id = upd.id JOIN location l ON l.id = upd.location_id
 )
 SELECT (SELECT count(*) FROM cur)::int AS held, (SELECT count(*) FROM target)::int AS target_found,
@@ -222,8 +223,7 @@ WITH stale AS (
 ), e AS (
     INSERT INTO event (location_id, type, payload)
     SELECT upd.location_id, 'ticket.finished',
-           json_build_object('number', upd.number, 'serviceId', upd.service_id, 'outcome', upd.status, 'reason', 'closed',
-                             'at', rfc3339(now(), l.time_zone))
+           json_build_object('number', upd.number, 'at', rfc3339(now(), l.time_zone))
     FROM upd JOIN location l ON l.id = upd.location_id
 )
 SELECT count(*)::int AS n FROM upd
