@@ -214,9 +214,14 @@ enum OpenAPISpec {
         return doc.serialized
     }
 
+    /// A unique id from method and path: `GET /api/v1/locations/{locationId}/desks` → `getApiLocationsByLocationIdDesks`.
     static func operationID(_ op: Operation) -> String {
-        let words = op.path.split(separator: "/").filter { !$0.hasPrefix("{") && $0 != "api" && $0 != "v1" }
-            .flatMap { $0.split(whereSeparator: { $0 == "-" || $0 == "." }) }
-        return op.method + words.map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined() + (op.path.hasSuffix("}") ? "ById" : "")
+        let words = op.path.split(separator: "/").filter { $0 != "v1" }.map { segment -> String in
+            if segment.hasPrefix("{") { return "By" + capitalized(String(segment.dropFirst().dropLast())) }
+            return segment.split(whereSeparator: { $0 == "-" || $0 == "." }).map { capitalized(String($0)) }.joined()
+        }
+        return op.method + (words.isEmpty ? "Root" : words.joined())
     }
+
+    static func capitalized(_ s: String) -> String { s.prefix(1).uppercased() + s.dropFirst() }
 }
