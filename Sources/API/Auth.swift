@@ -108,23 +108,6 @@ struct Authenticator: Sendable {
     }
 }
 
-func hex(_ s: String) -> [UInt8] {
-    var out: [UInt8] = []
-    out.reserveCapacity(s.count / 2)
-    var high: UInt8?
-    for c in s.utf8 {
-        let v: UInt8
-        switch c {
-        case 48...57: v = c - 48
-        case 97...102: v = c - 87
-        case 65...70: v = c - 55
-        default: return []
-        }
-        if let h = high { out.append(h << 4 | v); high = nil } else { high = v }
-    }
-    return out
-}
-
 func hexString(_ bytes: [UInt8]) -> String {
     let digits = Array("0123456789abcdef")
     return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })

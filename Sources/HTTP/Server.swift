@@ -149,9 +149,6 @@ public final class HTTPServer: @unchecked Sendable {
         }
     }
 
-    /// Number of open event streams (for metrics).
-    public var openStreams: Int { streams.get().count }
-
     private func heartbeat() {
         for stream in streams.get().values { stream.sendHeartbeat() }
     }

@@ -1,0 +1,28 @@
+@testable import API
+import Foundation
+import HTTP
+import Postgres
+import TestSupport
+import XCTest
+
+/// The event fan-out in isolation.
+final class EventHubTests: XCTestCase {
+    func testFailedSubscribeLeavesNoSubscriberBehind() throws {
+        let url = try TestPostgres.createDatabase()
+        defer { TestPostgres.dropDatabase(url) }
+        let hub = EventHub(logger: TestPostgres.logger)
+        let db = try Connection(conninfo: url)
+        db.close()  // the database "goes away" while a display subscribes
+        XCTAssertThrowsError(try hub.subscribe(locationID: UUID().uuidString.lowercased(), lastEventID: nil,
+                                               stream: EventStream(), db: db))
+        XCTAssertEqual(hub.subscriberCount, 0, "a subscriber whose client got an error must not collect events forever")
+    }
+
+    func testCursorRoundTripsAsLastEventID() {
+        let c = EventCursor(tx: 18_446_744_073_709_551_615, id: 42)
+        XCTAssertEqual(EventCursor(c.description), c)
+        XCTAssertNil(EventCursor("12"))
+        XCTAssertNil(EventCursor("a-b"))
+        XCTAssertLessThan(EventCursor(tx: 5, id: 100), EventCursor(tx: 6, id: 1), "ordered by transaction first")
+    }
+}
