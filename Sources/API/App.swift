@@ -20,6 +20,8 @@ public struct AppConfiguration: Sendable {
     public var trustedProxies: Set<String> = []
     /// The public base URL (e.g. https://loket.example.nl) for links printed on tickets; nil → from the Host header.
     public var publicURL: String?
+    /// Load the demo data set after migrating (the embedded default only; never for a configured database).
+    public var loadDemoData = false
     /// Run the day-end and clean-up jobs in this process.
     public var runJobs = true
 
@@ -74,6 +76,7 @@ public final class App: @unchecked Sendable {
         try Self.migrate(conninfo: configuration.databaseURL, logger: logger)
         let db = try Connection(conninfo: configuration.databaseURL)
         defer { db.close() }
+        if configuration.loadDemoData, try DemoData.load(db) { logger.info("loaded the demo data") }
         generatedAdminToken = try Authenticator.ensureBootstrapToken(db, configured: configuration.adminToken)
         try events.start(conninfo: configuration.databaseURL, head: db)
         if configuration.runJobs {

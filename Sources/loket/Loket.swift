@@ -118,14 +118,10 @@ struct Serve: ParsableCommand {
         signal(SIGPIPE, SIG_IGN)
 
         let (url, embedded) = try database(env, logger: logger)
-        let app = App(configuration: try env.appConfiguration(databaseURL: url), logger: logger)
+        var configuration = try env.appConfiguration(databaseURL: url)
+        configuration.loadDemoData = embedded != nil
+        let app = App(configuration: configuration, logger: logger)
         do {
-            if embedded != nil {
-                try App.migrate(conninfo: url, logger: logger)
-                let db = try Connection(conninfo: url)
-                if try DemoData.load(db) { logger.info("loaded the demo data") }
-                db.close()
-            }
             try app.start()
         } catch {
             logger.error("could not start: \(error)")

@@ -234,7 +234,7 @@ final class GracefulStopTests: XCTestCase {
 /// One HTTP/1.1 connection reused for several requests (what browsers do), for tests of behaviour between requests.
 final class KeepAliveConnection {
     private let fd: Int32
-    init(port: Int) throws { fd = try HTTPClientSocket.connect(port: port) }
+    init(port: Int) throws { fd = try HTTPClient.connect(port: port, timeout: 10) }
     deinit { close(fd) }
 
     /// Sends a GET and returns the status; reads the headers and a Content-Length body, or nothing for streams.
@@ -263,22 +263,5 @@ final class KeepAliveConnection {
                 return status
             }
         }
-    }
-}
-
-enum HTTPClientSocket {
-    static func connect(port: Int) throws -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var tv = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard rc == 0 else { close(fd); throw NSError(domain: "connect", code: Int(errno)) }
-        return fd
     }
 }

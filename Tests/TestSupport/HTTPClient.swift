@@ -80,7 +80,8 @@ public struct HTTPClient: Sendable {
         return try Self.parse(data)
     }
 
-    static func connect(port: Int, timeout: Double) throws -> Int32 {
+    /// A connected TCP socket to 127.0.0.1:port with read/write timeouts.
+    public static func connect(port: Int, timeout: Double) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw HTTPClientError.connect("socket failed") }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: 0)
