@@ -82,6 +82,24 @@ final class DatabaseTests: XCTestCase {
         }
     }
 
+    /// A statement name looked up in Swift that no .sql file defines would stop the process at run time: every
+    /// `Statements.file["name"]` in the sources must exist.
+    func testEveryStatementTheCodeUsesExists() throws {
+        let folder = TestApp.repositoryRoot + "/Sources/API"
+        let known = Set(StatementCatalog.all.map { "\($0.file).\($0.name)" })
+        let pattern = try NSRegularExpression(pattern: #"Statements\.(\w+)\["(\w+)"\]"#)
+        var used = 0
+        for file in try FileManager.default.contentsOfDirectory(atPath: folder) where file.hasSuffix(".swift") {
+            let text = try String(contentsOfFile: folder + "/" + file, encoding: .utf8)
+            for m in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                let name = "\(text[Range(m.range(at: 1), in: text)!]).\(text[Range(m.range(at: 2), in: text)!])"
+                XCTAssertTrue(known.contains(name), "\(file) uses \(name), which no .sql file defines")
+                used += 1
+            }
+        }
+        XCTAssertGreaterThan(used, 30)
+    }
+
     func testBoundParametersCannotInject() throws {
         let url = try TestPostgres.createDatabase()
         defer { TestPostgres.dropDatabase(url) }
