@@ -156,9 +156,14 @@ extension App {
         fields.append(("staff", actor?.json ?? .null))
         var headers: [(String, String)] = []
         if body.cookie == true {
-            headers.append(("Set-Cookie", "\(sessionCookie)=\(token); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(configuration.sessionHours * 3600)"))
+            headers.append(("Set-Cookie", "\(sessionCookie)=\(token); Path=/; HttpOnly; SameSite=Strict\(cookieSecurity); Max-Age=\(configuration.sessionHours * 3600)"))
         }
         return .json(.object(fields), status: 201, headers: headers)
+    }
+
+    /// Behind HTTPS (LOKET_PUBLIC_URL https://…) the session cookie is never sent over plain HTTP.
+    var cookieSecurity: String {
+        (configuration.publicURL ?? "").lowercased().hasPrefix("https://") ? "; Secure" : ""
     }
 
     func currentSession(_ request: Request) throws -> Response {
@@ -179,6 +184,6 @@ extension App {
                 try db.query(Query(Statements.sessions["session_delete"], PostgresValue.bytes(Credentials.tokenDigest(token))))
             }
         }
-        return Response(status: 204, headers: [("Set-Cookie", "\(sessionCookie)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0")])
+        return Response(status: 204, headers: [("Set-Cookie", "\(sessionCookie)=; Path=/; HttpOnly; SameSite=Strict\(cookieSecurity); Max-Age=0")])
     }
 }

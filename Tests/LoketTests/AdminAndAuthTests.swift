@@ -57,6 +57,14 @@ final class AdminAndAuthTests: XCTestCase {
         XCTAssertEqual(ok.status, 204, "nobody waits, but the request was accepted")
     }
 
+    func testSessionCookieIsSecureBehindHTTPS() throws {
+        let https = try TestApp { $0.publicURL = "https://loket.example.nl" }
+        defer { https.tearDown() }
+        _ = try World.make(https)
+        let login = try https.client.post("/api/v1/sessions", json: ["username": "anna-centrum", "password": "correct horse battery", "cookie": true])
+        XCTAssertTrue((login.header("set-cookie") ?? "").contains("; Secure"), login.header("set-cookie") ?? "")
+    }
+
     func testAgencyLocationDeskCRUD() throws {
         let admin = t.admin
         let agency = try admin.post("/api/v1/agencies", json: ["code": "duo", "name": "DUO"])
