@@ -74,9 +74,7 @@ final class ConcurrencyTests: XCTestCase {
         let url = try TestPostgres.createDatabase()
         defer { TestPostgres.dropDatabase(url) }
         var server = try LoketProcess(databaseURL: url)
-        let setup = try TestApp(databaseURL: url) { $0.runJobs = false }
-        let w = try World.make(setup, desks: 1)
-        setup.stop()
+        let w = try World.prepare(databaseURL: url)
         let answered = LockedResults()
         let stop = LockedValueBox(false)
         let port = server.port
@@ -115,9 +113,7 @@ final class ConcurrencyTests: XCTestCase {
     func testTwoProcessesShareEventsThroughPostgres() throws {
         let url = try TestPostgres.createDatabase()
         defer { TestPostgres.dropDatabase(url) }
-        let setup = try TestApp(databaseURL: url) { $0.runJobs = false }
-        let w = try World.make(setup, desks: 1)
-        setup.stop()
+        let w = try World.prepare(databaseURL: url)
         let a = try LoketProcess(databaseURL: url)
         defer { a.terminate() }
         let b = try LoketProcess(databaseURL: url)
@@ -137,9 +133,7 @@ final class ConcurrencyTests: XCTestCase {
         let url = try TestPostgres.createDatabase()
         defer { TestPostgres.dropDatabase(url) }
         let server = try LoketProcess(databaseURL: url)
-        let setup = try TestApp(databaseURL: url) { $0.runJobs = false }
-        let w = try World.make(setup, desks: 1)
-        setup.stop()
+        let w = try World.prepare(databaseURL: url)
         let stream = try SSEClient(port: server.port, path: "/api/v1/locations/\(w.locationID)/events")
         XCTAssertNotNil(stream.next("queue.changed"))
         XCTAssertEqual(server.terminate(), 0)
@@ -190,9 +184,7 @@ final class GracefulStopTests: XCTestCase {
     func testRequestOnAKeptAliveConnectionDuringStopGets503() throws {
         let url = try TestPostgres.createDatabase()
         defer { TestPostgres.dropDatabase(url) }
-        let setup = try TestApp(databaseURL: url) { $0.runJobs = false }
-        let w = try World.make(setup, desks: 1)
-        setup.stop()
+        let w = try World.prepare(databaseURL: url)
         let server = try LoketProcess(databaseURL: url)
         let stream = try SSEClient(port: server.port, path: "/api/v1/locations/\(w.locationID)/events")
         XCTAssertNotNil(stream.next("queue.changed"))

@@ -44,6 +44,14 @@ public struct World {
                      staffA: try login(t, "anna-\(code)"), staffB: try login(t, "bram-\(code)"), staffAID: staffAID, staffBID: staffBID)
     }
 
+    /// Makes the world in a database through a short-lived in-process server, for tests that then run separate
+    /// `loket serve` processes on it. Logins made here stay valid for those processes (sessions live in the database).
+    public static func prepare(databaseURL: String, desks: Int = 1) throws -> World {
+        let setup = try TestApp(databaseURL: databaseURL) { $0.runJobs = false }
+        defer { setup.stop() }
+        return try make(setup, desks: desks)
+    }
+
     public static func login(_ t: TestApp, _ username: String, password: String = "correct horse battery") throws -> HTTPClient {
         let r = try t.client.post("/api/v1/sessions", json: ["username": username, "password": password])
         guard r.status == 201, let token = r.object["token"] as? String else { throw SetupError.failed("login \(username): \(r.status) \(r.text)") }
