@@ -22,6 +22,11 @@ struct EventCursor: Sendable, Comparable, CustomStringConvertible {
         self.init(tx: tx, id: id)
     }
 
+    /// The position of an event row (columns `tx` and `id`).
+    init(row: Row) throws {
+        self.init(tx: UInt64(try row.string("tx")) ?? 0, id: Int64(try row.int("id")))
+    }
+
     var description: String { "\(tx)-\(id)" }
 
     static func < (a: EventCursor, b: EventCursor) -> Bool { (a.tx, a.id) < (b.tx, b.id) }
@@ -82,8 +87,7 @@ final class EventHub: @unchecked Sendable {
     var subscriberCount: Int { mutex.withLock { subscribers.values.reduce(0) { $0 + $1.count } } }
 
     static func head(_ db: Connection) throws -> EventCursor {
-        let row = try db.query(Query(Statements.events["events_head"])).first!
-        return EventCursor(tx: UInt64(try row.string("tx")) ?? 0, id: Int64(try row.int("id")))
+        try EventCursor(row: db.query(Query(Statements.events["events_head"])).first!)
     }
 
     /// Adds a stream for a location. With `lastEventID`, first replays what the client missed from the table.
@@ -111,7 +115,7 @@ final class EventHub: @unchecked Sendable {
                     let rows = try db.query(Query(Statements.events["events_replay"], locationID, String(from.tx), Int(from.id),
                                                   String(liveFrom.tx), Int(liveFrom.id)))
                     for row in rows {
-                        from = EventCursor(tx: UInt64(try row.string("tx")) ?? 0, id: Int64(try row.int("id")))
+                        from = try EventCursor(row: row)
                         stream.send(event: try row.string("type"), id: from.description, data: try row.string("payload"))
                     }
                     if rows.count < Self.replayPage { break }
@@ -129,8 +133,9 @@ final class EventHub: @unchecked Sendable {
         }
     }
 
-    /// Rows per replay query (the statement's LIMIT).
+    /// Rows per replay and relay query (the statements' LIMIT).
     static let replayPage = 1000
+    static let relayPage = 1000
 
     private func relay(_ db: Connection, _ wake: Listener.Wake) throws {
         if wake.local {
@@ -142,31 +147,31 @@ final class EventHub: @unchecked Sendable {
             let rows = try db.query(Query(Statements.events["events_after"], String(from.tx), Int(from.id)))
             if rows.isEmpty { break }
             var last = from
-            var batch: [(String, String, String, String)] = []
+            var batch: [(location: String, type: String, position: EventCursor, data: String)] = []
             for row in rows {
-                let c = EventCursor(tx: UInt64(try row.string("tx")) ?? 0, id: Int64(try row.int("id")))
-                batch.append((try row.string("location_id"), try row.string("type"), c.description, try row.string("payload")))
-                last = c
+                last = try EventCursor(row: row)
+                batch.append((try row.string("location_id"), try row.string("type"), last, try row.string("payload")))
             }
             mutex.withLock {
                 cursor = last
-                for (location, type, id, data) in batch {
-                    guard let subs = subscribers[location] else { continue }
-                    touched.insert(location)
+                for event in batch {
+                    guard let subs = subscribers[event.location] else { continue }
+                    touched.insert(event.location)
+                    let id = event.position.description
                     for sub in subs.values {
                         if let seen = sub.seenUpTo {
-                            if EventCursor(id) ?? .zero <= seen { continue }
+                            if event.position <= seen { continue }
                             sub.seenUpTo = nil
                         }
                         if sub.deferred != nil {
-                            sub.deferred!.append((type, id, data))
+                            sub.deferred!.append((event.type, id, event.data))
                         } else {
-                            sub.stream.send(event: type, id: id, data: data)
+                            sub.stream.send(event: event.type, id: id, data: event.data)
                         }
                     }
                 }
             }
-            if rows.count < 1000 { break }
+            if rows.count < Self.relayPage { break }
         }
         if !touched.isEmpty { try sendQueueChanged(Array(touched), db, only: nil) }
     }
