@@ -26,11 +26,13 @@ let package = Package(
         // HTTP server, router, problem+json, Server-Sent Events, static files.
         .target(name: "HTTP", dependencies: ["CMicroHTTPD", "CZlib", "Locking", .product(name: "Logging", package: "swift-log")]),
         // PostgreSQL client: connections, pool, bound queries, LISTEN/NOTIFY, migrations, embedded cluster.
-        .target(name: "Postgres", dependencies: ["CLibPQ", "Locking", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Postgres", dependencies: ["CLibPQ", "Locking", "Time", .product(name: "Logging", package: "swift-log")]),
         // Password hashing (Argon2id), tokens and digests, via libsodium.
         .target(name: "Credentials", dependencies: ["CSodium"]),
         // QR codes as SVG via libqrencode (printed tickets link to the phone status page).
         .target(name: "QRCode", dependencies: ["CQREncode"]),
+        // Instants as integers and the one clock the application reads "now" from (pure, no Foundation).
+        .target(name: "Time"),
         // Pure domain logic of the walk-in queue: no I/O.
         .target(name: "Queue"),
         // The numbered SQL migrations, compiled into the binary so a deployed `loket` is self-contained.
@@ -38,7 +40,7 @@ let package = Package(
         // HTTP handlers of the public API, SQL of the domain, demo data, OpenAPI document.
         .target(
             name: "API",
-            dependencies: ["HTTP", "Postgres", "Locking", "Queue", "Credentials", "Migrations", "QRCode",
+            dependencies: ["HTTP", "Postgres", "Locking", "Queue", "Time", "Credentials", "Migrations", "QRCode",
                            .product(name: "Logging", package: "swift-log")],
             resources: [.embedInCode("SQL")]
         ),
@@ -53,6 +55,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["API", "HTTP", "Postgres", "Locking"], path: "Tests/TestSupport",
                 swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "QueueTests", dependencies: ["Queue"]),
+        .testTarget(name: "TimeTests", dependencies: ["Time"]),
         .testTarget(name: "LoketTests", dependencies: ["TestSupport", "API", "HTTP", "Postgres", "Locking", "Queue", "Credentials", "QRCode", "loket"],
                     swiftSettings: [.swiftLanguageMode(.v5)]),
     ]

@@ -2,6 +2,7 @@ import HTTP
 import Logging
 import Migrations
 import Postgres
+import Time
 
 /// Settings of a running Loket, read from the environment by the `loket` command (see README).
 public struct AppConfiguration: Sendable {
@@ -24,6 +25,8 @@ public struct AppConfiguration: Sendable {
     public var loadDemoData = false
     /// Run the day-end and clean-up jobs in this process.
     public var runJobs = true
+    /// The one source of "now" for every statement that needs the time (tests set a `ManualClock`).
+    public var clock: any Clock = SystemClock()
 
     public init(databaseURL: String) {
         self.databaseURL = databaseURL

@@ -1,3 +1,5 @@
+import Time
+
 /// SQL text that came from the program itself, never from a request. Built from a string literal
 /// (`StaticString` cannot contain interpolated values) or from the SQL files compiled into the binary.
 /// Anything else must go through the explicitly named `SQL(unsafeUnchecked:)`.
@@ -66,4 +68,9 @@ public struct Query: Sendable {
         self.sql = sql
         self.parameters = parameters.map(\.postgresValue)
     }
+}
+
+extension Instant: PostgresEncodable {
+    /// Bound as RFC 3339 UTC text; write the parameter as `$n::timestamptz`.
+    public var postgresValue: PostgresValue { .text(rfc3339UTC) }
 }
