@@ -1,21 +1,21 @@
 // Loket call display (TV in the waiting area): /display/{locationCode}?lang=nl
-// Shows the newest call huge, the previous six in a list and the waiting counts per life question.
-// Numbers and desk names only, never names of people.
+// Shows the newest call huge, the previous six in a list and how many visitors wait in total.
+// Numbers and desk names only, never names of people, nor why anyone came: the waiting figure is one total for the
+// whole location (the server sends it on connect and every 30 s, never right after a ticket's event), because counts
+// per service or life question that move just after "G002 taken" would tell onlookers what G002 came for.
 'use strict';
 (() => {
   const $ = (id) => document.getElementById(id);
   const q = new URLSearchParams(location.search);
   const code = decodeURIComponent(location.pathname.split('/').filter(Boolean)[1] || '');
-  const GROUPS = ['money', 'documents', 'taxes', 'study', 'work', 'housing', 'care', 'other'];
   const KEEP = 7; // the newest plus six previous calls
   const SPEAK_NL = 'Nummer {number}, {desk}';
 
   let lang = (q.get('lang') || 'nl').toLowerCase();
   let T = {};
   let loc = null;
-  let groups = []; // life questions that have services here
   let calls = []; // [{number, deskName, recallCount}] newest first
-  let counts = {}; // lifeQuestion -> waiting
+  let waiting = null; // visitors waiting at the location, all services together (null until the server said)
   let es = null;
   let esRetry = 1000;
   let offlineTimer = 0;
@@ -46,8 +46,7 @@
   }
 
   function renderWaiting() {
-    $('wait').innerHTML = groups.map((g) =>
-      `<li class="lq-${g}"><svg class="ico" aria-hidden="true"><use href="#q-${g}"/></svg><span class="w-name">${esc(t(g === 'other' ? 'lq.other' : 'lq.' + g))}</span><span class="w-count">${counts[g] || 0}</span></li>`).join('');
+    $('wait-count').textContent = waiting === null ? '' : String(waiting);
   }
 
   function flash() {
@@ -175,12 +174,8 @@
     on('ticket.called', (d) => onCall(d, false));
     on('ticket.recalled', (d) => onCall(d, true));
     on('queue.changed', (d) => {
-      counts = {};
-      for (const w of d.waiting || []) {
-        const g = GROUPS.includes(w.lifeQuestion) ? w.lifeQuestion : 'other';
-        counts[g] = (counts[g] || 0) + (w.count || 0);
-        if (!groups.includes(g)) groups = GROUPS.filter((x) => x === g || groups.includes(x));
-      }
+      if (!Number.isInteger(d.waiting) || d.waiting < 0) return;
+      waiting = d.waiting;
       renderWaiting();
     });
   }
@@ -201,7 +196,6 @@
       loc = d.location;
       T = d.texts || {};
       lang = d.language || lang;
-      groups = GROUPS.filter((g) => d.services.some((s) => (GROUPS.includes(s.lifeQuestion) ? s.lifeQuestion : 'other') === g));
       try {
         clockFmt = new Intl.DateTimeFormat('nl-NL', { timeZone: loc.timeZone, hour: '2-digit', minute: '2-digit' });
       } catch (e) {

@@ -2,9 +2,13 @@ import HTTP
 import Locking
 import Logging
 import Postgres
+import Time
 
 /// A position in the event log: the writing transaction's id and the event's id. Sent to clients as the SSE
 /// `id` ("tx-id"), so `Last-Event-ID` resumes exactly where a client left off, on any `loket serve` process.
+///
+/// Both parts are numbers and are only ever compared as numbers (`xid8` in SQL, `UInt64` here): as text, 99999
+/// sorts after 100000, which repeated live events and scrambled replays once transaction ids gained a digit.
 struct EventCursor: Sendable, Comparable, CustomStringConvertible {
     let tx: UInt64
     let id: Int64
@@ -16,15 +20,28 @@ struct EventCursor: Sendable, Comparable, CustomStringConvertible {
         self.id = id
     }
 
+    /// Parses a `Last-Event-ID` ("tx-id", decimal digits only). Anything else (signs, spaces, overflow) is nil,
+    /// and the client then simply starts live.
     init?(_ text: String) {
-        let parts = text.split(separator: "-")
-        guard parts.count == 2, let tx = UInt64(parts[0]), let id = Int64(parts[1]) else { return nil }
-        self.init(tx: tx, id: id)
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, let tx = Self.decimal(parts[0], max: UInt64.max),
+              let id = Self.decimal(parts[1], max: UInt64(Int64.max)) else { return nil }
+        self.init(tx: tx, id: Int64(id))
     }
 
-    /// The position of an event row (columns `tx` and `id`).
+    /// The position of an event row (columns `tx_text`, the xid8 as text, and `id`).
     init(row: Row) throws {
-        self.init(tx: UInt64(try row.string("tx")) ?? 0, id: Int64(try row.int("id")))
+        let text = try row.string("tx_text")
+        guard let tx = Self.decimal(Substring(text), max: UInt64.max) else {
+            throw PostgresError.decoding("event transaction id \(text) is not a number")
+        }
+        self.init(tx: tx, id: Int64(try row.int("id")))
+    }
+
+    private static func decimal(_ s: Substring, max: UInt64) -> UInt64? {
+        guard !s.isEmpty, s.utf8.count <= 20, s.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
+              let v = UInt64(s), v <= max else { return nil }
+        return v
     }
 
     var description: String { "\(tx)-\(id)" }
@@ -39,8 +56,16 @@ struct EventCursor: Sendable, Comparable, CustomStringConvertible {
 /// their location; it also sends one `NOTIFY loket_events` per batch so other processes on the same database
 /// read them too. NOTIFY is kept out of the writers' transactions on purpose: it serialises commits and cost ~4×
 /// throughput when measured (stack notes). A one-second poll covers a lost notification.
+///
+/// Besides the events themselves, the streams are public (the call display reads them without logging in), so the
+/// only queue figure they carry is `queue.changed` with the total number waiting at the location, sent on connect and
+/// on a fixed timer — never in reaction to an event (see `sendWaitingTotals`). Staff get per-service figures from
+/// their authenticated queue view (`GET /api/v1/locations/{id}/queue`), which the desk page re-reads on events.
 final class EventHub: @unchecked Sendable {
     static let channel = "loket_events"
+
+    /// Seconds between two `queue.changed` totals on every stream.
+    static let waitingTotalInterval: Int64 = 30
 
     private final class Subscriber {
         let stream: EventStream
@@ -57,14 +82,24 @@ final class EventHub: @unchecked Sendable {
     private var subscribers: [String: [ObjectIdentifier: Subscriber]] = [:]
     private let logger: Logger
     private var listener: Listener?
+    /// The timer slot (wall-clock seconds / interval) whose totals were sent last.
+    private var totalsSentForSlot: Int64 = 0
+    private var totalsInterval = EventHub.waitingTotalInterval
 
     init(logger: Logger) {
         self.logger = logger
     }
 
+    /// Seconds between two waiting totals; 0 stops the timer (tests that must see only what events cause).
+    var waitingTotalSeconds: Int64 {
+        get { mutex.withLock { totalsInterval } }
+        set { mutex.withLock { totalsInterval = max(0, newValue) } }
+    }
+
     /// Starts at the current end of the log and begins relaying.
     func start(conninfo: String, head db: Connection) throws {
         cursor = try Self.head(db)
+        totalsSentForSlot = Self.currentSlot(totalsInterval) ?? 0
         let listener = Listener(conninfo: conninfo, channels: [Self.channel], interval: 1.0, logger: logger) { [weak self] db, wake in
             try self?.relay(db, wake)
         }
@@ -121,7 +156,7 @@ final class EventHub: @unchecked Sendable {
                     if rows.count < Self.replayPage { break }
                 }
             }
-            try sendQueueChanged([locationID], db, only: stream)
+            try sendWaitingTotals([locationID], db, only: stream)
         } catch {
             unsubscribe()
             throw error
@@ -141,7 +176,6 @@ final class EventHub: @unchecked Sendable {
         if wake.local {
             try db.execute(SQL(unsafeUnchecked: "NOTIFY \(Self.channel)"))
         }
-        var touched = Set<String>()
         while true {
             let from = mutex.withLock { cursor }
             let rows = try db.query(Query(Statements.events["events_after"], String(from.tx), Int(from.id)))
@@ -156,7 +190,6 @@ final class EventHub: @unchecked Sendable {
                 cursor = last
                 for event in batch {
                     guard let subs = subscribers[event.location] else { continue }
-                    touched.insert(event.location)
                     let id = event.position.description
                     for sub in subs.values {
                         if let seen = sub.seenUpTo {
@@ -173,22 +206,43 @@ final class EventHub: @unchecked Sendable {
             }
             if rows.count < Self.relayPage { break }
         }
-        if !touched.isEmpty { try sendQueueChanged(Array(touched), db, only: nil) }
+        try sendWaitingTotalsWhenDue(db)
     }
 
-    /// `queue.changed`: waiting counts per service. Derived, so it carries no id of its own.
-    private func sendQueueChanged(_ locations: [String], _ db: Connection, only: EventStream?) throws {
-        let rows = try db.query(Query(Statements.events["waiting_counts"], locations))
-        var byLocation: [String: [JSON]] = [:]
-        for row in rows {
-            byLocation[try row.string("location_id"), default: []].append(.object([
-                ("serviceId", .string(try row.string("service_id"))),
-                ("lifeQuestion", .string(try row.string("life_question"))),
-                ("count", .int(try row.int("n"))),
-            ]))
+    /// The slot of the timer that `now` falls in. Slots are aligned to the wall clock (every :00 and :30), so every
+    /// process and every display updates at the same moments whatever happened just before.
+    private static func currentSlot(_ interval: Int64) -> Int64? {
+        guard interval > 0 else { return nil }
+        return SystemClock().now().microseconds / 1_000_000 / interval
+    }
+
+    /// Runs on every relay pass (at least once a second): sends the totals once per timer slot.
+    private func sendWaitingTotalsWhenDue(_ db: Connection) throws {
+        let locations: [String]? = mutex.withLock {
+            guard let slot = Self.currentSlot(totalsInterval), slot != totalsSentForSlot else { return nil }
+            totalsSentForSlot = slot
+            return Array(subscribers.keys)
+        }
+        if let locations, !locations.isEmpty { try sendWaitingTotals(locations, db, only: nil) }
+    }
+
+    /// `queue.changed`: `{"waiting": n}`, how many visitors wait at the location in total. Derived, so it carries no
+    /// id of its own.
+    ///
+    /// Why a total on a timer, and not counts per service or life question after each event: the stream is public,
+    /// and a per-service count that moves right after "G002 taken" tells every onlooker why G002 came (debt help
+    /// 0→1). A timer alone does not fix that: in a quiet half minute with one new ticket, a per-life-question count
+    /// still points at it. The total cannot: it moves by one on exactly the events that are public anyway (taken,
+    /// called, requeued, handed over), so it says nothing about any one visitor, and it is all the display needs
+    /// ("now waiting: 7"). It is sent when a stream connects (a display must not start blank) and then only on the
+    /// timer, the same for all streams. Per-service counts are for staff only, through their queue view.
+    private func sendWaitingTotals(_ locations: [String], _ db: Connection, only: EventStream?) throws {
+        var totals: [String: Int] = [:]
+        for row in try db.query(Query(Statements.events["waiting_totals"], locations)) {
+            totals[try row.string("location_id")] = try row.int("n")
         }
         for location in locations {
-            let data = JSON.object([("waiting", .array(byLocation[location] ?? []))]).serialized
+            let data = JSON.object([("waiting", .int(totals[location] ?? 0))]).serialized
             if let only {
                 only.send(event: "queue.changed", id: nil, data: data)
             } else {

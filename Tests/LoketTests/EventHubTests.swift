@@ -24,5 +24,12 @@ final class EventHubTests: XCTestCase {
         XCTAssertNil(EventCursor("12"))
         XCTAssertNil(EventCursor("a-b"))
         XCTAssertLessThan(EventCursor(tx: 5, id: 100), EventCursor(tx: 6, id: 1), "ordered by transaction first")
+        XCTAssertLessThan(EventCursor("99999-7")!, EventCursor("100000-1")!, "as numbers, not as text")
+        XCTAssertLessThan(EventCursor("9999-7")!, EventCursor("10000-1")!)
+        XCTAssertEqual(EventCursor("0-0"), .zero)
+        for bad in ["+5-1", "5-+1", " 5-1", "5-1 ", "5--1", "-5-1", "5-1-2", "5-", "-1", "", "0x5-1",
+                    "18446744073709551616-1", "5-9223372036854775808"] {
+            XCTAssertNil(EventCursor(bad), "Last-Event-ID \(bad.debugDescription) is not a position")
+        }
     }
 }

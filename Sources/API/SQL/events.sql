@@ -1,31 +1,42 @@
 -- The event log that screens follow. Readers take only events of transactions older than every transaction still
 -- running (pg_snapshot_xmin), in (tx, id) order: an event that commits late can never be skipped.
+-- `tx` is xid8 and must be ordered and compared as xid8 (a number). It leaves as text only under the alias
+-- `tx_text`: an output column named `tx` would win over the table column in ORDER BY, and as text 99999 sorts after
+-- 100000 (live events repeated and replays came out of order once transaction ids gained a digit).
 
 -- name: events_after
-SELECT tx::text AS tx, id, location_id, type, payload::text AS payload
-FROM event
-WHERE (tx, id) > ($1::xid8, $2::bigint) AND tx < pg_snapshot_xmin(pg_current_snapshot())
-ORDER BY tx, id
+SELECT e.tx::text AS tx_text, e.id, e.location_id, e.type, e.payload::text AS payload
+FROM event e
+WHERE (e.tx, e.id) > ($1::xid8, $2::bigint) AND e.tx < pg_snapshot_xmin(pg_current_snapshot())
+ORDER BY e.tx, e.id
 LIMIT 1000
 
 -- name: events_head
-SELECT coalesce((SELECT tx::text FROM event WHERE tx < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY tx DESC, id DESC LIMIT 1), '0') AS tx,
-       coalesce((SELECT id FROM event WHERE tx < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY tx DESC, id DESC LIMIT 1), 0) AS id
+-- The newest event every reader can already see: where a starting process begins relaying live. One row, from one
+-- ordered read, or (0, 0) for an empty log.
+SELECT coalesce(newest.tx_text, '0') AS tx_text, coalesce(newest.id, 0) AS id
+FROM (SELECT 1) AS one
+LEFT JOIN (SELECT e.tx::text AS tx_text, e.id
+           FROM event e
+           WHERE e.tx < pg_snapshot_xmin(pg_current_snapshot())
+           ORDER BY e.tx DESC, e.id DESC
+           LIMIT 1) AS newest ON true
 
 -- name: events_replay
 -- Events of one location after a client's Last-Event-ID, up to where the live stream took over.
-SELECT tx::text AS tx, id, type, payload::text AS payload
-FROM event
-WHERE location_id = $1 AND (tx, id) > ($2::xid8, $3::bigint) AND (tx, id) <= ($4::xid8, $5::bigint)
-ORDER BY tx, id
+SELECT e.tx::text AS tx_text, e.id, e.type, e.payload::text AS payload
+FROM event e
+WHERE e.location_id = $1 AND (e.tx, e.id) > ($2::xid8, $3::bigint) AND (e.tx, e.id) <= ($4::xid8, $5::bigint)
+ORDER BY e.tx, e.id
 LIMIT 1000
 
--- name: waiting_counts
-SELECT t.location_id, t.service_id, s.life_question, count(*)::int AS n
-FROM ticket t JOIN service s ON s.id = t.service_id
+-- name: waiting_totals
+-- How many visitors wait at each location, all services together: the only queue figure public screens get (see
+-- EventHub.sendWaitingTotals for why not per service or life question).
+SELECT t.location_id, count(*)::int AS n
+FROM ticket t
 WHERE t.location_id = ANY ($1::uuid[]) AND t.status = 'waiting'
-GROUP BY t.location_id, t.service_id, s.life_question
-ORDER BY t.location_id, t.service_id
+GROUP BY t.location_id
 
 -- name: recent_calls
 -- The last calls of today at a location, newest first, for a display that just started.
