@@ -210,7 +210,8 @@ final class EventHub: @unchecked Sendable {
     }
 
     /// The slot of the timer that `now` falls in. Slots are aligned to the wall clock (every :00 and :30), so every
-    /// process and every display updates at the same moments whatever happened just before.
+    /// process and every display updates at the same moments whatever happened just before. Real time rather than the
+    /// app's clock: this paces a transport, not business time, and a test's `ManualClock` stands still.
     private static func currentSlot(_ interval: Int64) -> Int64? {
         guard interval > 0 else { return nil }
         return SystemClock().now().microseconds / 1_000_000 / interval
