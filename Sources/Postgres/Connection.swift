@@ -192,9 +192,9 @@ public final class Connection: @unchecked Sendable {
         while true {
             let flushed = PQflush(conn)
             if flushed == 0 { break }
-            if flushed < 0 { return nil }
+            if flushed < 0 { isBroken = true; return nil }
             try waitForSocket(events: Int16(POLLIN | POLLOUT), deadline: deadline)
-            if PQconsumeInput(conn) == 0 { return nil }
+            if PQconsumeInput(conn) == 0 { isBroken = true; return nil }
         }
         var kept: OpaquePointer?
         while true {
@@ -202,6 +202,7 @@ public final class Connection: @unchecked Sendable {
                 try waitForSocket(events: Int16(POLLIN), deadline: deadline)
                 if PQconsumeInput(conn) == 0 {
                     if let kept { PQclear(kept) }
+                    isBroken = true
                     return nil
                 }
             }
@@ -243,23 +244,37 @@ public final class Connection: @unchecked Sendable {
         throw PostgresError.timedOut("the database did not answer within \(seconds) s")
     }
 
+    /// Cancel requests still waiting for a postmaster's answer, process-wide.
+    private static let cancelsInFlight = LockedValue(0)
+    /// More than this many waiting means the server is frozen: further cancels would only pile up threads, and the
+    /// server's own `statement_timeout` ends those statements once it runs again.
+    private static let maxCancelsInFlight = 4
+
     /// Gives up on the statement in flight: asks the server to cancel it (on a thread of its own, because
     /// PQcancel blocks until the server's postmaster answers, and a frozen one does not) and closes the connection.
     private func abandon() {
-        if let conn, let cancel = PQgetCancel(conn) {
+        let admitted = Self.cancelsInFlight.withValue { n -> Bool in
+            guard n < Self.maxCancelsInFlight else { return false }
+            n += 1
+            return true
+        }
+        if admitted, let conn, let cancel = PQgetCancel(conn) {
             let request = CancelRequest(cancel)
             startThread(name: "loket-pq-cancel") {
                 var buffer = [CChar](repeating: 0, count: 256)
                 _ = PQcancel(request.pointer, &buffer, Int32(buffer.count))
                 PQfreeCancel(request.pointer)
+                Connection.cancelsInFlight.withValue { $0 -= 1 }
             }
+        } else if admitted {
+            Self.cancelsInFlight.withValue { $0 -= 1 }
         }
         close()
     }
 
     private func check(_ result: OpaquePointer?) throws {
         guard let result else {
-            isBroken = PQstatus(conn) != CONNECTION_OK
+            if PQstatus(conn) != CONNECTION_OK { isBroken = true }
             throw PostgresError.connectionFailed(conn.map { String(cString: PQerrorMessage($0)).trimmingNewlines } ?? "no connection")
         }
         let status = PQresultStatus(result)

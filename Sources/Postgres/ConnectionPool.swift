@@ -15,7 +15,8 @@ public final class ConnectionPool: @unchecked Sendable {
     private var databaseErrors = 0
 
     /// - Parameters:
-    ///   - checkoutTimeoutSeconds: how long a caller waits for a free connection (all in use) or for dialing one.
+    ///   - checkoutTimeoutSeconds: how long a caller waits for a free connection while all are in use (dialing a new
+    ///     one is bounded by libpq's `connect_timeout`, 3 s).
     ///   - queryTimeoutSeconds: how long one statement may wait for the server's answer, client-side.
     public init(conninfo: String, maxConnections: Int, checkoutTimeoutSeconds: Double = 5,
                 queryTimeoutSeconds: Double = Connection.defaultQueryTimeoutSeconds) {
