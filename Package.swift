@@ -20,13 +20,18 @@ let package = Package(
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CQREncode", providers: [.apt(["libqrencode-dev"])]),
+        // C: glibc's posix_spawn extensions that need _GNU_SOURCE, for the embedded cluster's child processes.
+        .target(name: "CEmbeddedSupport"),
 
         // Mutexes on heap-allocated pthread primitives, locked values and plain threads, shared by the C-facing targets.
         .target(name: "Locking"),
         // HTTP server, router, problem+json, Server-Sent Events, static files.
         .target(name: "HTTP", dependencies: ["CMicroHTTPD", "CZlib", "Locking", .product(name: "Logging", package: "swift-log")]),
-        // PostgreSQL client: connections, pool, bound queries, LISTEN/NOTIFY, migrations, embedded cluster.
+        // PostgreSQL client: connections, pool, bound queries, LISTEN/NOTIFY, migrations.
         .target(name: "Postgres", dependencies: ["CLibPQ", "Locking", "Time", .product(name: "Logging", package: "swift-log")]),
+        // The private PostgreSQL cluster `loket` runs when no database is configured: layout, binaries, child
+        // processes (as `postgres` when root), crash recovery. Talks to the server through `Postgres`.
+        .target(name: "EmbeddedPostgres", dependencies: ["Postgres", "CEmbeddedSupport", .product(name: "Logging", package: "swift-log")]),
         // Password hashing (Argon2id), tokens and digests, via libsodium.
         .target(name: "Credentials", dependencies: ["CSodium"]),
         // QR codes as SVG via libqrencode (printed tickets link to the phone status page).
@@ -35,8 +40,9 @@ let package = Package(
         .target(name: "Time"),
         // Pure domain logic of the walk-in queue: no I/O.
         .target(name: "Queue"),
-        // The numbered SQL migrations, compiled into the binary so a deployed `loket` is self-contained.
-        .target(name: "Migrations", path: "Migrations", resources: [.embedInCode("sql")]),
+        // The numbered SQL migrations and the repeatable functions, compiled into the binary so a deployed `loket` is
+        // self-contained.
+        .target(name: "Migrations", path: "Migrations", resources: [.embedInCode("sql"), .embedInCode("functions")]),
         // HTTP handlers of the public API, SQL of the domain, demo data, OpenAPI document.
         .target(
             name: "API",
@@ -46,17 +52,17 @@ let package = Package(
         ),
         .executableTarget(
             name: "loket",
-            dependencies: ["API", "HTTP", "Postgres",
+            dependencies: ["API", "HTTP", "Postgres", "EmbeddedPostgres",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")]
         ),
 
         // Tests use XCTest's class-based fixtures, which predate strict concurrency checking: Swift 5 mode there only.
-        .target(name: "TestSupport", dependencies: ["API", "HTTP", "Postgres", "Locking"], path: "Tests/TestSupport",
+        .target(name: "TestSupport", dependencies: ["API", "HTTP", "Postgres", "EmbeddedPostgres", "Locking"], path: "Tests/TestSupport",
                 swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "QueueTests", dependencies: ["Queue"]),
         .testTarget(name: "TimeTests", dependencies: ["Time"]),
-        .testTarget(name: "LoketTests", dependencies: ["TestSupport", "API", "HTTP", "Postgres", "Locking", "Queue", "Credentials", "QRCode", "loket"],
+        .testTarget(name: "LoketTests", dependencies: ["TestSupport", "API", "HTTP", "Postgres", "EmbeddedPostgres", "Locking", "Queue", "Credentials", "QRCode", "loket"],
                     swiftSettings: [.swiftLanguageMode(.v5)]),
     ]
 )

@@ -21,3 +21,23 @@ public enum BundledMigrations {
         }.sorted { $0.version < $1.version }
     }()
 }
+
+/// A repeatable SQL file of `Migrations/functions` (functions and views, `CREATE OR REPLACE`), applied after the
+/// numbered migrations on every migrate.
+public struct RepeatableFile: Sendable {
+    /// The file name, e.g. `10_foundation.sql`; files are applied in name order.
+    public let name: String
+    public let sql: String
+}
+
+/// All files in `Migrations/functions`, in name order. SwiftPM embeds `10_foundation.sql` as
+/// `PackageResources._0_foundation_sql` (it replaces the leading digit); a test checks every file is listed here.
+public enum BundledFunctions {
+    public static let all: [RepeatableFile] = {
+        let files: [(String, [UInt8])] = [
+            ("10_foundation.sql", PackageResources._0_foundation_sql),
+            ("20_queue.sql", PackageResources._0_queue_sql),
+        ]
+        return files.map { RepeatableFile(name: $0.0, sql: String(decoding: $0.1, as: UTF8.self)) }.sorted { $0.name < $1.name }
+    }()
+}

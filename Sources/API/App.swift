@@ -66,12 +66,17 @@ public final class App: @unchecked Sendable {
         BundledMigrations.all.map { Migration(version: $0.version, name: $0.name, sql: $0.sql) }
     }
 
-    /// Applies pending migrations (safe to run from several processes at once).
+    /// The bundled repeatable files (functions, views), applied after the migrations on every migrate.
+    public static var repeatableMigrations: [RepeatableMigration] {
+        BundledFunctions.all.map { RepeatableMigration(name: $0.name, sql: $0.sql) }
+    }
+
+    /// Applies pending migrations, then the repeatable files (safe to run from several processes at once).
     @discardableResult
     public static func migrate(conninfo: String, logger: Logger) throws -> [String] {
         let db = try Connection(conninfo: conninfo, applicationName: "loket-migrate")
         defer { db.close() }
-        return try Migrator(migrations: migrations, logger: logger).migrate(db)
+        return try Migrator(migrations: migrations, repeatables: repeatableMigrations, logger: logger).migrate(db)
     }
 
     /// Migrates, prepares the bootstrap token, starts the event relay, jobs and the HTTP server.
@@ -165,7 +170,10 @@ public final class App: @unchecked Sendable {
 
     private func ready() throws -> Response {
         do {
-            let current = try pool.withConnection { try Migrator(migrations: App.migrations, logger: logger).isCurrent($0) }
+            // A short deadline: a load balancer needs a quick "no" while the database is frozen or unreachable.
+            let current = try pool.withConnection(timeoutSeconds: 2) {
+                try Migrator(migrations: App.migrations, logger: logger).isCurrent($0)
+            }
             guard current else { throw Problem.unavailable("Database migrations are not applied yet.") }
             return .json(.object([("status", .string("ready"))]))
         } catch let e as PostgresError {

@@ -1,21 +1,36 @@
 import CLibPQ
 import Glibc
+import Locking
 
 /// One libpq connection. Not shared between threads: the pool hands it to one user at a time.
 ///
 /// This is the single place where libpq is called; every C status becomes a `PostgresError` here.
 /// Statements are prepared on first use and then executed by name (saves parsing and planning on hot paths);
 /// the cache belongs to the connection, so a reconnect (a new `Connection`) prepares them again.
+///
+/// Statements go out with libpq's asynchronous calls and the answer is awaited with poll() up to a deadline: the
+/// server's `statement_timeout` cannot help when the server itself is frozen (stopped, swapped out, partitioned),
+/// and a worker thread must never wait for that. On the deadline the statement is cancelled and the connection
+/// closed; the caller gets `PostgresError.timedOut`, which is a 503.
 public final class Connection: @unchecked Sendable {
+    /// How long a statement may take, client-side, by default: a bit above the server's `statement_timeout` (15 s),
+    /// so a slow statement is ended by the server with its own error and only a frozen server reaches this.
+    public static let defaultQueryTimeoutSeconds = 20.0
+
     private var conn: OpaquePointer?
     private var prepared: [String: String] = [:]
-    public let conninfo: String
+    /// Seconds one statement may take until the client gives up on it; nil waits without limit (migrations, which
+    /// may wait for another instance's lock).
+    public var queryTimeoutSeconds: Double?
     /// Set when the connection saw a connection-level failure; the pool then discards it.
     public private(set) var isBroken = false
 
-    /// Connects, with a short timeout so an unreachable database turns into a quick 503.
-    public init(conninfo: String, connectTimeoutSeconds: Int = 3, applicationName: String = "loket") throws {
-        self.conninfo = conninfo
+    /// Connects, with a short timeout so an unreachable (or frozen) database turns into a quick 503. libpq's
+    /// `connect_timeout` bounds the whole start-up, including a server that accepts the TCP connection but never
+    /// answers; libpq treats values below 2 as 2.
+    public init(conninfo: String, connectTimeoutSeconds: Int = 3, applicationName: String = "loket",
+                queryTimeoutSeconds: Double? = Connection.defaultQueryTimeoutSeconds) throws {
+        self.queryTimeoutSeconds = queryTimeoutSeconds
         // Time limits, so a stuck lock, a runaway statement or a silent network partition costs seconds, not a
         // worker thread for hours: the request fails with 503 and the service stays responsive. TCP keepalives and
         // tcp_user_timeout notice a peer that vanished without closing the connection.
@@ -38,10 +53,18 @@ public final class Connection: @unchecked Sendable {
             self.conn = nil
             throw PostgresError.connectionFailed(message.trimmingNewlines)
         }
+        // Non-blocking sends: a full socket buffer towards a frozen server must not block the thread either.
+        PQsetnonblocking(conn, 1)
     }
 
     deinit {
         if let conn { PQfinish(conn) }
+    }
+
+    /// Whether a server accepts connections at `conninfo` (PQping: true even when it would refuse the login, false
+    /// while it starts up, shuts down or cannot be reached).
+    public static func ping(conninfo: String) -> Bool {
+        PQping(conninfo) == PQPING_OK
     }
 
     public func close() {
@@ -65,7 +88,7 @@ public final class Connection: @unchecked Sendable {
             name = existing
         } else {
             name = "s\(prepared.count + 1)"
-            let result = PQprepare(conn, name, query.sql.text, 0, nil)
+            let result = try awaitResult(sent: PQsendPrepare(conn, name, query.sql.text, 0, nil))
             defer { PQclear(result) }
             try check(result)
             prepared[query.sql.text] = name
@@ -92,11 +115,12 @@ public final class Connection: @unchecked Sendable {
                 formats[i] = 1
             }
         }
-        let result: OpaquePointer? = buffers.withUnsafeBufferPointer { bufs in
+        let sent: Int32 = buffers.withUnsafeBufferPointer { bufs in
             bufs.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: max(params.count, 1)) { values in
-                PQexecPrepared(conn, name, Int32(params.count), params.isEmpty ? nil : values, lengths, formats, 0)
+                PQsendQueryPrepared(conn, name, Int32(params.count), params.isEmpty ? nil : values, lengths, formats, 0)
             }
         }
+        let result = try awaitResult(sent: sent)
         defer { PQclear(result) }
         try check(result)
         return Rows(result!)
@@ -106,7 +130,7 @@ public final class Connection: @unchecked Sendable {
     @discardableResult
     public func execute(_ sql: SQL) throws -> Rows {
         guard let conn, !isBroken else { throw PostgresError.connectionFailed("connection is closed") }
-        let result = PQexec(conn, sql.text)
+        let result = try awaitResult(sent: PQsendQuery(conn, sql.text))
         defer { PQclear(result) }
         try check(result)
         return Rows(result!)
@@ -158,9 +182,99 @@ public final class Connection: @unchecked Sendable {
         }
     }
 
+    /// Waits for the answer to a statement just sent (`sent` is the PQsend… return value) until the deadline.
+    /// Returns what PQexec would: the first error result, else the last result (nil when the connection failed).
+    private func awaitResult(sent: Int32) throws -> OpaquePointer? {
+        guard let conn else { throw PostgresError.connectionFailed("connection is closed") }
+        guard sent == 1 else { return nil }
+        let deadline = queryTimeoutSeconds.map { monotonicNanoseconds() + UInt64(max(0, $0) * 1e9) }
+        // Flush what libpq could not write yet (0 = done, 1 = more to write, -1 = failed).
+        while true {
+            let flushed = PQflush(conn)
+            if flushed == 0 { break }
+            if flushed < 0 { isBroken = true; return nil }
+            try waitForSocket(events: Int16(POLLIN | POLLOUT), deadline: deadline)
+            if PQconsumeInput(conn) == 0 { isBroken = true; return nil }
+        }
+        var kept: OpaquePointer?
+        while true {
+            while PQisBusy(conn) == 1 {
+                try waitForSocket(events: Int16(POLLIN), deadline: deadline)
+                if PQconsumeInput(conn) == 0 {
+                    if let kept { PQclear(kept) }
+                    isBroken = true
+                    return nil
+                }
+            }
+            guard let result = PQgetResult(conn) else { break }
+            let status = PQresultStatus(result)
+            if let k = kept, PQresultStatus(k) == PGRES_FATAL_ERROR {
+                PQclear(result)  // after an error the rest is only drained, as PQexec does
+                continue
+            }
+            if let kept { PQclear(kept) }
+            kept = result
+            // Loket sends no COPY; PQgetResult would return such a result forever.
+            if status == PGRES_COPY_IN || status == PGRES_COPY_OUT || status == PGRES_COPY_BOTH { break }
+        }
+        return kept
+    }
+
+    /// poll() on the connection's socket until it is ready or the deadline passes. On the deadline the statement
+    /// is cancelled and the connection closed, because the protocol state is no longer known.
+    private func waitForSocket(events: Int16, deadline: UInt64?) throws {
+        guard let conn else { throw PostgresError.connectionFailed("connection is closed") }
+        while true {
+            var timeout: Int32 = -1
+            if let deadline {
+                let now = monotonicNanoseconds()
+                guard now < deadline else { break }
+                timeout = Int32(min(UInt64(Int32.max), (deadline - now + 999_999) / 1_000_000))
+            }
+            var fd = pollfd(fd: PQsocket(conn), events: events, revents: 0)
+            let n = poll(&fd, 1, timeout)
+            if n > 0 { return }
+            if n < 0 && errno != EINTR {
+                isBroken = true
+                throw PostgresError.connectionFailed("poll on the database socket failed: \(String(cString: strerror(errno)))")
+            }
+        }
+        let seconds = queryTimeoutSeconds ?? 0
+        abandon()
+        throw PostgresError.timedOut("the database did not answer within \(seconds) s")
+    }
+
+    /// Cancel requests still waiting for a postmaster's answer, process-wide.
+    private static let cancelsInFlight = LockedValue(0)
+    /// More than this many waiting means the server is frozen: further cancels would only pile up threads, and the
+    /// server's own `statement_timeout` ends those statements once it runs again.
+    private static let maxCancelsInFlight = 4
+
+    /// Gives up on the statement in flight: asks the server to cancel it (on a thread of its own, because
+    /// PQcancel blocks until the server's postmaster answers, and a frozen one does not) and closes the connection.
+    private func abandon() {
+        let admitted = Self.cancelsInFlight.withValue { n -> Bool in
+            guard n < Self.maxCancelsInFlight else { return false }
+            n += 1
+            return true
+        }
+        if admitted, let conn, let cancel = PQgetCancel(conn) {
+            let request = CancelRequest(cancel)
+            startThread(name: "loket-pq-cancel") {
+                var buffer = [CChar](repeating: 0, count: 256)
+                _ = PQcancel(request.pointer, &buffer, Int32(buffer.count))
+                PQfreeCancel(request.pointer)
+                Connection.cancelsInFlight.withValue { $0 -= 1 }
+            }
+        } else if admitted {
+            Self.cancelsInFlight.withValue { $0 -= 1 }
+        }
+        close()
+    }
+
     private func check(_ result: OpaquePointer?) throws {
         guard let result else {
-            isBroken = PQstatus(conn) != CONNECTION_OK
+            if PQstatus(conn) != CONNECTION_OK { isBroken = true }
             throw PostgresError.connectionFailed(conn.map { String(cString: PQerrorMessage($0)).trimmingNewlines } ?? "no connection")
         }
         let status = PQresultStatus(result)
@@ -179,6 +293,12 @@ public final class Connection: @unchecked Sendable {
         if error.isUnavailable { isBroken = true }
         throw error
     }
+}
+
+/// A PGcancel handed to the thread that sends it; it is used by that thread only.
+private final class CancelRequest: @unchecked Sendable {
+    let pointer: OpaquePointer
+    init(_ pointer: OpaquePointer) { self.pointer = pointer }
 }
 
 /// A message delivered by LISTEN/NOTIFY.

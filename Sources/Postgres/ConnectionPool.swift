@@ -7,22 +7,34 @@ public final class ConnectionPool: @unchecked Sendable {
     public let conninfo: String
     public let maxConnections: Int
     private let checkoutTimeout: Double
+    private let queryTimeout: Double
     private let mutex = Mutex()
     private var idle: [Connection] = []
     private var inUse = 0
     private var dialing = 0
     private var databaseErrors = 0
 
-    public init(conninfo: String, maxConnections: Int, checkoutTimeoutSeconds: Double = 5) {
+    /// - Parameters:
+    ///   - checkoutTimeoutSeconds: how long a caller waits for a free connection while all are in use (dialing a new
+    ///     one is bounded by libpq's `connect_timeout`, 3 s).
+    ///   - queryTimeoutSeconds: how long one statement may wait for the server's answer, client-side.
+    public init(conninfo: String, maxConnections: Int, checkoutTimeoutSeconds: Double = 5,
+                queryTimeoutSeconds: Double = Connection.defaultQueryTimeoutSeconds) {
         self.conninfo = conninfo
         self.maxConnections = max(1, maxConnections)
         self.checkoutTimeout = checkoutTimeoutSeconds
+        self.queryTimeout = queryTimeoutSeconds
     }
 
     /// Lends a connection to `body`. Throws `.poolTimeout` if none is free in time, `.connectionFailed` if the
-    /// database cannot be reached.
-    public func withConnection<T>(_ body: (Connection) throws -> T) throws -> T {
-        let connection = try checkout()
+    /// database cannot be reached, `.timedOut` if a statement got no answer in time.
+    ///
+    /// `timeoutSeconds` shortens every wait for this use — for a free connection, for dialing, and for each
+    /// statement — e.g. so a readiness check answers within seconds while the database is frozen.
+    public func withConnection<T>(timeoutSeconds: Double? = nil, _ body: (Connection) throws -> T) throws -> T {
+        let connection = try checkout(timeoutSeconds: timeoutSeconds.map { min($0, checkoutTimeout) } ?? checkoutTimeout,
+                                      connectTimeoutSeconds: timeoutSeconds.map { Int($0.rounded(.up)) } ?? 3)
+        connection.queryTimeoutSeconds = timeoutSeconds.map { min($0, queryTimeout) } ?? queryTimeout
         do {
             let value = try body(connection)
             checkin(connection)
@@ -71,8 +83,8 @@ public final class ConnectionPool: @unchecked Sendable {
         mutex.withLock { databaseErrors += 1 }
     }
 
-    private func checkout() throws -> Connection {
-        let deadline = monotonicNanoseconds() + UInt64(checkoutTimeout * 1e9)
+    private func checkout(timeoutSeconds: Double, connectTimeoutSeconds: Int) throws -> Connection {
+        let deadline = monotonicNanoseconds() + UInt64(timeoutSeconds * 1e9)
         mutex.lock()
         while true {
             if let c = idle.popLast() {
@@ -84,7 +96,8 @@ public final class ConnectionPool: @unchecked Sendable {
                 dialing += 1
                 mutex.unlock()
                 do {
-                    let c = try Connection(conninfo: conninfo)
+                    let c = try Connection(conninfo: conninfo, connectTimeoutSeconds: connectTimeoutSeconds,
+                                               queryTimeoutSeconds: queryTimeout)
                     mutex.withLock {
                         dialing -= 1
                         inUse += 1

@@ -6,6 +6,8 @@ import Logging
 /// `wake()`, and at least every `interval` seconds. It reconnects by itself (with back-off) when the connection
 /// breaks, and calls the callback with `reconnected: true` after, so the callback can catch up on anything it
 /// missed meanwhile (Loket reads events from a table, so nothing is lost).
+/// A frozen or vanished server cannot hold it forever: connecting is bounded by `connect_timeout`, every statement
+/// (LISTEN, the callback's reads) by the connection's client-side deadline, and a broken connection is redialled.
 public final class Listener: @unchecked Sendable {
     public struct Wake: Sendable {
         /// Notifications from other sessions (our own NOTIFYs are filtered out).

@@ -12,6 +12,17 @@ public struct Migration: Sendable {
     }
 }
 
+/// A repeatable SQL file (functions and views with `CREATE OR REPLACE`), applied after the numbered migrations on
+/// every migrate, so a changed function needs no new migration.
+public struct RepeatableMigration: Sendable {
+    public let name: String
+    public let sql: String
+    public init(name: String, sql: String) {
+        self.name = name
+        self.sql = sql
+    }
+}
+
 /// Why migrating stopped.
 public enum MigrationError: Error, CustomStringConvertible, Sendable {
     /// An applied migration's file changed since: refusing, because the database no longer matches the code.
@@ -33,24 +44,31 @@ public enum MigrationError: Error, CustomStringConvertible, Sendable {
     }
 }
 
-/// Applies numbered migrations in order, each in its own transaction, recording a SHA-256 checksum of its text.
+/// Applies numbered migrations in order, each in its own transaction, recording a SHA-256 checksum of its text;
+/// then the repeatable files (functions, views) in name order, all in one transaction, every time.
 /// A session-level advisory lock makes concurrent starts safe: the second instance waits, then finds nothing to do.
 public struct Migrator: Sendable {
     /// Arbitrary constant naming Loket's migration lock (advisory locks are keyed by a bigint).
     static let lockKey = 7_415_203_998_112
 
     public let migrations: [Migration]
+    public let repeatables: [RepeatableMigration]
     private let logger: Logger
 
-    public init(migrations: [Migration], logger: Logger) {
+    public init(migrations: [Migration], repeatables: [RepeatableMigration] = [], logger: Logger) {
         self.migrations = migrations.sorted { $0.version < $1.version }
+        self.repeatables = repeatables.sorted { $0.name < $1.name }
         self.logger = logger
     }
 
     /// Applies what is missing; returns the names applied now.
     @discardableResult
     public func migrate(_ connection: Connection) throws -> [String] {
-        // A migration may rewrite a large table, and a second instance waits here for the first: no time limits.
+        // A migration may rewrite a large table, and a second instance waits here for the first: no time limits,
+        // neither on the server nor on the client.
+        let clientTimeout = connection.queryTimeoutSeconds
+        connection.queryTimeoutSeconds = nil
+        defer { connection.queryTimeoutSeconds = clientTimeout }
         try connection.execute("SET statement_timeout = 0; SET lock_timeout = 0")
         try connection.query(Query("SELECT pg_advisory_lock($1)", Self.lockKey))
         defer { _ = try? connection.query(Query("SELECT pg_advisory_unlock($1)", Self.lockKey)) }
@@ -91,6 +109,22 @@ public struct Migrator: Sendable {
             }
             logger.info("applied migration \(migration.name)")
             done.append(migration.name)
+        }
+        // Under the same lock: a second instance replaces the functions only after the first finished, and all files
+        // go in one transaction, so no session ever sees half of a new set of functions.
+        if !repeatables.isEmpty {
+            var current = ""
+            do {
+                try connection.transaction { c in
+                    for file in repeatables {
+                        current = file.name
+                        try c.execute(SQL(unsafeUnchecked: file.sql))
+                    }
+                }
+            } catch let error as PostgresError {
+                throw MigrationError.failed(name: "functions/" + current, underlying: error)
+            }
+            logger.debug("applied the repeatable files \(repeatables.map(\.name))")
         }
         return done
     }

@@ -5,6 +5,9 @@ public enum PostgresError: Error, CustomStringConvertible, Sendable {
     case connectionFailed(String)
     /// No pooled connection became free in time.
     case poolTimeout
+    /// The server did not answer a statement within the client-side deadline (a frozen or unreachable server);
+    /// the statement was cancelled and the connection closed.
+    case timedOut(String)
     /// The server refused a statement. `sqlState` is the SQLSTATE code, e.g. "23505" for a unique violation.
     case server(sqlState: String, message: String, detail: String?, constraint: String?)
     /// A column could not be decoded to the Swift type asked for.
@@ -14,6 +17,7 @@ public enum PostgresError: Error, CustomStringConvertible, Sendable {
         switch self {
         case .connectionFailed(let m): return "database connection failed: \(m)"
         case .poolTimeout: return "no database connection became free in time"
+        case .timedOut(let m): return "database timed out: \(m)"
         case .server(let state, let message, let detail, let constraint):
             var s = "database error \(state): \(message)"
             if let detail { s += " (\(detail))" }
@@ -37,13 +41,12 @@ public enum PostgresError: Error, CustomStringConvertible, Sendable {
     public var isUniqueViolation: Bool { sqlState == "23505" }
     public var isForeignKeyViolation: Bool { sqlState == "23503" }
     public var isCheckViolation: Bool { sqlState == "23514" }
-    public var isExclusionViolation: Bool { sqlState == "23P01" }
     /// Serialization failures and deadlocks: the transaction may simply be tried again.
     public var isRetryable: Bool { sqlState == "40001" || sqlState == "40P01" }
     /// The database is unreachable, shutting down or out of connections: a 503, not a bug.
     public var isUnavailable: Bool {
         switch self {
-        case .connectionFailed, .poolTimeout: return true
+        case .connectionFailed, .poolTimeout, .timedOut: return true
         case .server(let state, _, _, _):
             return state.hasPrefix("08") || state == "57P01" || state == "57P02" || state == "57P03" || state == "53300"
         case .decoding: return false

@@ -1,5 +1,6 @@
 import API
 import ArgumentParser
+import EmbeddedPostgres
 import Foundation
 import HTTP
 import Logging

@@ -1,4 +1,5 @@
 import API
+import EmbeddedPostgres
 import Foundation
 import Logging
 import Postgres

@@ -1,0 +1,36 @@
+-- Repeatable: applied with CREATE OR REPLACE after the numbered migrations on every migrate, in file-name order,
+-- so changing a function here needs no new migration. Functions and views only; tables and data stay in
+-- Migrations/sql. A definition that cannot be replaced in place (a changed return type or argument names) needs a
+-- numbered migration that drops the old one first.
+
+-- True when PostgreSQL knows the IANA time zone name. Used by a CHECK so no location can get a zone that would
+-- break its calendar day.
+CREATE OR REPLACE FUNCTION is_time_zone(tz text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    PERFORM now() AT TIME ZONE tz;
+    RETURN tz <> '' AND tz !~ '^[+-]?[0-9]';
+EXCEPTION WHEN invalid_parameter_value THEN
+    RETURN false;
+END $$;
+
+-- An audit log that can be edited proves nothing: refuse UPDATE and DELETE outright.
+CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'audit_log is append-only';
+END $$;
+
+-- RFC 3339 text of an instant in a location's time zone, e.g. 2026-03-29T03:00:00+02:00. The offset comes from
+-- PostgreSQL's own time zone database, so daylight saving time is always right.
+CREATE OR REPLACE FUNCTION rfc3339(ts timestamptz, tz text) RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT to_char(ts AT TIME ZONE tz, 'YYYY-MM-DD"T"HH24:MI:SS')
+        || CASE WHEN o = 0 THEN 'Z'
+                ELSE CASE WHEN o < 0 THEN '-' ELSE '+' END
+                     || lpad((abs(o) / 3600)::text, 2, '0') || ':' || lpad((abs(o) / 60 % 60)::text, 2, '0') END
+    FROM (SELECT extract(epoch FROM (ts AT TIME ZONE tz) - (ts AT TIME ZONE 'UTC'))::int AS o) AS offset_seconds
+$$;
+
+-- The same in the installation's display zone (setting loket.time_zone, default Europe/Amsterdam), for things
+-- that belong to no location.
+CREATE OR REPLACE FUNCTION rfc3339(ts timestamptz) RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT rfc3339(ts, coalesce(nullif(current_setting('loket.time_zone', true), ''), 'Europe/Amsterdam'))
+$$;
