@@ -1,5 +1,6 @@
 @testable import API
 import Foundation
+import EmbeddedPostgres
 import Postgres
 import TestSupport
 import XCTest
