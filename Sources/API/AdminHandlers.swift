@@ -254,7 +254,7 @@ enum AdminRoutes: RouteCollection {
     // MARK: Staff
 
     static let staff: [DeclaredRoute] = [
-        .post("/api/v1/staff", .admin, OpenAPIOperation("createStaff", summary: "Create a staff account", tag: tag,
+        .post("/api/v1/staff", .admin, OpenAPIOperation("createStaffMember", summary: "Create a staff account", tag: tag,
                                                         body: "StaffCreate", responses: [.init(201, "Created", "Staff")])) { ctx in
             let b = try ctx.decode(StaffBody.self)
             var v = Validator()
@@ -281,14 +281,14 @@ enum AdminRoutes: RouteCollection {
             try ctx.audit(ctx.db, "staff.list", "staff", nil, .object([("agencyId", .optional(agency))]))
             return items(rows.first?.j ?? "[]")
         },
-        .get("/api/v1/staff/{staffId}", .admin, OpenAPIOperation("getStaff", summary: "Get a staff account (audited)", tag: tag,
+        .get("/api/v1/staff/{staffId}", .admin, OpenAPIOperation("getStaffMember", summary: "Get a staff account (audited)", tag: tag,
                                                                  responses: [.init(200, "Staff", "Staff")])) { ctx in
             let id = try ctx.id("staffId", "staff member")
             guard let row = try ctx.db.first(StaffGet(id: id)) else { throw Problem.notFound("There is no staff member with id \(id).") }
             try ctx.audit(ctx.db, "staff.read", "staff", id, nil)
             return raw(row.j)
         },
-        .patch("/api/v1/staff/{staffId}", .admin, OpenAPIOperation("updateStaff", summary: "Change a staff account", tag: tag,
+        .patch("/api/v1/staff/{staffId}", .admin, OpenAPIOperation("updateStaffMember", summary: "Change a staff account", tag: tag,
                                                                    body: "StaffUpdate", responses: [.init(200, "Changed", "Staff")])) { ctx in
             let id = try ctx.id("staffId", "staff member")
             let b = try ctx.decode(StaffBody.self)
@@ -309,7 +309,7 @@ enum AdminRoutes: RouteCollection {
                 return try db.first(StaffGet(id: id))
             }
         },
-        .delete("/api/v1/staff/{staffId}", .admin, OpenAPIOperation("deactivateStaff", summary: "Deactivate a staff account", tag: tag,
+        .delete("/api/v1/staff/{staffId}", .admin, OpenAPIOperation("deactivateStaffMember", summary: "Deactivate a staff account", tag: tag,
                                                                     responses: [.init(200, "Deactivated", "Staff")])) { ctx in
             let id = try ctx.id("staffId", "staff member")
             return try adminWrite(ctx, "staff.deactivate", "staff", id: id) { db in
