@@ -35,7 +35,7 @@ enum ErrorMapping {
         }
         if error.isExclusionViolation {
             // Exclusion constraints guard against double booking (a room, a desk or a staff member at one time).
-            return .conflict("This overlaps with \(article(table)) that is already booked for that time.")
+            return .conflict("This time overlaps with an existing booking.")
         }
         if error.sqlState == "23502" {
             let name = notNullColumn(error).map { camel($0.replacingUnderscores) } ?? "a required field"

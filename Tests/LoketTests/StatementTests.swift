@@ -73,6 +73,12 @@ final class StatementTests: XCTestCase {
         }
         // And the route framework turns it into a generic 500, like any unexpected error.
         XCTAssertNil(ErrorMapping.problem(for: StatementError.missing(library: "admin", name: "x")))
+        // The old subscript of unconverted code no longer traps either: PostgreSQL refuses the stand-in SQL.
+        XCTAssertThrowsError(try db.query(Query(Statements.admin["no_such_statement"]))) { error in
+            XCTAssertEqual((error as? PostgresError)?.sqlState, "42703")
+            XCTAssertTrue("\(error)".contains("missing_sql_statement_no_such_statement"), "\(error)")
+            XCTAssertNil(ErrorMapping.problem(for: error), "a 500, logged")
+        }
     }
 
     struct Sample: Decodable, Sendable {
