@@ -145,8 +145,8 @@ public final class App: @unchecked Sendable {
         r.post("/api/v1/sessions") { [self] in try login($0) }
         r.get("/api/v1/sessions/current") { [self] in try currentSession($0) }
         r.delete("/api/v1/sessions/current") { [self] in try logout($0) }
-        // Administration
-        registerAdminRoutes(&r)
+        // Converted features (administration, …): routes declared once, see RouteCollection.swift
+        registerFeatures(&r)
         // Walk-in queue
         r.post("/api/v1/locations/{locationId}/tickets") { [self] in try takeNumber($0) }
         r.get("/api/v1/tickets/{ticketId}") { [self] in try publicTicket($0) }
@@ -161,8 +161,6 @@ public final class App: @unchecked Sendable {
         r.get("/api/v1/locations/{locationId}/queue") { [self] in try queueView($0) }
         r.get("/api/v1/locations/{locationId}/events") { [self] in try eventStream($0) }
         r.get("/api/v1/locations/{locationId}/calls") { [self] in try recentCalls($0) }
-        r.post("/api/v1/locations/{locationId}/closure") { [self] in try closeDay($0) }
-        r.delete("/api/v1/locations/{locationId}/closure") { [self] in try reopenDay($0) }
         // Pages
         registerPageRoutes(&r)
         return Router(routes: r.routes, errorMapper: { ErrorMapping.problem(for: $0) })

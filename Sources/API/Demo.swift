@@ -23,47 +23,51 @@ public enum DemoData {
     ]
 
     struct DemoService {
-        let agency: String, code: String, name: String, prefix: String, minutes: Int, urgent: Bool, life: String
+        /// `prefix` nil: the agency's default prefix. `sensitive`: debt help, emergency aid — never a letter of its own.
+        let agency: String, code: String, name: String, prefix: String?, minutes: Int, urgent: Bool, life: String
+        var sensitive = false
         let translations: [String: String]
     }
 
-    static let agencies = [("gemeente", "Gemeente"), ("uwv", "UWV"), ("svb", "SVB"), ("belastingdienst", "Belastingdienst")]
+    /// Agencies with their default ticket prefix. The Gemeente's "A" is shared by passports, moving, debt help and
+    /// emergency aid, so a called A-number does not tell the waiting room that someone came for debt help.
+    static let agencies = [("gemeente", "Gemeente", "A"), ("uwv", "UWV", "U"), ("svb", "SVB", "S"), ("belastingdienst", "Belastingdienst", "B")]
 
     static let services: [DemoService] = [
-        DemoService(agency: "gemeente", code: "paspoort-id", name: "Paspoort of ID-kaart", prefix: "A", minutes: 10, urgent: false, life: "documents",
+        DemoService(agency: "gemeente", code: "paspoort-id", name: "Paspoort of ID-kaart", prefix: nil, minutes: 10, urgent: false, life: "documents",
                     translations: ["en": "Passport or ID card", "ar": "جواز السفر أو بطاقة الهوية", "tr": "Pasaport veya kimlik kartı",
                                    "pl": "Paszport lub dowód osobisty", "uk": "Паспорт або ID-картка"]),
-        DemoService(agency: "gemeente", code: "verhuizing", name: "Verhuizing doorgeven", prefix: "A", minutes: 8, urgent: false, life: "housing",
+        DemoService(agency: "gemeente", code: "verhuizing", name: "Verhuizing doorgeven", prefix: nil, minutes: 8, urgent: false, life: "housing",
                     translations: ["en": "Report a move", "ar": "الإبلاغ عن تغيير العنوان", "tr": "Taşınma bildirimi",
                                    "pl": "Zgłoszenie przeprowadzki", "uk": "Повідомити про переїзд"]),
-        DemoService(agency: "gemeente", code: "schulden", name: "Hulp bij geldzorgen en schulden", prefix: "G", minutes: 20, urgent: false, life: "money",
+        DemoService(agency: "gemeente", code: "schulden", name: "Hulp bij geldzorgen en schulden", prefix: nil, minutes: 20, urgent: false, life: "money", sensitive: true,
                     translations: ["en": "Help with money worries and debts", "ar": "مساعدة في الهموم المالية والديون",
                                    "tr": "Para sorunları ve borçlarda yardım", "pl": "Pomoc w kłopotach finansowych i długach",
                                    "uk": "Допомога з грошовими проблемами та боргами"]),
-        DemoService(agency: "gemeente", code: "noodhulp", name: "Vandaag geen geld voor eten", prefix: "N", minutes: 15, urgent: true, life: "money",
+        DemoService(agency: "gemeente", code: "noodhulp", name: "Vandaag geen geld voor eten", prefix: nil, minutes: 15, urgent: true, life: "money", sensitive: true,
                     translations: ["en": "No money for food today", "ar": "لا يوجد مال للطعام اليوم", "tr": "Bugün yemek için param yok",
                                    "pl": "Dziś nie mam pieniędzy na jedzenie", "uk": "Сьогодні немає грошей на їжу"]),
         DemoService(agency: "gemeente", code: "vraag-algemeen", name: "Ik weet het niet: een medewerker helpt u", prefix: "V", minutes: 5, urgent: false, life: "other",
                     translations: ["en": "I don't know: a staff member helps you", "ar": "لا أعرف: سيساعدك موظف",
                                    "tr": "Bilmiyorum: bir görevli size yardım eder", "pl": "Nie wiem: pomoże pracownik",
                                    "uk": "Я не знаю: вам допоможе працівник"]),
-        DemoService(agency: "uwv", code: "ww-uitkering", name: "WW-uitkering (werkloos)", prefix: "U", minutes: 15, urgent: false, life: "work",
+        DemoService(agency: "uwv", code: "ww-uitkering", name: "WW-uitkering (werkloos)", prefix: nil, minutes: 15, urgent: false, life: "work",
                     translations: ["en": "Unemployment benefit (WW)", "ar": "إعانة البطالة", "tr": "İşsizlik ödeneği (WW)",
                                    "pl": "Zasiłek dla bezrobotnych (WW)", "uk": "Допомога з безробіття (WW)"]),
-        DemoService(agency: "uwv", code: "ziek-wia", name: "Ziek en geen werk (Ziektewet, WIA)", prefix: "U", minutes: 20, urgent: false, life: "work",
+        DemoService(agency: "uwv", code: "ziek-wia", name: "Ziek en geen werk (Ziektewet, WIA)", prefix: nil, minutes: 20, urgent: false, life: "work",
                     translations: ["en": "Ill and unable to work", "ar": "مريض ولا أستطيع العمل", "tr": "Hasta ve çalışamıyorum",
                                    "pl": "Choroba i brak pracy", "uk": "Хворію і не можу працювати"]),
-        DemoService(agency: "svb", code: "aow", name: "AOW (pensioen)", prefix: "S", minutes: 12, urgent: false, life: "money",
+        DemoService(agency: "svb", code: "aow", name: "AOW (pensioen)", prefix: nil, minutes: 12, urgent: false, life: "money",
                     translations: ["en": "State pension (AOW)", "ar": "المعاش الحكومي (AOW)", "tr": "Devlet emekli maaşı (AOW)",
                                    "pl": "Emerytura państwowa (AOW)", "uk": "Державна пенсія (AOW)"]),
-        DemoService(agency: "svb", code: "kinderbijslag", name: "Kinderbijslag", prefix: "S", minutes: 10, urgent: false, life: "money",
+        DemoService(agency: "svb", code: "kinderbijslag", name: "Kinderbijslag", prefix: nil, minutes: 10, urgent: false, life: "money",
                     translations: ["en": "Child benefit", "ar": "إعانة الأطفال", "tr": "Çocuk yardımı", "pl": "Zasiłek na dziecko",
                                    "uk": "Допомога на дітей"]),
-        DemoService(agency: "belastingdienst", code: "toeslagen", name: "Toeslagen (zorg, huur, kinderopvang)", prefix: "B", minutes: 15, urgent: false, life: "taxes",
+        DemoService(agency: "belastingdienst", code: "toeslagen", name: "Toeslagen (zorg, huur, kinderopvang)", prefix: nil, minutes: 15, urgent: false, life: "taxes",
                     translations: ["en": "Allowances (care, rent, childcare)", "ar": "الإعانات (الرعاية، الإيجار، رعاية الأطفال)",
                                    "tr": "Ödenekler (sağlık, kira, çocuk bakımı)", "pl": "Dodatki (zdrowie, czynsz, opieka nad dziećmi)",
                                    "uk": "Допомоги (медична, оренда, догляд за дітьми)"]),
-        DemoService(agency: "belastingdienst", code: "aangifte", name: "Hulp bij belastingaangifte", prefix: "B", minutes: 20, urgent: false, life: "taxes",
+        DemoService(agency: "belastingdienst", code: "aangifte", name: "Hulp bij belastingaangifte", prefix: nil, minutes: 20, urgent: false, life: "taxes",
                     translations: ["en": "Help with a tax return", "ar": "مساعدة في الإقرار الضريبي", "tr": "Vergi beyannamesinde yardım",
                                    "pl": "Pomoc przy zeznaniu podatkowym", "uk": "Допомога з податковою декларацією"]),
     ]
@@ -78,9 +82,12 @@ public enum DemoData {
             let location = try db.query(Query("INSERT INTO location (code, name, time_zone) VALUES ('centrum', 'Stadswinkel Centrum', 'Europe/Amsterdam') RETURNING id"))
                 .first!.string("id")
             var agencyIDs: [String: String] = [:]
-            for (code, name) in agencies {
-                agencyIDs[code] = try db.query(Query("INSERT INTO agency (code, name) VALUES ($1, $2) ON CONFLICT (code) DO UPDATE SET name = excluded.name RETURNING id",
-                                                     code, name)).first!.string("id")
+            for (code, name, prefix) in agencies {
+                agencyIDs[code] = try db.query(Query("""
+                    INSERT INTO agency (code, name, ticket_prefix) VALUES ($1, $2, $3)
+                    ON CONFLICT (code) DO UPDATE SET name = excluded.name, ticket_prefix = coalesce(agency.ticket_prefix, excluded.ticket_prefix)
+                    RETURNING id
+                    """, code, name, prefix)).first!.string("id")
             }
             for i in 1...4 {
                 try db.query(Query("INSERT INTO desk (location_id, name) VALUES ($1, $2)", location, "Balie \(i)"))
@@ -89,9 +96,9 @@ public enum DemoData {
             for s in services {
                 let translations = JSON.object(s.translations.keys.sorted().map { ($0, .string(s.translations[$0]!)) }).serialized
                 let id = try db.query(Query("""
-                    INSERT INTO service (agency_id, code, name, ticket_prefix, duration_minutes, urgent, life_question, translations)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb) RETURNING id
-                    """, agencyIDs[s.agency]!, s.code, s.name, s.prefix, s.minutes, s.urgent, s.life, translations)).first!.string("id")
+                    INSERT INTO service (agency_id, code, name, own_ticket_prefix, duration_minutes, urgent, life_question, translations, sensitive)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9) RETURNING id
+                    """, agencyIDs[s.agency]!, s.code, s.name, s.prefix, s.minutes, s.urgent, s.life, translations, s.sensitive)).first!.string("id")
                 try db.query(Query("INSERT INTO service_location (service_id, location_id) VALUES ($1, $2)", id, location))
                 serviceIDs[s.agency, default: []].append(id)
             }

@@ -2,10 +2,12 @@ import HTTP
 import Postgres
 import Queue
 
-/// Turns errors of the database and the domain into problems, in one place.
+/// Turns errors of the database and the domain into problems: the shared fallback.
 ///
-/// Constraint names follow PostgreSQL's defaults (`table_column_check`, `table_column_key`,
-/// `table_column_fkey`), so the offending field can be named without a hand-kept table for each constraint.
+/// Each converted feature declares its own constraint → problem table (`RouteCollection.constraints`, e.g.
+/// `AdminRoutes.constraints`), which the route framework consults first. What reaches this mapping is named from
+/// PostgreSQL's default constraint names (`table_column_check`, `table_column_key`, `table_column_fkey`,
+/// `table_column_excl`). Never put PostgreSQL's DETAIL into a problem or a log line: it quotes whole rows.
 enum ErrorMapping {
     static func problem(for error: Error) -> Problem? {
         switch error {
@@ -25,18 +27,19 @@ enum ErrorMapping {
             if constraint == "ticket_one_per_desk" {
                 return .conflict("This desk still has a visitor. Finish, mark as no-show or requeue the current ticket first.")
             }
-            if constraint == "staff_username" {
-                return .conflict("There is already a staff member with this username.")
-            }
             return .conflict("There is already \(article(table)) with this \(field).")
         }
         if error.isForeignKeyViolation {
-            if constraint.hasPrefix("staff_service_service_id_agency_id") || constraint.hasPrefix("staff_service_staff_id_agency_id") {
-                return .unprocessable("A staff member can only serve services of their own agency.",
-                                      invalidParams: [.init(name: "serviceIds", reason: "must be existing services of the staff member's agency")])
-            }
             let name = field == "location id" && table == "service location" ? "locationIds" : camel(field)
             return .unprocessable("A referenced item does not exist.", invalidParams: [.init(name: name, reason: "does not exist")])
+        }
+        if error.isExclusionViolation {
+            // Exclusion constraints guard against double booking (a room, a desk or a staff member at one time).
+            return .conflict("This time overlaps with an existing booking.")
+        }
+        if error.sqlState == "23502" {
+            let name = notNullColumn(error).map { camel($0.replacingUnderscores) } ?? "a required field"
+            return .unprocessable("A required value is missing.", invalidParams: [.init(name: name, reason: "is required")])
         }
         if error.isCheckViolation {
             let name = camel(field)
@@ -79,18 +82,15 @@ enum ErrorMapping {
         return (t.first.map { "aeiou".contains($0) } ?? false ? "an " : "a ") + t
     }
 
-    private static func reason(for constraint: String) -> String {
-        switch constraint {
-        case "location_time_zone_check": return "must be an IANA time zone such as Europe/Amsterdam"
-        case "agency_code_check", "location_code_check": return "must be 1–32 lowercase letters, digits or dashes"
-        case "service_code_check": return "must be 1–48 lowercase letters, digits or dashes"
-        case "service_ticket_prefix_check": return "must be one capital letter A–Z"
-        case "service_duration_minutes_check": return "must be between 1 and 480"
-        case "service_life_question_check": return "must be one of money, documents, taxes, study, work, housing, care, other"
-        case "staff_username_check": return "must be 2–64 lowercase letters, digits, dots, dashes or underscores"
-        case "staff_role_check": return "must be staff, coordinator or admin"
-        default: return "is not valid"
-        }
+    /// Feature tables give the precise reasons; the fallback only knows that the value broke a rule.
+    private static func reason(for constraint: String) -> String { "is not valid" }
+
+    /// The column of a not-null violation, from the server's message `null value in column "x" of relation "y" …`
+    /// (the message names only the column, never a value).
+    static func notNullColumn(_ error: PostgresError) -> String? {
+        guard case .server(_, let message, _, _) = error else { return nil }
+        let parts = message.split(separator: "\"", omittingEmptySubsequences: false)
+        return parts.count >= 3 && message.hasPrefix("null value in column") ? String(parts[1]) : nil
     }
 }
 

@@ -1,5 +1,8 @@
-/// Builds the OpenAPI 3.0 document from a compact table of operations, so adding a route means adding a line here
-/// (the test that compares it with the router fails otherwise).
+import HTTP
+
+/// Builds the OpenAPI 3.0 document from the declared routes of the converted features (`Features.all`, each route
+/// carries its `OpenAPIOperation`) plus the shared component schemas below. Features not yet converted are still
+/// described by the compact `legacy` table; a test compares the document with the router, so no route is undocumented.
 enum OpenAPISpec {
     struct Operation {
         let method: String
@@ -18,7 +21,8 @@ enum OpenAPISpec {
         (422, "Invalid field values or unknown references."), (429, "Too many requests."), (503, "Database unavailable."),
     ]
 
-    static let operations: [Operation] = [
+    /// Routes not yet converted to route collections (`Features.all`): described here until they are.
+    static let legacy: [Operation] = [
         Operation(method: "get", path: "/healthz", summary: "The process is alive", tag: "operations", access: "public", request: nil, responses: [(200, "Alive", nil)]),
         Operation(method: "get", path: "/readyz", summary: "The database is reachable and migrated", tag: "operations", access: "public", request: nil, responses: [(200, "Ready", nil)]),
         Operation(method: "get", path: "/metrics", summary: "Prometheus metrics", tag: "operations", access: "public", request: nil, responses: [(200, "Metrics in text format", nil)]),
@@ -28,39 +32,12 @@ enum OpenAPISpec {
         Operation(method: "get", path: "/api/v1/sessions/current", summary: "The current session", tag: "sessions", access: "staff", request: nil, responses: [(200, "Session", "Session")]),
         Operation(method: "delete", path: "/api/v1/sessions/current", summary: "Log out", tag: "sessions", access: "staff", request: nil, responses: [(204, "Logged out", nil)]),
 
-        Operation(method: "post", path: "/api/v1/agencies", summary: "Create an agency", tag: "administration", access: "admin", request: "AgencyCreate", responses: [(201, "Created", "Agency")]),
-        Operation(method: "get", path: "/api/v1/agencies", summary: "List agencies", tag: "administration", access: "staff", request: nil, responses: [(200, "Agencies", "AgencyList")]),
-        Operation(method: "get", path: "/api/v1/agencies/{agencyId}", summary: "Get an agency", tag: "administration", access: "staff", request: nil, responses: [(200, "Agency", "Agency")]),
-        Operation(method: "patch", path: "/api/v1/agencies/{agencyId}", summary: "Change an agency", tag: "administration", access: "admin", request: "AgencyUpdate", responses: [(200, "Changed", "Agency")]),
-        Operation(method: "delete", path: "/api/v1/agencies/{agencyId}", summary: "Deactivate an agency", tag: "administration", access: "admin", request: nil, responses: [(200, "Deactivated", "Agency")]),
 
-        Operation(method: "post", path: "/api/v1/locations", summary: "Create a location", tag: "administration", access: "admin", request: "LocationCreate", responses: [(201, "Created", "Location")]),
-        Operation(method: "get", path: "/api/v1/locations", summary: "List locations", tag: "administration", access: "staff", request: nil, responses: [(200, "Locations", "LocationList")]),
-        Operation(method: "get", path: "/api/v1/locations/{locationId}", summary: "Get a location", tag: "administration", access: "staff", request: nil, responses: [(200, "Location", "Location")]),
-        Operation(method: "patch", path: "/api/v1/locations/{locationId}", summary: "Change a location", tag: "administration", access: "admin", request: "LocationUpdate", responses: [(200, "Changed", "Location")]),
-        Operation(method: "delete", path: "/api/v1/locations/{locationId}", summary: "Deactivate a location", tag: "administration", access: "admin", request: nil, responses: [(200, "Deactivated", "Location")]),
 
-        Operation(method: "post", path: "/api/v1/locations/{locationId}/desks", summary: "Create a desk", tag: "administration", access: "admin", request: "DeskCreate", responses: [(201, "Created", "Desk")]),
-        Operation(method: "get", path: "/api/v1/locations/{locationId}/desks", summary: "List the desks of a location", tag: "administration", access: "staff", request: nil, responses: [(200, "Desks", "DeskList")]),
-        Operation(method: "get", path: "/api/v1/desks/{deskId}", summary: "Get a desk", tag: "administration", access: "staff", request: nil, responses: [(200, "Desk", "Desk")]),
-        Operation(method: "patch", path: "/api/v1/desks/{deskId}", summary: "Change a desk", tag: "administration", access: "admin", request: "DeskUpdate", responses: [(200, "Changed", "Desk")]),
-        Operation(method: "delete", path: "/api/v1/desks/{deskId}", summary: "Deactivate a desk", tag: "administration", access: "admin", request: nil, responses: [(200, "Deactivated", "Desk")]),
 
-        Operation(method: "post", path: "/api/v1/services", summary: "Create a service", tag: "administration", access: "admin", request: "ServiceCreate", responses: [(201, "Created", "Service")]),
-        Operation(method: "get", path: "/api/v1/services", summary: "List services", tag: "administration", access: "staff", request: nil, responses: [(200, "Services", "ServiceList")]),
-        Operation(method: "get", path: "/api/v1/services/{serviceId}", summary: "Get a service", tag: "administration", access: "staff", request: nil, responses: [(200, "Service", "Service")]),
-        Operation(method: "patch", path: "/api/v1/services/{serviceId}", summary: "Change a service", tag: "administration", access: "admin", request: "ServiceUpdate", responses: [(200, "Changed", "Service")]),
-        Operation(method: "delete", path: "/api/v1/services/{serviceId}", summary: "Deactivate a service", tag: "administration", access: "admin", request: nil, responses: [(200, "Deactivated", "Service")]),
 
-        Operation(method: "post", path: "/api/v1/staff", summary: "Create a staff account", tag: "administration", access: "admin", request: "StaffCreate", responses: [(201, "Created", "Staff")]),
-        Operation(method: "get", path: "/api/v1/staff", summary: "List staff accounts (audited)", tag: "administration", access: "admin", request: nil, responses: [(200, "Staff", "StaffList")]),
-        Operation(method: "get", path: "/api/v1/staff/{staffId}", summary: "Get a staff account (audited)", tag: "administration", access: "admin", request: nil, responses: [(200, "Staff", "Staff")]),
-        Operation(method: "patch", path: "/api/v1/staff/{staffId}", summary: "Change a staff account", tag: "administration", access: "admin", request: "StaffUpdate", responses: [(200, "Changed", "Staff")]),
-        Operation(method: "delete", path: "/api/v1/staff/{staffId}", summary: "Deactivate a staff account", tag: "administration", access: "admin", request: nil, responses: [(200, "Deactivated", "Staff")]),
 
         Operation(method: "post", path: "/api/v1/locations/{locationId}/kiosks", summary: "Register a kiosk (returns its device token once)", tag: "administration", access: "admin", request: "KioskCreate", responses: [(201, "Registered", "Kiosk")]),
-        Operation(method: "post", path: "/api/v1/locations/{locationId}/closure", summary: "Close the location for the rest of today", tag: "queue", access: "coordinator", request: "Closure", responses: [(200, "Closed", nil)]),
-        Operation(method: "delete", path: "/api/v1/locations/{locationId}/closure", summary: "Reopen the location today", tag: "queue", access: "coordinator", request: nil, responses: [(204, "Reopened", nil)]),
 
         Operation(method: "post", path: "/api/v1/locations/{locationId}/tickets", summary: "Take a number", tag: "queue", access: "public", request: "TakeNumber", responses: [(201, "Ticket taken", "NewTicket")]),
         Operation(method: "get", path: "/api/v1/tickets/{ticketId}", summary: "A ticket's public status", tag: "queue", access: "public", request: nil, responses: [(200, "Status", "PublicTicket")]),
@@ -89,6 +66,8 @@ enum OpenAPISpec {
     static func s(_ type: String, _ extra: [(String, JSON)] = []) -> JSON { .object([("type", .string(type))] + extra) }
     static let str = s("string"), int = s("integer"), bool = s("boolean")
     static let id = s("string", [("format", .string("uuid"))])
+    /// A ticket prefix: one capital letter (several services may share one; see the README on sensitive services).
+    static let prefix = s("string", [("pattern", .string("^[A-Z]$"))])
     static let time = s("string", [("format", .string("date-time"))])
     static func nullable(_ schema: JSON) -> JSON {
         guard case .object(let f) = schema else { return schema }
@@ -110,10 +89,10 @@ enum OpenAPISpec {
         ("Login", obj([("username", str), ("password", str), ("cookie", bool)], required: ["username", "password"])),
         ("Session", obj([("token", str), ("expiresAt", time), ("csrfToken", str),
                          ("staff", obj([("id", id), ("username", str), ("displayName", str), ("role", str), ("agencyId", id), ("serviceIds", arr(id))]))])),
-        ("Agency", obj([("id", id), ("code", str), ("name", str), ("active", bool), ("createdAt", time)])),
+        ("Agency", obj([("id", id), ("code", str), ("name", str), ("ticketPrefix", nullable(prefix)), ("active", bool), ("createdAt", time)])),
         ("AgencyList", list("Agency")),
-        ("AgencyCreate", obj([("code", str), ("name", str)], required: ["code", "name"])),
-        ("AgencyUpdate", obj([("name", str), ("active", bool)])),
+        ("AgencyCreate", obj([("code", str), ("name", str), ("ticketPrefix", prefix)], required: ["code", "name"])),
+        ("AgencyUpdate", obj([("name", str), ("active", bool), ("ticketPrefix", prefix)])),
         ("Location", obj([("id", id), ("code", str), ("name", str), ("timeZone", str), ("active", bool), ("createdAt", time)])),
         ("LocationList", list("Location")),
         ("LocationCreate", obj([("code", str), ("name", str), ("timeZone", s("string", [("default", .string("Europe/Amsterdam"))]))], required: ["code", "name"])),
@@ -124,13 +103,16 @@ enum OpenAPISpec {
         ("DeskUpdate", obj([("name", str), ("active", bool)])),
         ("Service", obj([("id", id), ("agencyId", id), ("code", str), ("name", str), ("translations", s("object")),
                          ("lifeQuestion", enumeration(["money", "documents", "taxes", "study", "work", "housing", "care", "other"])),
-                         ("ticketPrefix", str), ("durationMinutes", int), ("urgent", bool), ("active", bool),
+                         ("ticketPrefix", prefix), ("ownTicketPrefix", nullable(prefix)), ("sensitive", bool),
+                         ("durationMinutes", int), ("urgent", bool), ("active", bool),
                          ("locationIds", arr(id)), ("createdAt", time)])),
         ("ServiceList", list("Service")),
-        ("ServiceCreate", obj([("agencyId", id), ("code", str), ("name", str), ("ticketPrefix", str), ("durationMinutes", int),
-                               ("urgent", bool), ("locationIds", arr(id)), ("lifeQuestion", str), ("translations", s("object"))],
-                              required: ["agencyId", "code", "name", "ticketPrefix", "durationMinutes"])),
-        ("ServiceUpdate", obj([("name", str), ("ticketPrefix", str), ("durationMinutes", int), ("urgent", bool),
+        ("ServiceCreate", obj([("agencyId", id), ("code", str), ("name", str), ("ticketPrefix", prefix), ("durationMinutes", int),
+                               ("urgent", bool), ("sensitive", bool), ("locationIds", arr(id)), ("lifeQuestion", str),
+                               ("translations", s("object"))],
+                              required: ["agencyId", "code", "name", "durationMinutes"])),
+        ("ServiceUpdate", obj([("name", str), ("ticketPrefix", prefix), ("useAgencyPrefix", bool), ("sensitive", bool),
+                               ("durationMinutes", int), ("urgent", bool),
                                ("locationIds", arr(id)), ("lifeQuestion", str), ("translations", s("object")), ("active", bool)])),
         ("Staff", obj([("id", id), ("agencyId", id), ("username", str), ("displayName", str),
                        ("role", enumeration(["staff", "coordinator", "admin"])), ("active", bool), ("serviceIds", arr(id)), ("createdAt", time)])),
@@ -142,6 +124,7 @@ enum OpenAPISpec {
         ("KioskCreate", obj([("name", str)], required: ["name"])),
         ("Kiosk", obj([("id", id), ("locationId", id), ("name", str), ("deviceToken", str), ("kioskPath", str)])),
         ("Closure", obj([("reason", str)])),
+        ("ClosedDay", obj([("locationId", id), ("closedDay", s("string", [("format", .string("date"))])), ("reason", nullable(str))])),
         ("TakeNumber", obj([("serviceId", id), ("language", str), ("priority", enumeration(["urgent", "normal"]))], required: ["serviceId"])),
         ("NewTicket", obj([("id", id), ("number", str), ("serviceId", id), ("locationId", id), ("priority", str), ("status", str),
                            ("position", int), ("estimatedWaitMinutes", nullable(int)), ("createdAt", time), ("language", str)])),
@@ -162,39 +145,68 @@ enum OpenAPISpec {
                            ("services", arr(obj([("id", id), ("code", str), ("name", str), ("lifeQuestion", str), ("ticketPrefix", str), ("urgent", bool)])))])),
     ]
 
+    /// One operation of the document, from a declaration or from the legacy table.
+    struct Entry {
+        let method: String
+        let path: String
+        let access: String
+        let operation: OpenAPIOperation
+    }
+
+    static var entries: [Entry] {
+        let declared = Features.routes.map { item in
+            Entry(method: item.route.method.lowercased(), path: item.route.path, access: item.route.access.rawValue,
+                  operation: item.route.operation)
+        }
+        let old = legacy.map { op in
+            Entry(method: op.method, path: op.path, access: op.access,
+                  operation: OpenAPIOperation(operationID(op), summary: op.summary, tag: op.tag, body: op.request,
+                                              responses: op.responses.map { OpenAPIOperation.Response($0.0, $0.1, $0.2) }))
+        }
+        return declared + old
+    }
+
     static func render() -> String {
         var paths: [(String, [(String, JSON)])] = []
-        for op in operations {
+        for entry in entries {
+            let op = entry.operation
             var fields: [(String, JSON)] = [("summary", .string(op.summary)), ("tags", .strings([op.tag])),
-                                            ("operationId", .string(operationID(op)))]
-            let params = op.path.split(separator: "/").filter { $0.hasPrefix("{") }.map { String($0.dropFirst().dropLast()) }
-            if !params.isEmpty {
-                fields.append(("parameters", .array(params.map {
-                    .object([("name", .string($0)), ("in", .string("path")), ("required", .bool(true)), ("schema", str)])
-                })))
+                                            ("operationId", .string(op.operationID))]
+            let pathParams = entry.path.split(separator: "/").filter { $0.hasPrefix("{") }.map { String($0.dropFirst().dropLast()) }
+            var params: [JSON] = pathParams.map {
+                .object([("name", .string($0)), ("in", .string("path")), ("required", .bool(true)), ("schema", str)])
             }
-            if op.access != "public" {
+            params += op.queryParameters.map { q in
+                var schema: [(String, JSON)] = [("type", .string(q.type))]
+                if let format = q.format { schema.append(("format", .string(format))) }
+                return .object([("name", .string(q.name)), ("in", .string("query")), ("required", .bool(false)),
+                                ("description", .string(q.description)), ("schema", .object(schema))])
+            }
+            if !params.isEmpty { fields.append(("parameters", .array(params))) }
+            if entry.access != Access.public.rawValue {
                 fields.append(("security", .array([.object([("bearer", .array([]))]), .object([("cookie", .array([]))])])))
-                fields.append(("x-role", .string(op.access)))
+                fields.append(("x-role", .string(entry.access)))
             }
-            if let request = op.request {
+            if let request = op.requestBody {
                 fields.append(("requestBody", .object([("required", .bool(true)), ("content", .object([
                     ("application/json", .object([("schema", ref(request))]))]))])))
             }
-            var responses: [(String, JSON)] = op.responses.map { status, description, schema in
-                var r: [(String, JSON)] = [("description", .string(description))]
-                if let schema { r.append(("content", .object([("application/json", .object([("schema", ref(schema))]))]))) }
-                return (String(status), .object(r))
+            var responses: [(String, JSON)] = op.responses.map { response in
+                var r: [(String, JSON)] = [("description", .string(response.description))]
+                if let schema = response.schema {
+                    r.append(("content", .object([("application/json", .object([("schema", ref(schema))]))])))
+                }
+                return (String(response.status), .object(r))
             }
             for (status, description) in problemStatuses {
                 responses.append((String(status), .object([("description", .string(description)), ("content", .object([
                     ("application/problem+json", .object([("schema", ref("Problem"))]))]))])))
             }
             fields.append(("responses", .object(responses)))
-            if let i = paths.firstIndex(where: { $0.0 == op.path }) {
-                paths[i].1.append((op.method, .object(fields)))
+            if let i = paths.firstIndex(where: { $0.0 == entry.path }) {
+                paths[i].1.append((entry.method, .object(fields)))
             } else {
-                paths.append((op.path, [(op.method, .object(fields))]))
+                paths.append((entry.path, [(entry.method, .object(fields))]))
             }
         }
         let doc = JSON.object([

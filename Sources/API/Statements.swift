@@ -15,8 +15,3 @@ public enum Statements {
         }
     }
 }
-
-/// Public view of the statements for tests.
-public enum StatementCatalog {
-    public static var all: [(file: String, name: String, sql: SQL)] { Statements.all }
-}

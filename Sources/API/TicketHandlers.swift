@@ -238,29 +238,7 @@ extension App {
         }
     }
 
-    /// A coordinator closes the location for the rest of today: no new numbers; those waiting are still helped.
-    func closeDay(_ request: Request) throws -> Response {
-        let location = try pathID(request, "locationId", "location")
-        let reason = request.body.isEmpty ? nil : try request.decode(ClosureBody.self).reason
-        return try pool.transaction { db in
-            let actor = try authenticator.require(.coordinator, request, db)
-            guard let day = try db.query(Query(Statements.admin["close_location_day"], location, reason, actor.staffID)).first?.string("day") else {
-                throw Problem.notFound("There is no location with id \(location).")
-            }
-            try audit(db, actor, "location.close", "location", location, .object([("day", .string(day))]))
-            return .json(.object([("locationId", .string(location)), ("closedDay", .string(day)), ("reason", .optional(reason))]))
-        }
-    }
-
-    func reopenDay(_ request: Request) throws -> Response {
-        let location = try pathID(request, "locationId", "location")
-        return try pool.transaction { db in
-            let actor = try authenticator.require(.coordinator, request, db)
-            try db.query(Query(Statements.admin["reopen_location_day"], location))
-            try audit(db, actor, "location.reopen", "location", location, nil)
-            return .noContent
-        }
-    }
+    // Closing and reopening a location for the rest of today are declared in AdminRoutes (RouteCollection).
 }
 
 /// A `float8[]` column as doubles.

@@ -9,6 +9,8 @@ public enum PostgresError: Error, CustomStringConvertible, Sendable {
     /// the statement was cancelled and the connection closed.
     case timedOut(String)
     /// The server refused a statement. `sqlState` is the SQLSTATE code, e.g. "23505" for a unique violation.
+    /// `detail` is PostgreSQL's DETAIL, which quotes whole rows (personal data): it never appears in `description`
+    /// (what logs print), and must not be logged or sent to clients.
     case server(sqlState: String, message: String, detail: String?, constraint: String?)
     /// A column could not be decoded to the Swift type asked for.
     case decoding(String)
@@ -18,9 +20,8 @@ public enum PostgresError: Error, CustomStringConvertible, Sendable {
         case .connectionFailed(let m): return "database connection failed: \(m)"
         case .poolTimeout: return "no database connection became free in time"
         case .timedOut(let m): return "database timed out: \(m)"
-        case .server(let state, let message, let detail, let constraint):
+        case .server(let state, let message, _, let constraint):
             var s = "database error \(state): \(message)"
-            if let detail { s += " (\(detail))" }
             if let constraint { s += " [constraint \(constraint)]" }
             return s
         case .decoding(let m): return "decoding failed: \(m)"

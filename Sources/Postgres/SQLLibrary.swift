@@ -2,7 +2,7 @@
 ///
 /// File format: each statement starts with a line `-- name: some_name`; everything up to the next such line is
 /// its text. Looking up a name that does not exist is a programming error caught by the test suite, which
-/// prepares every statement against a real database.
+/// prepares every statement against a real database; at run time it fails the request (500), never the process.
 public struct SQLLibrary: Sendable {
     public let statements: [String: SQL]
 
@@ -33,11 +33,14 @@ public struct SQLLibrary: Sendable {
         self.statements = statements
     }
 
+    /// The statement's text, for code not yet converted to typed statements (`Statement`, which throws
+    /// `StatementError.missing` instead). A missing name must never stop the process: it yields SQL that PostgreSQL
+    /// refuses when preparing (an undefined column named after the statement), so the request fails with a logged 500.
+    /// The statement tests catch it before that.
     public subscript(name: String) -> SQL {
-        guard let sql = statements[name] else {
-            preconditionFailure("no SQL statement named \(name)")
-        }
-        return sql
+        if let sql = statements[name] { return sql }
+        let safe = String(name.lowercased().unicodeScalars.filter { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }.map(Character.init))
+        return SQL(unsafeUnchecked: "SELECT missing_sql_statement_\(safe)")
     }
 }
 

@@ -76,8 +76,8 @@ final class DatabaseTests: XCTestCase {
         try App.migrate(conninfo: url, logger: logger)
         let db = try Connection(conninfo: url)
         defer { db.close() }
-        XCTAssertGreaterThan(StatementCatalog.all.count, 40)
-        for (file, name, sql) in StatementCatalog.all {
+        XCTAssertGreaterThan(Statements.all.count, 40)
+        for (file, name, sql) in Statements.all {
             // PREPARE parses, type-checks and plans without running: a typo in any .sql file fails here.
             XCTAssertNoThrow(try db.execute(SQL(unsafeUnchecked: "PREPARE check_\(file)_\(name) AS \(sql.text)")), "\(file).sql \(name)")
         }
@@ -87,7 +87,7 @@ final class DatabaseTests: XCTestCase {
     /// `Statements.file["name"]` in the sources must exist.
     func testEveryStatementTheCodeUsesExists() throws {
         let folder = TestApp.repositoryRoot + "/Sources/API"
-        let known = Set(StatementCatalog.all.map { "\($0.file).\($0.name)" })
+        let known = Set(Statements.all.map { "\($0.file).\($0.name)" })
         let pattern = try NSRegularExpression(pattern: #"Statements\.(\w+)\["(\w+)"\]"#)
         var used = 0
         for file in try FileManager.default.contentsOfDirectory(atPath: folder) where file.hasSuffix(".swift") {

@@ -2,21 +2,24 @@
 -- in PostgreSQL (json_build_object), so null stays null and times come out in RFC 3339 with their offset.
 
 -- name: agency_insert
-INSERT INTO agency (code, name) VALUES ($1, btrim($2))
-RETURNING json_build_object('id', id, 'code', code, 'name', name, 'active', active, 'createdAt', rfc3339(created_at))::text AS j
+-- $1 code, $2 name, $3 default ticket prefix (nullable)
+INSERT INTO agency (code, name, ticket_prefix) VALUES ($1, btrim($2), $3)
+RETURNING json_build_object('id', id, 'code', code, 'name', name, 'ticketPrefix', ticket_prefix, 'active', active, 'createdAt', rfc3339(created_at))::text AS j
 
 -- name: agency_list
-SELECT coalesce(json_agg(json_build_object('id', id, 'code', code, 'name', name, 'active', active,
-                                           'createdAt', rfc3339(created_at)) ORDER BY name), '[]')::text AS j
+SELECT coalesce(json_agg(json_build_object('id', id, 'code', code, 'name', name, 'ticketPrefix', ticket_prefix,
+                                           'active', active, 'createdAt', rfc3339(created_at)) ORDER BY name), '[]')::text AS j
 FROM agency WHERE active OR $1::boolean
 
 -- name: agency_get
-SELECT json_build_object('id', id, 'code', code, 'name', name, 'active', active, 'createdAt', rfc3339(created_at))::text AS j
+SELECT json_build_object('id', id, 'code', code, 'name', name, 'ticketPrefix', ticket_prefix, 'active', active, 'createdAt', rfc3339(created_at))::text AS j
 FROM agency WHERE id = $1
 
 -- name: agency_update
-UPDATE agency SET name = coalesce(btrim($2), name), active = coalesce($3::boolean, active) WHERE id = $1
-RETURNING json_build_object('id', id, 'code', code, 'name', name, 'active', active, 'createdAt', rfc3339(created_at))::text AS j
+-- $1 id, $2 name, $3 active, $4 default ticket prefix (null: unchanged)
+UPDATE agency SET name = coalesce(btrim($2), name), active = coalesce($3::boolean, active),
+    ticket_prefix = coalesce($4, ticket_prefix) WHERE id = $1
+RETURNING json_build_object('id', id, 'code', code, 'name', name, 'ticketPrefix', ticket_prefix, 'active', active, 'createdAt', rfc3339(created_at))::text AS j
 
 -- name: location_insert
 INSERT INTO location (code, name, time_zone) VALUES ($1, btrim($2), $3)
@@ -57,10 +60,11 @@ UPDATE desk SET name = coalesce(btrim($2), name), active = coalesce($3::boolean,
 RETURNING json_build_object('id', id, 'locationId', location_id, 'name', name, 'active', active, 'createdAt', rfc3339(created_at))::text AS j
 
 -- name: service_insert
--- $1 agency, $2 code, $3 name, $4 prefix, $5 minutes, $6 urgent, $7 location ids, $8 life question, $9 translations
+-- $1 agency, $2 code, $3 name, $4 own prefix (null: the agency's), $5 minutes, $6 urgent, $7 location ids,
+-- $8 life question, $9 translations, $10 sensitive
 WITH s AS (
-    INSERT INTO service (agency_id, code, name, ticket_prefix, duration_minutes, urgent, life_question, translations)
-    VALUES ($1, $2, btrim($3), $4, $5, $6, coalesce($8, 'other'), coalesce($9::jsonb, '{}'))
+    INSERT INTO service (agency_id, code, name, own_ticket_prefix, duration_minutes, urgent, life_question, translations, sensitive)
+    VALUES ($1, $2, btrim($3), $4, $5, $6, coalesce($8, 'other'), coalesce($9::jsonb, '{}'), $10)
     RETURNING *
 ), l AS (
     INSERT INTO service_location (service_id, location_id)
@@ -74,7 +78,11 @@ WITH gone AS (DELETE FROM service_location WHERE service_id = $1 AND location_id
 INSERT INTO service_location (service_id, location_id) SELECT $1, x FROM unnest($2::uuid[]) AS x ON CONFLICT DO NOTHING
 
 -- name: service_update
-UPDATE service SET name = coalesce(btrim($2), name), ticket_prefix = coalesce($3, ticket_prefix),
+-- $1 id, $2 name, $3 own prefix, $4 minutes, $5 urgent, $6 life question, $7 translations, $8 active,
+-- $9 use the agency's prefix (drops the own one), $10 sensitive
+UPDATE service SET name = coalesce(btrim($2), name),
+    own_ticket_prefix = CASE WHEN $9::boolean THEN NULL ELSE coalesce($3, own_ticket_prefix) END,
+    sensitive = coalesce($10::boolean, sensitive),
     duration_minutes = coalesce($4, duration_minutes), urgent = coalesce($5::boolean, urgent),
     life_question = coalesce($6, life_question), translations = coalesce($7::jsonb, translations),
     active = coalesce($8::boolean, active)
@@ -84,7 +92,7 @@ RETURNING id
 -- name: service_get
 SELECT json_build_object('id', s.id, 'agencyId', s.agency_id, 'code', s.code, 'name', s.name,
         'translations', s.translations, 'lifeQuestion', s.life_question, 'ticketPrefix', s.ticket_prefix,
-        'durationMinutes', s.duration_minutes, 'urgent', s.urgent, 'active', s.active,
+        'ownTicketPrefix', s.own_ticket_prefix, 'sensitive', s.sensitive, 'durationMinutes', s.duration_minutes, 'urgent', s.urgent, 'active', s.active,
         'locationIds', coalesce((SELECT json_agg(sl.location_id ORDER BY sl.location_id) FROM service_location sl WHERE sl.service_id = s.id), '[]'),
         'createdAt', rfc3339(s.created_at))::text AS j
 FROM service s WHERE s.id = $1
@@ -92,7 +100,7 @@ FROM service s WHERE s.id = $1
 -- name: service_list
 SELECT coalesce(json_agg(json_build_object('id', s.id, 'agencyId', s.agency_id, 'code', s.code, 'name', s.name,
         'translations', s.translations, 'lifeQuestion', s.life_question, 'ticketPrefix', s.ticket_prefix,
-        'durationMinutes', s.duration_minutes, 'urgent', s.urgent, 'active', s.active,
+        'ownTicketPrefix', s.own_ticket_prefix, 'sensitive', s.sensitive, 'durationMinutes', s.duration_minutes, 'urgent', s.urgent, 'active', s.active,
         'locationIds', coalesce((SELECT json_agg(sl.location_id ORDER BY sl.location_id) FROM service_location sl WHERE sl.service_id = s.id), '[]'),
         'createdAt', rfc3339(s.created_at)) ORDER BY s.name), '[]')::text AS j
 FROM service s WHERE (s.active OR $1::boolean) AND ($2::uuid IS NULL OR s.agency_id = $2)
@@ -139,18 +147,23 @@ SELECT coalesce(json_agg(json_build_object('id', s.id, 'agencyId', s.agency_id, 
 FROM staff s WHERE (s.active OR $1::boolean) AND ($2::uuid IS NULL OR s.agency_id = $2)
 
 -- name: audit
+-- $1 staff, $2 agency, $3 action, $4 subject type, $5 subject id, $6 detail (field names, never values)
 INSERT INTO audit_log (staff_id, agency_id, action, subject_type, subject_id, detail)
 VALUES ($1, $2, $3, $4, $5, coalesce($6::jsonb, '{}'))
 
 -- name: close_location_day
+-- $1 location, $2 reason, $3 closing staff member, $4 now
 INSERT INTO location_closure (location_id, service_day, reason, closed_by)
-SELECT l.id, (now() AT TIME ZONE l.time_zone)::date, $2, $3 FROM location l WHERE l.id = $1
+SELECT l.id, ($4::timestamptz AT TIME ZONE l.time_zone)::date, $2, $3 FROM location l WHERE l.id = $1
 ON CONFLICT (location_id, service_day) DO UPDATE SET reason = excluded.reason
 RETURNING service_day::text AS day
 
 -- name: reopen_location_day
-DELETE FROM location_closure c USING location l
-WHERE c.location_id = l.id AND l.id = $1 AND c.service_day = (now() AT TIME ZONE l.time_zone)::date
+-- $1 location, $2 now. One row when the location exists (reopened or already open), none when it does not.
+WITH l AS (SELECT id, time_zone FROM location WHERE id = $1),
+gone AS (DELETE FROM location_closure c USING l
+         WHERE c.location_id = l.id AND c.service_day = ($2::timestamptz AT TIME ZONE l.time_zone)::date)
+SELECT l.id FROM l
 
 -- name: kiosk_insert
 INSERT INTO kiosk_device (location_id, name, token_hash) VALUES ($1, btrim($2), $3)
