@@ -42,6 +42,9 @@ public enum PostgresError: Error, CustomStringConvertible, Sendable {
     public var isUniqueViolation: Bool { sqlState == "23505" }
     public var isForeignKeyViolation: Bool { sqlState == "23503" }
     public var isCheckViolation: Bool { sqlState == "23514" }
+    /// An EXCLUDE constraint refused an overlap (the double-booking guard of staff and rooms).
+    public var isExclusionViolation: Bool { sqlState == "23P01" }
+    public var isNotNullViolation: Bool { sqlState == "23502" }
     /// Serialization failures and deadlocks: the transaction may simply be tried again.
     public var isRetryable: Bool { sqlState == "40001" || sqlState == "40P01" }
     /// The database is unreachable, shutting down or out of connections: a 503, not a bug.
