@@ -10,7 +10,9 @@ struct MHD_Daemon *loket_mhd_start(unsigned int flags,
                                    unsigned int thread_pool_size,
                                    unsigned int connection_limit,
                                    size_t connection_memory_limit,
-                                   unsigned int connection_timeout_seconds) {
+                                   unsigned int connection_timeout_seconds,
+                                   unsigned int connections_per_address,
+                                   LoketURILogCallback uri_log, void *uri_log_cls) {
     uint16_t port = 0;
     if (address->sa_family == AF_INET) port = ntohs(((const struct sockaddr_in *)address)->sin_port);
     else if (address->sa_family == AF_INET6) port = ntohs(((const struct sockaddr_in6 *)address)->sin6_port);
@@ -21,6 +23,8 @@ struct MHD_Daemon *loket_mhd_start(unsigned int flags,
                             MHD_OPTION_CONNECTION_LIMIT, connection_limit,
                             MHD_OPTION_CONNECTION_MEMORY_LIMIT, connection_memory_limit,
                             MHD_OPTION_CONNECTION_TIMEOUT, connection_timeout_seconds,
+                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, connections_per_address,
+                            MHD_OPTION_URI_LOG_CALLBACK, uri_log, uri_log_cls,
                             MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
                             MHD_OPTION_END);
 }
