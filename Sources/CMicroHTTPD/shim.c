@@ -44,3 +44,7 @@ int loket_mhd_client_address(struct MHD_Connection *connection, char *buffer, si
     if (!r) { buffer[0] = 0; return -1; }
     return 0;
 }
+
+void loket_mhd_set_timeout(struct MHD_Connection *connection, unsigned int seconds) {
+    MHD_set_connection_option(connection, MHD_CONNECTION_OPTION_TIMEOUT, seconds);
+}

@@ -29,6 +29,10 @@ public struct ServerConfiguration: Sendable {
     /// Idle keep-alive connections are closed after this. Event streams are not idle: they are suspended between
     /// writes (suspended connections never time out) and the heartbeat writes every `heartbeatSeconds`.
     public var connectionTimeoutSeconds = 30
+    /// A new connection must complete its first request line and headers within this much inactivity. Lines
+    /// libmicrohttpd cannot parse and will not answer (bytes without a line end, a line starting with NUL, a TLS
+    /// handshake sent to plain HTTP) are closed after this rather than after the idle timeout.
+    public var firstRequestTimeoutSeconds = 10
     /// Total connections; nil → derived from the open-file limit (raised to its hard limit at start), leaving
     /// `reservedFileDescriptors` for database connections, files and libmicrohttpd's own descriptors.
     public var connectionLimit: Int? = nil
@@ -137,7 +141,7 @@ public final class HTTPServer: @unchecked Sendable {
             p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
                 loket_mhd_start(flags, sa, accessHandler, me, completedHandler, me,
                                 UInt32(configuration.networkThreads), UInt32(limit),
-                                configuration.connectionMemoryLimit, UInt32(configuration.connectionTimeoutSeconds),
+                                configuration.connectionMemoryLimit, UInt32(max(1, configuration.firstRequestTimeoutSeconds)),
                                 UInt32(configuration.connectionsPerAddress), uriLogHandler, me)
             }
         }
@@ -212,6 +216,8 @@ public final class HTTPServer: @unchecked Sendable {
             MHD_get_connection_values(connection, MHD_ValueKind.GET_ARGUMENT_KIND, collectQuery, Unmanaged.passUnretained(state).toOpaque())
             inFlight.withValue { $0 += 1 }
             state.counted = true
+            // From here on the connection speaks HTTP: it gets the (longer) keep-alive idle timeout.
+            loket_mhd_set_timeout(connection, UInt32(max(1, configuration.connectionTimeoutSeconds)))
             // Problems with the request's framing or size are answered now, before libmicrohttpd reads a body
             // (and before it sends `100 Continue`), with `Connection: close`: the rest of the stream cannot be
             // trusted to start at a request boundary.

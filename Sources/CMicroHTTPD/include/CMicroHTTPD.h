@@ -30,6 +30,9 @@ uint16_t loket_mhd_bound_port(struct MHD_Daemon *daemon);
 /// The client address of a connection as text ("127.0.0.1", "::1"), written into `buffer`.
 int loket_mhd_client_address(struct MHD_Connection *connection, char *buffer, size_t size);
 
+/// Sets one connection's inactivity timeout (MHD_set_connection_option is variadic).
+void loket_mhd_set_timeout(struct MHD_Connection *connection, unsigned int seconds);
+
 /// MHD_CONTENT_READER_END_OF_STREAM is a macro Swift cannot import.
 static inline ssize_t loket_mhd_end_of_stream(void) { return MHD_CONTENT_READER_END_OF_STREAM; }
 static inline ssize_t loket_mhd_end_with_error(void) { return MHD_CONTENT_READER_END_WITH_ERROR; }
