@@ -141,8 +141,9 @@ public final class HTTPServer: @unchecked Sendable {
             p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
                 loket_mhd_start(flags, sa, accessHandler, me, completedHandler, me,
                                 UInt32(configuration.networkThreads), UInt32(limit),
-                                configuration.connectionMemoryLimit, UInt32(max(1, configuration.firstRequestTimeoutSeconds)),
-                                UInt32(configuration.connectionsPerAddress), uriLogHandler, me)
+                                configuration.connectionMemoryLimit, UInt32(max(1, configuration.connectionTimeoutSeconds)),
+                                UInt32(configuration.connectionsPerAddress), uriLogHandler, me,
+                                UInt32(max(1, configuration.firstRequestTimeoutSeconds)))
             }
         }
         guard let daemon else { throw ServerError.startFailed(host: host, port: configuration.port) }
@@ -217,7 +218,7 @@ public final class HTTPServer: @unchecked Sendable {
             inFlight.withValue { $0 += 1 }
             state.counted = true
             // From here on the connection speaks HTTP: it gets the (longer) keep-alive idle timeout.
-            loket_mhd_set_timeout(connection, UInt32(max(1, configuration.connectionTimeoutSeconds)))
+            loket_mhd_use_timeout(connection, UInt32(max(1, configuration.connectionTimeoutSeconds)))
             // Problems with the request's framing or size are answered now, before libmicrohttpd reads a body
             // (and before it sends `100 Continue`), with `Connection: close`: the rest of the stream cannot be
             // trusted to start at a request boundary.
