@@ -465,11 +465,13 @@ private let collectHeader: MHD_KeyValueIterator = { cls, _, key, value in
     state.headerBytes += name.utf8.count + text.utf8.count + 4
     if let previous = state.headers[name] {
         if framingHeaders.contains(name) {
-            // Identical Content-Length copies are harmless (RFC 9110 §8.6); anything else is ambiguous.
+            // Identical Content-Length copies are harmless (RFC 9110 §8.6) and keep the first; anything else is
+            // ambiguous.
             if name != "content-length" || previous != text { state.duplicateHeader = state.duplicateHeader ?? name }
+        } else {
+            // Other repeated headers are one list (RFC 9110 §5.3).
+            state.headers[name] = previous + (name == "cookie" ? "; " : ", ") + text
         }
-        // Other repeated headers are one list (RFC 9110 §5.3).
-        state.headers[name] = previous + (name == "cookie" ? "; " : ", ") + text
     } else {
         state.headers[name] = text
     }

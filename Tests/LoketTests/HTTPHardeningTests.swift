@@ -156,6 +156,11 @@ final class HTTPHardeningTests: XCTestCase {
         XCTAssertFalse(try t.admin.get("/api/v1/agencies").text.contains("smuggled"))
         let both = try rawAnswer("POST /api/v1/agencies HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n")
         assertProblem(both, 400)
+        // Two identical copies say the same thing (RFC 9110 §8.6): the request goes on to the handler.
+        let same = try t.client.raw(Array(("POST /api/v1/agencies HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(TestApp.adminToken)\r\n"
+                                           + "Content-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 2\r\n"
+                                           + "Connection: close\r\n\r\n{}").utf8), timeout: 8)
+        XCTAssertEqual(try HTTPClient.parseResponse(same.data).status, 422)
         let hosts = try rawAnswer("GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")
         assertProblem(hosts, 400)
     }
