@@ -152,8 +152,8 @@ public final class HTTPServer: @unchecked Sendable {
         running.set(true)
         let heartbeatSeconds = UInt32(max(1, configuration.heartbeatSeconds))
         startThread(name: "loket-heartbeat") { [weak self] in
-            // Every 15 s a comment on each event stream: keeps proxies from closing idle streams, and a write to
-            // a client that went away fails, so libmicrohttpd reaps the connection.
+            // Every `heartbeatSeconds` (15) a comment on each event stream: keeps proxies from closing idle
+            // streams, and a write to a client that went away fails, so libmicrohttpd reaps the connection.
             while true {
                 sleep(heartbeatSeconds)
                 guard let self, self.running.get() else { return }
@@ -315,7 +315,7 @@ public final class HTTPServer: @unchecked Sendable {
             return Problem(status: 414, title: "URI too long",
                            detail: "The path and query may be at most \(configuration.maxRequestTargetBytes) bytes.")
         }
-        if target.lowercased().contains("%00") {
+        if target.contains("%00") {
             return .badRequest("The path or query contains an encoded NUL character (%00).")
         }
         if state.headerBytes > configuration.maxHeaderBytes {
@@ -330,7 +330,7 @@ public final class HTTPServer: @unchecked Sendable {
             if contentLength != nil {
                 return .badRequest("Send either Content-Length or Transfer-Encoding, not both.")
             }
-            if te.trimmingCharacters(" \t").lowercased() != "chunked" {
+            if Substring(te).trimmingSpaces.lowercased() != "chunked" {
                 return Problem(status: 501, title: "Not implemented",
                                detail: "Transfer-Encoding '\(te)' is not supported; send the body plain or only chunked.")
             }
@@ -425,15 +425,6 @@ final class RequestState: @unchecked Sendable {
 
     init(rawTarget: String?) {
         self.rawTarget = rawTarget
-    }
-}
-
-extension String {
-    func trimmingCharacters(_ set: String) -> String {
-        var s = Substring(self)
-        while let f = s.first, set.contains(f) { s = s.dropFirst() }
-        while let l = s.last, set.contains(l) { s = s.dropLast() }
-        return String(s)
     }
 }
 
