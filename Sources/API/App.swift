@@ -25,6 +25,8 @@ public struct AppConfiguration: Sendable {
     public var loadDemoData = false
     /// Run the day-end and clean-up jobs in this process.
     public var runJobs = true
+    /// `LOKET_METRICS_TOKEN`: bearer token for `/metrics` from non-loopback clients (nil → loopback only).
+    public var metricsToken: String?
     /// The one source of "now" for every statement that needs the time (tests set a `ManualClock`).
     public var clock: any Clock = SystemClock()
 
@@ -137,7 +139,10 @@ public final class App: @unchecked Sendable {
         // Operations
         r.get("/healthz", execution: .inline) { _ in .json(.object([("status", .string("ok"))])) }
         r.get("/readyz") { [self] _ in try ready() }
-        r.get("/metrics", execution: .inline) { [self] _ in .text(metrics.render(), contentType: "text/plain; version=0.0.4") }
+        r.get("/metrics", execution: .inline) { [self, access = MetricsAccess(token: configuration.metricsToken)] in
+            if let problem = access.problem(for: $0) { throw problem }
+            return .text(metrics.render(), contentType: "text/plain; version=0.0.4")
+        }
         r.get("/api/v1/openapi.json", execution: .inline) { _ in
             Response(status: 200, contentType: "application/json", body: Array(OpenAPIDocument.json.utf8))
         }

@@ -77,3 +77,39 @@ extension String {
         return split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }
+
+/// Who may read `/metrics`: route names, request counts and pool sizes help an attacker time and aim an attack,
+/// so only local scrapers (a Prometheus agent on the same machine) or holders of the metrics token get them.
+public struct MetricsAccess: Sendable {
+    /// `LOKET_METRICS_TOKEN`; nil → loopback clients only.
+    public var token: String?
+
+    public init(token: String?) { self.token = token }
+
+    /// Nil when the request may read metrics, or the problem to answer (401 with a token configured, else 403).
+    public func problem(for request: Request) -> Problem? {
+        if let token, let sent = request.bearerToken {
+            return Self.constantTimeEqual(Array(sent.utf8), Array(token.utf8))
+                ? nil : .unauthorized("The metrics token is wrong.")
+        }
+        // A proxy on the same machine connects from loopback too: a request it forwarded is not local.
+        let forwarded = request.header("x-forwarded-for") != nil || request.header("forwarded") != nil
+            || request.header("x-real-ip") != nil
+        if Self.isLoopback(request.clientAddress) && !forwarded { return nil }
+        if token != nil { return .unauthorized("Metrics need the metrics bearer token (LOKET_METRICS_TOKEN) from outside this machine.") }
+        return .forbidden("Metrics are served only to clients on this machine; set LOKET_METRICS_TOKEN to scrape them from elsewhere.")
+    }
+
+    static func isLoopback(_ address: String) -> Bool {
+        address == "::1" || address.hasPrefix("127.") || address.hasPrefix("::ffff:127.")
+    }
+
+    /// Compares without an early exit, so the time taken does not tell how much of a guessed token was right.
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        var difference = UInt8(a.count == b.count ? 0 : 1)
+        for i in 0..<max(a.count, b.count) {
+            difference |= (i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0)
+        }
+        return difference == 0
+    }
+}

@@ -75,6 +75,7 @@ public final class Router: Sendable {
     }
 
     func run(_ route: Route, _ request: Request) -> Response {
+        if let problem = Router.nulProblem(request) { return problem.response }
         do {
             return try route.handler(request)
         } catch let problem as Problem {
@@ -84,6 +85,17 @@ public final class Router: Sendable {
             ErrorReporter.report(error, route: route.pattern)
             return Problem.internalError.response
         }
+    }
+
+    /// Input holding U+0000 is refused before any handler sees it: PostgreSQL and C would cut the text at the NUL
+    /// and store a silently different value. Checked here, once, so no handler can forget it.
+    static func nulProblem(_ request: Request) -> Problem? {
+        if let name = NulCharacters.firstName(in: request.parameters) ?? NulCharacters.firstName(in: request.query) {
+            return Problem(status: 400, title: "Bad request", detail: "The path or query value '\(name.replacingNul)' contains a NUL character (U+0000).")
+        }
+        guard !request.body.isEmpty, let field = NulCharacters.firstField(inJSON: request.body) else { return nil }
+        return .unprocessable("Text may not contain the NUL character (U+0000).",
+                              invalidParams: [.init(name: field, reason: "Contains the NUL character (U+0000), which is not allowed in text.")])
     }
 
     static func match(_ segments: [Route.Segment], _ parts: [String]) -> [String: String]? {

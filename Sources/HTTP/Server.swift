@@ -26,15 +26,52 @@ public struct ServerConfiguration: Sendable {
     public var networkThreads = 2
     /// Request bodies above this are refused with 413 before they are read into memory.
     public var maxBodyBytes = 64 * 1024
-    /// Idle keep-alive connections are closed after this; SSE streams stay alive through heartbeats.
-    public var connectionTimeoutSeconds = 60
-    public var connectionLimit = 20_000
+    /// Idle keep-alive connections are closed after this. Event streams are not idle: they are suspended between
+    /// writes (suspended connections never time out) and the heartbeat writes every `heartbeatSeconds`.
+    public var connectionTimeoutSeconds = 30
+    /// A new connection must complete its first request line and headers within this much inactivity. Lines
+    /// libmicrohttpd cannot parse and will not answer (bytes without a line end, a line starting with NUL, a TLS
+    /// handshake sent to plain HTTP) are closed after this rather than after the idle timeout.
+    public var firstRequestTimeoutSeconds = 10
+    /// Total connections; nil → derived from the open-file limit (raised to its hard limit at start), leaving
+    /// `reservedFileDescriptors` for database connections, files and libmicrohttpd's own descriptors.
+    public var connectionLimit: Int? = nil
+    public var reservedFileDescriptors = 256
+    /// Connections one client address may hold open at once (0 = no limit), so one client cannot exhaust the
+    /// process's descriptors. Behind a reverse proxy every connection comes from the proxy: raise this or set 0
+    /// there and let the proxy limit per client (nginx `limit_conn`).
+    public var connectionsPerAddress = 64
     /// Memory per connection for headers and write buffers; 16 KiB keeps 10,000 idle event streams cheap.
+    /// It must stay well above `maxRequestTargetBytes + maxHeaderBytes`, so Loket's own 414/431 checks (problem+json)
+    /// run before libmicrohttpd's buffer is full (which it answers itself, as text/html).
     public var connectionMemoryLimit = 16 * 1024
+    /// Longest request target (path and query) accepted; longer → 414.
+    public var maxRequestTargetBytes = 4 * 1024
+    /// Largest header block accepted (names, values and separators); larger → 431.
+    public var maxHeaderBytes = 8 * 1024
+    /// Seconds between heartbeats on event streams (must stay below any proxy's read timeout).
+    public var heartbeatSeconds = 15
     /// How long a graceful stop waits for in-flight requests.
     public var drainSeconds = 10.0
 
     public init() {}
+}
+
+/// The process's limit on open files (descriptors): every connection costs one.
+public enum OpenFileLimit {
+    /// Raises the soft limit to the hard limit (Debian's default soft limit of 1,024 would otherwise cap
+    /// connections far below what the machine can hold) and returns the new soft limit.
+    @discardableResult
+    public static func raiseToHard() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        return Int(clamping: min(limit.rlim_cur, rlim_t(Int32.max)))
+    }
 }
 
 /// The HTTP server on libmicrohttpd.
@@ -61,6 +98,8 @@ public final class HTTPServer: @unchecked Sendable {
     /// the ones still running with 503 and be sure no worker resumes them after libmicrohttpd has stopped.
     private let suspended = LockedValue<[ObjectIdentifier: (state: RequestState, connection: ConnectionBox)]>([:])
     public private(set) var port: Int = 0
+    /// The total connection limit in force (configured or derived from the open-file limit).
+    public private(set) var effectiveConnectionLimit = 0
 
     public init(router: Router, workers: WorkerPool, metrics: HTTPMetrics, configuration: ServerConfiguration, logger: Logger) {
         self.router = router
@@ -95,21 +134,28 @@ public final class HTTPServer: @unchecked Sendable {
             flags |= MHD_USE_IPv6.rawValue
         }
         let me = Unmanaged.passUnretained(self).toOpaque()
+        let files = OpenFileLimit.raiseToHard()
+        let limit = configuration.connectionLimit ?? max(64, min(1_000_000, files - configuration.reservedFileDescriptors))
+        effectiveConnectionLimit = limit
         daemon = withUnsafePointer(to: &storage) { p in
             p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
                 loket_mhd_start(flags, sa, accessHandler, me, completedHandler, me,
-                                UInt32(configuration.networkThreads), UInt32(configuration.connectionLimit),
-                                configuration.connectionMemoryLimit, UInt32(configuration.connectionTimeoutSeconds))
+                                UInt32(configuration.networkThreads), UInt32(limit),
+                                configuration.connectionMemoryLimit, UInt32(max(1, configuration.connectionTimeoutSeconds)),
+                                UInt32(configuration.connectionsPerAddress), uriLogHandler, me,
+                                UInt32(max(1, configuration.firstRequestTimeoutSeconds)))
             }
         }
         guard let daemon else { throw ServerError.startFailed(host: host, port: configuration.port) }
         port = Int(loket_mhd_bound_port(daemon))
+        logger.info("HTTP: at most \(limit) connections (open-file limit \(files)), \(configuration.connectionsPerAddress) per client address, idle timeout \(configuration.connectionTimeoutSeconds) s")
         running.set(true)
+        let heartbeatSeconds = UInt32(max(1, configuration.heartbeatSeconds))
         startThread(name: "loket-heartbeat") { [weak self] in
-            // Every 15 s a comment on each event stream: keeps proxies from closing idle streams, and a write to
-            // a client that went away fails, so libmicrohttpd reaps the connection.
+            // Every `heartbeatSeconds` (15) a comment on each event stream: keeps proxies from closing idle
+            // streams, and a write to a client that went away fails, so libmicrohttpd reaps the connection.
             while true {
-                sleep(15)
+                sleep(heartbeatSeconds)
                 guard let self, self.running.get() else { return }
                 self.heartbeat()
             }
@@ -159,18 +205,31 @@ public final class HTTPServer: @unchecked Sendable {
                             _ uploadData: UnsafePointer<CChar>?, _ uploadSize: UnsafeMutablePointer<Int>,
                             _ context: UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> MHD_Result {
         if context.pointee == nil {
-            let state = RequestState(method: String(cString: method), path: String(cString: url))
-            state.start = monotonicNanoseconds()
-            MHD_get_connection_values(connection, MHD_ValueKind.HEADER_KIND, collectHeader, Unmanaged.passUnretained(state).toOpaque())
-            MHD_get_connection_values(connection, MHD_ValueKind.GET_ARGUMENT_KIND, collectQuery, Unmanaged.passUnretained(state).toOpaque())
-            if let length = state.headers["content-length"].flatMap(Int.init), length > configuration.maxBodyBytes {
-                state.tooLarge = true
-            }
-            context.pointee = Unmanaged.passRetained(state).toOpaque()
-            inFlight.withValue { $0 += 1 }
-            return MHD_Result.YES
+            // The URI log callback normally created the state; this is only a fallback.
+            context.pointee = Unmanaged.passRetained(RequestState(rawTarget: nil)).toOpaque()
         }
         let state = Unmanaged<RequestState>.fromOpaque(context.pointee!).takeUnretainedValue()
+        if !state.started {
+            state.started = true
+            state.method = String(cString: method)
+            state.path = String(cString: url)
+            MHD_get_connection_values(connection, MHD_ValueKind.HEADER_KIND, collectHeader, Unmanaged.passUnretained(state).toOpaque())
+            MHD_get_connection_values(connection, MHD_ValueKind.GET_ARGUMENT_KIND, collectQuery, Unmanaged.passUnretained(state).toOpaque())
+            inFlight.withValue { $0 += 1 }
+            state.counted = true
+            // From here on the connection speaks HTTP: it gets the (longer) keep-alive idle timeout.
+            loket_mhd_use_timeout(connection, UInt32(max(1, configuration.connectionTimeoutSeconds)))
+            // Problems with the request's framing or size are answered now, before libmicrohttpd reads a body
+            // (and before it sends `100 Continue`), with `Connection: close`: the rest of the stream cannot be
+            // trusted to start at a request boundary.
+            if let problem = framingProblem(state) {
+                state.routeName = problem.status == 413 ? "too-large" : "bad-request"
+                var response = problem.response
+                response.headers.append(("Connection", "close"))
+                return queue(response, on: connection, state: state)
+            }
+            return MHD_Result.YES
+        }
         if uploadSize.pointee > 0 {
             if !state.tooLarge {
                 if state.body.count + uploadSize.pointee > configuration.maxBodyBytes {
@@ -248,6 +307,46 @@ public final class HTTPServer: @unchecked Sendable {
         }
     }
 
+    /// Checks made on the first call, before routing: lengths, NUL in the raw target, and ambiguous framing
+    /// (request smuggling needs two parties to disagree about where a body ends; Loket refuses to guess).
+    private func framingProblem(_ state: RequestState) -> Problem? {
+        let target = state.rawTarget ?? state.path
+        if target.utf8.count > configuration.maxRequestTargetBytes {
+            return Problem(status: 414, title: "URI too long",
+                           detail: "The path and query may be at most \(configuration.maxRequestTargetBytes) bytes.")
+        }
+        if target.contains("%00") {
+            return .badRequest("The path or query contains an encoded NUL character (%00).")
+        }
+        if state.headerBytes > configuration.maxHeaderBytes {
+            return Problem(status: 431, title: "Request header fields too large",
+                           detail: "The request headers may be at most \(configuration.maxHeaderBytes / 1024) KiB together.")
+        }
+        if let name = state.duplicateHeader {
+            return .badRequest("The header \(name) appears more than once with different values.")
+        }
+        let contentLength = state.headers["content-length"]
+        if let te = state.headers["transfer-encoding"] {
+            if contentLength != nil {
+                return .badRequest("Send either Content-Length or Transfer-Encoding, not both.")
+            }
+            if Substring(te).trimmingSpaces.lowercased() != "chunked" {
+                return Problem(status: 501, title: "Not implemented",
+                               detail: "Transfer-Encoding '\(te)' is not supported; send the body plain or only chunked.")
+            }
+        }
+        if let contentLength {
+            guard !contentLength.isEmpty, contentLength.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
+                return .badRequest("Content-Length must be a number of bytes.")
+            }
+            if contentLength.count > 12 || Int(contentLength)! > configuration.maxBodyBytes {
+                return Problem(status: 413, title: "Content too large",
+                               detail: "The request body is larger than \(configuration.maxBodyBytes / 1024) KiB.")
+            }
+        }
+        return nil
+    }
+
     private func queue(_ response: Response, on connection: OpaquePointer, state: RequestState) -> MHD_Result {
         state.status = response.status
         let mhdResponse: OpaquePointer?
@@ -282,6 +381,8 @@ public final class HTTPServer: @unchecked Sendable {
         let state = Unmanaged<RequestState>.fromOpaque(raw).takeRetainedValue()
         context.pointee = nil
         state.stream?.detach()
+        // A request libmicrohttpd refused itself (after the URI log callback) never reached the access handler.
+        guard state.counted else { return }
         inFlight.withValue { $0 -= 1 }
         let seconds = Double(monotonicNanoseconds() - state.start) / 1e9
         metrics.record(method: state.method, route: state.routeName, status: state.status, seconds: seconds)
@@ -296,11 +397,21 @@ private func formatMilliseconds(_ seconds: Double) -> String {
     return "\(ms)ms"
 }
 
-/// Per-request state carried through libmicrohttpd's `con_cls` across callbacks.
+/// Per-request state carried through libmicrohttpd's `con_cls` across callbacks. Created by the URI log callback
+/// (which sees the raw target), filled on the access handler's first call.
 final class RequestState: @unchecked Sendable {
-    let method: String
-    let path: String
+    /// The request target as sent (before percent-decoding), nil if the URI log callback did not run.
+    let rawTarget: String?
+    var method = ""
+    var path = ""
+    var started = false
+    /// Counted in `inFlight` (the access handler ran).
+    var counted = false
     var headers: [String: String] = [:]
+    /// Bytes of all header lines, for the 431 limit.
+    var headerBytes = 0
+    /// A framing header (Content-Length, Transfer-Encoding, Host) sent twice with different values.
+    var duplicateHeader: String?
     var query: [String: String] = [:]
     var body: [UInt8] = []
     var tooLarge = false
@@ -310,11 +421,10 @@ final class RequestState: @unchecked Sendable {
     /// Answered with 503 by a stopping server; the worker must not touch the connection any more.
     var abandoned = false
     var status = 0
-    var start: UInt64 = 0
+    var start: UInt64 = monotonicNanoseconds()
 
-    init(method: String, path: String) {
-        self.method = method
-        self.path = path
+    init(rawTarget: String?) {
+        self.rawTarget = rawTarget
     }
 }
 
@@ -334,10 +444,34 @@ private let completedHandler: MHD_RequestCompletedCallback = { cls, _, context, 
     server.completed(context)
 }
 
+/// Headers that decide where a request ends and whom it is for: a second copy with another value means two
+/// parties (a proxy and Loket) could read the request differently.
+private let framingHeaders: Set<String> = ["content-length", "transfer-encoding", "host"]
+
 private let collectHeader: MHD_KeyValueIterator = { cls, _, key, value in
     let state = Unmanaged<RequestState>.fromOpaque(cls!).takeUnretainedValue()
-    if let key { state.headers[String(cString: key).lowercased()] = value.map { String(cString: $0) } ?? "" }
+    guard let key else { return MHD_Result.YES }
+    let name = String(cString: key).lowercased()
+    let text = value.map { String(cString: $0) } ?? ""
+    state.headerBytes += name.utf8.count + text.utf8.count + 4
+    if let previous = state.headers[name] {
+        if framingHeaders.contains(name) {
+            // Identical Content-Length copies are harmless (RFC 9110 §8.6) and keep the first; anything else is
+            // ambiguous.
+            if name != "content-length" || previous != text { state.duplicateHeader = state.duplicateHeader ?? name }
+        } else {
+            // Other repeated headers are one list (RFC 9110 §5.3).
+            state.headers[name] = previous + (name == "cookie" ? "; " : ", ") + text
+        }
+    } else {
+        state.headers[name] = text
+    }
     return MHD_Result.YES
+}
+
+private let uriLogHandler: LoketURILogCallback = { _, uri, _ in
+    let state = RequestState(rawTarget: uri.map { String(cString: $0) })
+    return Unmanaged.passRetained(state).toOpaque()
 }
 
 private let collectQuery: MHD_KeyValueIterator = { cls, _, key, value in

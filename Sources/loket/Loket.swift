@@ -15,7 +15,9 @@ struct Loket: ParsableCommand {
             Configuration comes from the environment: LOKET_DATABASE_URL (libpq URI; without it Loket runs its own \
             PostgreSQL in LOKET_DATA), LOKET_PORT (8080), LOKET_LISTEN (127.0.0.1), LOKET_DATA (./.loket), \
             LOKET_ADMIN_TOKEN, LOKET_KIOSK_DIR (./kiosk), LOKET_PUBLIC_URL, LOKET_WORKERS (8), \
-            LOKET_TICKET_RATE_PER_MINUTE (10; 0 = off), LOKET_TRUSTED_PROXIES (addresses whose X-Forwarded-For is believed).
+            LOKET_TICKET_RATE_PER_MINUTE (10; 0 = off), LOKET_TRUSTED_PROXIES (addresses whose X-Forwarded-For is believed), \
+            LOKET_CONNECTIONS_PER_ADDRESS (64; 0 = off; raise or 0 behind a reverse proxy), LOKET_IDLE_TIMEOUT_SECONDS (30), \
+            LOKET_MAX_CONNECTIONS (from the open-file limit), LOKET_METRICS_TOKEN (bearer for /metrics from other machines).
             """,
         subcommands: [Serve.self, Migrate.self, Demo.self],
         defaultSubcommand: Serve.self
@@ -44,6 +46,10 @@ struct Environment {
         c.kioskDirectory = values["LOKET_KIOSK_DIR"] ?? Environment.findKioskDirectory()
         c.adminToken = values["LOKET_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         c.publicURL = values["LOKET_PUBLIC_URL"]
+        c.server.connectionsPerAddress = try int("LOKET_CONNECTIONS_PER_ADDRESS", c.server.connectionsPerAddress)
+        c.server.connectionTimeoutSeconds = max(1, try int("LOKET_IDLE_TIMEOUT_SECONDS", c.server.connectionTimeoutSeconds))
+        if let limit = values["LOKET_MAX_CONNECTIONS"], !limit.isEmpty { c.server.connectionLimit = max(1, try int("LOKET_MAX_CONNECTIONS", 0)) }
+        c.metricsToken = values["LOKET_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         c.trustedProxies = Set((values["LOKET_TRUSTED_PROXIES"] ?? "").split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty })
         guard c.server.port <= 65535 else { throw ValidationError("LOKET_PORT must be between 0 and 65535.") }

@@ -21,13 +21,50 @@ public enum HTTPClientError: Error { case connect(String), io(String), timeout }
 public struct HTTPClient: Sendable {
     public let port: Int
     public var bearer: String?
+    /// The client-side loopback address to connect from (nil: the kernel's choice, 127.0.0.1).
+    public var sourceAddress: String?
 
     public init(port: Int, bearer: String? = nil) {
         self.port = port
         self.bearer = bearer
     }
 
-    public func with(bearer: String?) -> HTTPClient { HTTPClient(port: port, bearer: bearer) }
+    public func with(bearer: String?) -> HTTPClient {
+        var c = HTTPClient(port: port, bearer: bearer)
+        c.sourceAddress = sourceAddress
+        return c
+    }
+
+    /// The same client connecting from another loopback address.
+    public func from(_ address: String) -> HTTPClient {
+        var c = self
+        c.sourceAddress = address
+        return c
+    }
+
+    /// Parses raw response bytes (status line, headers, body).
+    public static func parseResponse(_ data: [UInt8]) throws -> HTTPResponse { try parse(data) }
+
+    /// Writes all bytes to a socket from `connect`.
+    public static func send(_ fd: Int32, _ bytes: [UInt8]) throws { try writeAll(fd, bytes) }
+
+    /// Sends raw bytes on a fresh connection and reads until the server closes or `timeout` passes; returns the
+    /// bytes and the seconds it took (for requests a normal client cannot form: duplicate headers, bad framing).
+    public func raw(_ bytes: [UInt8], timeout: Double = 10) throws -> (data: [UInt8], seconds: Double) {
+        let fd = try Self.connect(port: port, timeout: timeout, from: sourceAddress)
+        defer { close(fd) }
+        let started = Date()
+        try Self.writeAll(fd, bytes)
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(fd, &buffer, buffer.count)
+            if n > 0 { data.append(contentsOf: buffer[0..<n]); continue }
+            if n < 0 && errno == EINTR { continue }
+            break
+        }
+        return (data, Date().timeIntervalSince(started))
+    }
 
     @discardableResult
     public func get(_ path: String, headers: [String: String] = [:]) throws -> HTTPResponse {
@@ -51,7 +88,7 @@ public struct HTTPClient: Sendable {
 
     public func send(_ method: String, _ path: String, body: [UInt8]? = nil, headers: [String: String] = [:],
                      timeout: Double = 30) throws -> HTTPResponse {
-        let fd = try Self.connect(port: port, timeout: timeout)
+        let fd = try Self.connect(port: port, timeout: timeout, from: sourceAddress)
         defer { close(fd) }
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         var all = headers
@@ -80,10 +117,20 @@ public struct HTTPClient: Sendable {
         return try Self.parse(data)
     }
 
-    /// A connected TCP socket to 127.0.0.1:port with read/write timeouts.
-    public static func connect(port: Int, timeout: Double) throws -> Int32 {
+    /// A connected TCP socket to 127.0.0.1:port with read/write timeouts. `from` binds the client side to another
+    /// loopback address (e.g. 127.0.0.2), so a test can be a second client address on one machine.
+    public static func connect(port: Int, timeout: Double, from source: String? = nil) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw HTTPClientError.connect("socket failed") }
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else { close(fd); throw HTTPClientError.connect("bind to \(source) failed: \(errno)") }
+        }
         var tv = timeval(tv_sec: Int(timeout), tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
