@@ -15,6 +15,7 @@ public enum BundledMigrations {
         let files: [(String, [UInt8])] = [
             ("0001_foundation.sql", PackageResources._001_foundation_sql),
             ("0002_walk_in_queue.sql", PackageResources._002_walk_in_queue_sql),
+            ("0003_queue_due_time.sql", PackageResources._003_queue_due_time_sql),
         ]
         return files.map { name, bytes in
             MigrationFile(version: Int(name.prefix(4))!, name: name, sql: String(decoding: bytes, as: UTF8.self))
