@@ -24,7 +24,30 @@ DROP INDEX ticket_service_waiting;
 CREATE INDEX ticket_service_waiting ON ticket (location_id, service_id, priority_rank, due_at, number_prefix, number_sequence)
     WHERE status = 'waiting';
 
+-- The wait estimate's inputs now take "now" from the application's clock (versions below); the old ones go.
+DROP FUNCTION service_recent_seconds(uuid);
+DROP FUNCTION service_active_desks(uuid);
+
 -- ---- Functions (to move into the repeatable functions folder at merge) ----
+
+-- Durations (seconds) of the most recent services of a service up to p_now, newest first: the wait estimate's history.
+CREATE OR REPLACE FUNCTION service_recent_seconds(p_service uuid, p_now timestamptz) RETURNS float8[] LANGUAGE sql STABLE AS $$
+    SELECT coalesce(array_agg(seconds ORDER BY ended_at DESC), '{}')
+    FROM (SELECT extract(epoch FROM ended_at - coalesce(started_at, called_at))::float8 AS seconds, ended_at
+          FROM service_record
+          WHERE service_id = p_service AND result IN ('done', 'handover') AND ended_at > p_now - interval '14 days'
+          ORDER BY ended_at DESC
+          LIMIT 20) AS recent
+$$;
+
+-- Desks working on a service at p_now: holding one of its tickets, or having finished one in the 30 minutes before.
+CREATE OR REPLACE FUNCTION service_active_desks(p_service uuid, p_now timestamptz) RETURNS integer LANGUAGE sql STABLE AS $$
+    SELECT count(DISTINCT desk_id)::integer FROM (
+        SELECT desk_id FROM service_record WHERE service_id = p_service AND ended_at > p_now - interval '30 minutes'
+        UNION
+        SELECT desk_id FROM ticket WHERE service_id = p_service AND status IN ('called', 'serving')
+    ) AS desks
+$$;
 
 -- A ticket as staff see it at the desk, as JSON. One function, so every statement that changes a ticket can return
 -- it in the same round trip. The actions staff may take (allowedActions) are added by the API from the state machine.

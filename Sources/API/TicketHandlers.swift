@@ -56,7 +56,7 @@ extension App {
     /// A ticket's public status: number, place and desk, nothing personal. Anyone with the unguessable id may ask.
     func publicTicket(_ request: Request) throws -> Response {
         let id = try pathID(request, "ticketId", "ticket")
-        guard let row = try pool.query(Query(Statements.tickets["ticket_public"], id)).first else {
+        guard let row = try pool.query(Query(Statements.tickets["ticket_public"], id, configuration.clock.now())).first else {
             throw Problem.notFound("There is no ticket with id \(id).")
         }
         let waiting = try row.string("status") == TicketStatus.waiting.rawValue

@@ -23,8 +23,8 @@ WITH loc AS (
     -- due until now (its number, not yet drawn, is the day's highest of its prefix).
     SELECT (SELECT count(*) FROM ticket o WHERE o.location_id = $1 AND o.service_id = $2 AND o.status = 'waiting'
               AND (o.priority_rank, o.due_at) <= (CASE WHEN svc.urgent OR $3 = 'urgent' THEN 0 ELSE 2 END, $6::timestamptz))::int AS ahead,
-           service_recent_seconds($2) AS recent_seconds,
-           service_active_desks($2) AS active_desks
+           service_recent_seconds($2, $6::timestamptz) AS recent_seconds,
+           service_active_desks($2, $6::timestamptz) AS active_desks
     FROM svc
 ), open AS (
     SELECT loc.id, loc.time_zone, loc.day, svc.ticket_prefix, svc.urgent
@@ -59,6 +59,7 @@ SELECT (SELECT count(*) FROM loc)::int AS location_found,
 FROM (SELECT 1) AS one LEFT JOIN t ON true LEFT JOIN open ON true LEFT JOIN stats ON true
 
 -- name: ticket_public
+-- $1 ticket, $2 now
 SELECT t.id, t.number, t.status, t.language, t.location_id, l.code AS location_code, t.service_id,
        s.name AS service_name, s.translations::text AS service_translations, d.name AS desk_name, t.priority,
        CASE WHEN t.status = 'waiting' THEN
@@ -67,8 +68,8 @@ SELECT t.id, t.number, t.status, t.language, t.location_id, l.code AS location_c
               AND (o.priority_rank, o.due_at, o.number_prefix, o.number_sequence)
                 < (t.priority_rank, t.due_at, t.number_prefix, t.number_sequence))::int
        END AS ahead,
-       CASE WHEN t.status = 'waiting' THEN service_recent_seconds(t.service_id) END AS recent_seconds,
-       CASE WHEN t.status = 'waiting' THEN service_active_desks(t.service_id) END AS active_desks,
+       CASE WHEN t.status = 'waiting' THEN service_recent_seconds(t.service_id, $2::timestamptz) END AS recent_seconds,
+       CASE WHEN t.status = 'waiting' THEN service_active_desks(t.service_id, $2::timestamptz) END AS active_desks,
        rfc3339(t.arrived_at, l.time_zone) AS created_at
 FROM ticket t
 JOIN location l ON l.id = t.location_id
