@@ -15,6 +15,7 @@ public enum BundledMigrations {
         let files: [(String, [UInt8])] = [
             ("0001_foundation.sql", PackageResources._001_foundation_sql),
             ("0002_walk_in_queue.sql", PackageResources._002_walk_in_queue_sql),
+            ("0003_queue_due_time.sql", PackageResources._003_queue_due_time_sql),
             ("0004_ticket_prefix_groups.sql", PackageResources._004_ticket_prefix_groups_sql),
         ]
         return files.map { name, bytes in
@@ -38,6 +39,7 @@ public enum BundledFunctions {
         let files: [(String, [UInt8])] = [
             ("10_foundation.sql", PackageResources._0_foundation_sql),
             ("20_queue.sql", PackageResources._0_queue_sql),
+            ("30_ticket_prefixes.sql", PackageResources._0_ticket_prefixes_sql),
         ]
         return files.map { RepeatableFile(name: $0.0, sql: String(decoding: $0.1, as: UTF8.self)) }.sorted { $0.name < $1.name }
     }()

@@ -17,6 +17,8 @@
   let esRetry = 1000;
   let reloadTimer = 0;
   let busy = false;
+  const QUEUE_PAGE = 50; // tickets shown in the queue list; the total is shown too
+  const PATHS = { noShow: 'no-show' }; // action name (as in allowedActions) → URL segment
 
   const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
   const t = (k, v) => (T[k] ?? k).replace(/\{(\w+)\}/g, (_, x) => (v && v[x] != null ? v[x] : ''));
@@ -180,27 +182,28 @@
     $('cur-none').hidden = !!cur;
     $('cur-num').textContent = cur ? cur.number : '';
     $('cur-info').textContent = cur ? [t('staff.status.' + st), svcName(cur.serviceId), cur.priority === 'urgent' ? t('staff.urgent') : ''].filter(Boolean).join(' · ') : '';
-    const allowed = {
-      recall: st === 'called', start: st === 'called', 'no-show': st === 'called',
-      finish: st === 'called' || st === 'serving', requeue: st === 'called' || st === 'serving',
-    };
-    for (const b of document.querySelectorAll('[data-act]')) b.disabled = !allowed[b.dataset.act];
-    $('b-hand').disabled = !(st === 'called' || st === 'serving');
+    // The server says which actions the ticket's status allows (its state machine); the page keeps no rules.
+    const allowed = new Set((cur && cur.allowedActions) || []);
+    for (const b of document.querySelectorAll('[data-act]')) b.disabled = !allowed.has(b.dataset.act);
+    $('b-hand').disabled = !allowed.has('handover');
     $('b-next').disabled = !!cur;
     if ($('b-hand').disabled) closeHandover();
   }
 
   async function loadQueue() {
     try {
-      const { data } = await api('GET', `/api/v1/locations/${encodeURIComponent(loc.id)}/queue`);
+      // The first page in call order; the count is the whole line's (`total`), and a last row says how many more.
+      const { data } = await api('GET', `/api/v1/locations/${encodeURIComponent(loc.id)}/queue?limit=${QUEUE_PAGE}`);
       const items = data.items || [];
-      $('q-count').textContent = t('staff.waitingCount', { n: items.length });
+      const total = data.total ?? items.length;
+      $('q-count').textContent = t('staff.waitingCount', { n: total });
       $('q-empty').hidden = items.length > 0;
       $('q-table').hidden = items.length === 0;
       $('q-body').innerHTML = items.map((i) => `<tr${i.priority === 'urgent' ? ' class="urgent"' : ''}><td class="n" dir="ltr">${esc(i.number)}</td><td>${esc(i.serviceName || svcName(i.serviceId))}</td><td>${esc(t('staff.minutes', { n: i.waitedMinutes ?? 0 }))}</td><td>${[
         i.priority === 'urgent' ? `<strong class="tag">${esc(t('staff.urgent'))}</strong>` : '',
         i.handedOver ? `<span class="tag">${esc(t('staff.handedOver'))}</span>` : '',
-        i.handoverNote ? esc(i.handoverNote) : ''].filter(Boolean).join(' ')}</td></tr>`).join('');
+        i.handoverNote ? esc(i.handoverNote) : ''].filter(Boolean).join(' ')}</td></tr>`).join('')
+        + (total > items.length ? `<tr class="more"><td class="n" dir="ltr" colspan="4">+ ${esc(total - items.length)}</td></tr>` : '');
     } catch (e) { fail(e); }
   }
 
@@ -249,7 +252,7 @@
     if (!cur) return;
     return guarded(async () => {
       try {
-        const { data } = await api('POST', `/api/v1/tickets/${encodeURIComponent(cur.id)}/${action}`, body);
+        const { data } = await api('POST', `/api/v1/tickets/${encodeURIComponent(cur.id)}/${PATHS[action] || action}`, body);
         const keep = data && (data.status === 'called' || data.status === 'serving') && action !== 'handover' && action !== 'requeue';
         cur = keep ? { ...cur, ...data } : null;
         renderCurrent();

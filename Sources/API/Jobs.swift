@@ -2,6 +2,7 @@ import Glibc
 import HTTP
 import Locking
 import Postgres
+import Queue
 
 /// Scheduled work inside `loket serve`: day end (tickets still open from an earlier local day are closed, so each
 /// day starts clean), and purging expired sessions and old events. Runs every minute; several processes may run
@@ -33,9 +34,14 @@ final class Jobs: @unchecked Sendable {
     func runOnce() {
         guard let app else { return }
         do {
+            // What closes at day end and what it becomes is the state machine's, as parallel arrays source → target.
+            let dayEnd = TicketStateMachine.transitions(for: .closeDay).sorted { $0.key.rawValue < $1.key.rawValue }
+            let sources = dayEnd.map(\.key.rawValue)
+            let targets = dayEnd.map(\.value.rawValue)
             var closed = 0
             repeat {
-                closed = try app.pool.query(Query(Statements.tickets["close_stale_tickets"])).first?.int("n") ?? 0
+                closed = try app.pool.query(Query(Statements.tickets["close_stale_tickets"], app.configuration.clock.now(),
+                                                  sources, targets)).first?.int("n") ?? 0
                 if closed > 0 {
                     app.events.didWrite()
                     app.logger.info("day end: closed \(closed) tickets of earlier days")

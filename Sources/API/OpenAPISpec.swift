@@ -1,4 +1,5 @@
 import HTTP
+import Queue
 
 /// Builds the OpenAPI 3.0 document from the declared routes of the converted features (`Features.all`, each route
 /// carries its `OpenAPIOperation`) plus the shared component schemas below. Features not yet converted are still
@@ -50,7 +51,7 @@ enum OpenAPISpec {
         Operation(method: "post", path: "/api/v1/tickets/{ticketId}/no-show", summary: "The visitor did not come", tag: "queue", access: "staff", request: nil, responses: [(200, "No-show", "DeskTicket")]),
         Operation(method: "post", path: "/api/v1/tickets/{ticketId}/requeue", summary: "Back to waiting, keeping their place", tag: "queue", access: "staff", request: nil, responses: [(200, "Waiting", "DeskTicket")]),
         Operation(method: "post", path: "/api/v1/tickets/{ticketId}/handover", summary: "Warm handover to another service", tag: "queue", access: "staff", request: "Handover", responses: [(200, "Handed over", "DeskTicket")]),
-        Operation(method: "get", path: "/api/v1/locations/{locationId}/queue", summary: "Waiting tickets in call order for me", tag: "queue", access: "staff", request: nil, responses: [(200, "Queue", "Queue")]),
+        Operation(method: "get", path: "/api/v1/locations/{locationId}/queue", summary: "Waiting tickets in call order for me, one page (query limit 1–200, default 50; after = the previous page's next)", tag: "queue", access: "staff", request: nil, responses: [(200, "Queue", "Queue")]),
         Operation(method: "get", path: "/api/v1/locations/{locationId}/events", summary: "Live events (Server-Sent Events; resumes with Last-Event-ID)", tag: "queue", access: "public", request: nil, responses: [(200, "text/event-stream", nil)]),
         Operation(method: "get", path: "/api/v1/locations/{locationId}/calls", summary: "Today's last calls", tag: "queue", access: "public", request: nil, responses: [(200, "Calls", "Calls")]),
         Operation(method: "get", path: "/api/v1/kiosk/{locationCode}", summary: "Location, services and UI texts for a kiosk or display", tag: "pages", access: "public", request: nil, responses: [(200, "Kiosk data", "KioskData")]),
@@ -134,11 +135,14 @@ enum OpenAPISpec {
         ("DeskTicket", obj([("id", id), ("number", str), ("status", str), ("priority", str), ("serviceId", id), ("serviceName", str),
                             ("locationId", id), ("deskId", nullable(id)), ("deskName", nullable(str)), ("recallCount", int),
                             ("language", str), ("arrivedAt", time), ("calledAt", nullable(time)), ("startedAt", nullable(time)),
-                            ("finishedAt", nullable(time)), ("outcome", nullable(str)), ("handovers", int)])),
+                            ("finishedAt", nullable(time)), ("outcome", nullable(str)), ("handovers", int), ("dueAt", time),
+                            // The desk actions the state machine allows from `status`: the buttons a desk shows.
+                            ("allowedActions", arr(enumeration(TicketAction.allCases.filter(\.isDeskAction).map(\.rawValue))))])),
         ("Finish", obj([("outcome", str)])),
         ("Handover", obj([("serviceId", id), ("note", str), ("urgent", bool)], required: ["serviceId"])),
         ("Queue", obj([("items", arr(obj([("id", id), ("number", str), ("serviceId", id), ("serviceName", str), ("priority", str),
-                                          ("waitedMinutes", int), ("handedOver", bool), ("handoverNote", nullable(str))])))])),
+                                          ("waitedMinutes", int), ("dueAt", time), ("handedOver", bool), ("handoverNote", nullable(str))]))),
+                       ("total", int), ("next", nullable(str))])),
         ("Calls", obj([("calls", arr(obj([("number", str), ("deskName", str), ("calledAt", time), ("recallCount", int)])))])),
         ("KioskData", obj([("location", ref("Location")), ("language", str), ("dir", str), ("texts", s("object")),
                            ("languages", arr(obj([("code", str), ("name", str), ("dir", str)]))),

@@ -127,7 +127,7 @@ extension App {
     /// The QR code printed on a ticket: the absolute URL of the phone status page.
     func ticketQR(_ request: Request) throws -> Response {
         let id = try pathID(request, "ticketId", "ticket")
-        guard try pool.query(Query(Statements.tickets["ticket_public"], id)).first != nil else {
+        guard try pool.query(Query(Statements.tickets["ticket_public"], id, configuration.clock.now())).first != nil else {
             throw Problem.notFound("There is no ticket with id \(id).")
         }
         let url = publicBaseURL(request) + "/t/" + id

@@ -1,6 +1,7 @@
 import HTTP
 import Postgres
 import Queue
+import Time
 
 struct TakeNumberBody: Decodable { let serviceId: String?; let language: String?; let priority: String? }
 struct FinishBody: Decodable { let outcome: String? }
@@ -28,7 +29,7 @@ extension App {
             }
             if staff == nil { try rateLimiter.check(request, db: db) }
             return try db.query(Query(Statements.tickets["take_number"], location, body.serviceId, body.priority,
-                                      body.language ?? "nl", staff?.staffID, String?.none)).first!
+                                      body.language ?? "nl", staff?.staffID, configuration.clock.now())).first!
         }
         guard try row.int("location_found") == 1 else { throw Problem.notFound("There is no location with id \(location).") }
         guard try row.int("service_found") == 1 else {
@@ -55,7 +56,7 @@ extension App {
     /// A ticket's public status: number, place and desk, nothing personal. Anyone with the unguessable id may ask.
     func publicTicket(_ request: Request) throws -> Response {
         let id = try pathID(request, "ticketId", "ticket")
-        guard let row = try pool.query(Query(Statements.tickets["ticket_public"], id)).first else {
+        guard let row = try pool.query(Query(Statements.tickets["ticket_public"], id, configuration.clock.now())).first else {
             throw Problem.notFound("There is no ticket with id \(id).")
         }
         let waiting = try row.string("status") == TicketStatus.waiting.rawValue
@@ -85,26 +86,57 @@ extension App {
         let desk = try pathID(request, "deskId", "desk")
         let response: Response = try pool.withConnection { db in
             let actor = try authenticator.requireStaffMember(request, db)
-            let row = try db.query(Query(Statements.tickets["call_next"], desk, actor.staffID)).first!
+            let (sources, target) = try singleTransition(.call)
+            let row = try db.query(Query(Statements.tickets["call_next"], desk, actor.staffID, configuration.clock.now(),
+                                         sources, target)).first!
             guard try row.int("desk_found") == 1 else { throw Problem.notFound("There is no active desk with id \(desk).") }
             if let busy = try row.optionalString("busy_number") {
                 throw Problem.conflict("Desk still has ticket \(busy). Finish it, mark it as no-show or requeue it first.")
             }
             guard try row.optionalString("id") != nil else { return .noContent }
-            return raw(try row.string("j"))
+            return try deskTicket(row)
         }
         if response.status == 200 { events.didWrite() }
         return response
     }
 
-    /// The ticket the caller holds at a desk, if any (a desk page that reloads finds its visitor again).
+    /// The ticket held at a desk (a desk page that reloads finds its visitor again). Behind the same agency wall as
+    /// the queue: only the staff member holding it or staff who serve its service may read it (its id is the phone
+    /// page's secret), and the read is audited. 204 when the desk is free, 403 for another agency's visitor.
     func deskCurrent(_ request: Request) throws -> Response {
         let desk = try pathID(request, "deskId", "desk")
-        return try pool.withConnection { db in
-            _ = try authenticator.requireStaffMember(request, db)
-            guard let row = try db.query(Query(Statements.tickets["desk_current"], desk)).first else { return .noContent }
-            return raw(try row.string("j"))
+        return try pool.transaction { db in
+            let actor = try authenticator.requireStaffMember(request, db)
+            guard let row = try db.query(Query(Statements.tickets["desk_current"], desk, actor.staffID)).first else {
+                return .noContent
+            }
+            guard try row.bool("allowed") else {
+                throw Problem.forbidden("Another agency's visitor is at this desk; only staff who serve its service can see the ticket.")
+            }
+            try audit(db, actor, "ticket.read", "ticket", try row.string("id"), .object([("deskId", .string(desk))]))
+            return try deskTicket(row)
         }
+    }
+
+    /// A ticket as staff see it (`j`, rendered by `ticket_staff_json`), with the actions the state machine allows
+    /// from its `status`, so the desk page shows exactly those buttons and keeps no rules of its own.
+    private func deskTicket(_ row: Row) throws -> Response {
+        let json = try row.string("j")
+        let status = try row.string("status")
+        guard let ticketStatus = TicketStatus(rawValue: status), json.hasSuffix("}") else {
+            throw Problem(status: 500, title: "Internal error", detail: "A ticket has a status this version does not know: \(status).")
+        }
+        let allowed = JSON.strings(TicketStateMachine.allowedActions(from: ticketStatus).map(\.rawValue)).serialized
+        // ticket_staff_json renders one object: appending the field keeps its key order and saves a parse.
+        return raw(String(json.dropLast()) + ",\"allowedActions\":" + allowed + "}")
+    }
+
+    /// Sources and target of an action with a single target, as the guarded SQL updates take them.
+    private func singleTransition(_ action: TicketAction) throws -> (sources: [String], target: String) {
+        guard let target = TicketStateMachine.target(of: action) else {
+            throw Problem(status: 500, title: "Internal error", detail: "\(action.rawValue) has no single target status.")
+        }
+        return (TicketStateMachine.sources(for: action).map(\.rawValue).sorted(), target.rawValue)
     }
 
     /// recall / start / finish / no-show / requeue: a transition checked by the domain's state machine and applied
@@ -119,18 +151,17 @@ extension App {
             }
         }
         // One statement in autocommit: the guarded update, its service record and its event commit together.
-        let json: String = try pool.withConnection { db in
+        let response: Response = try pool.withConnection { db in
             let actor = try authenticator.requireStaffMember(request, db)
-            let sources = TicketStateMachine.sources(for: action).map(\.rawValue).sorted()
-            let target = TicketStateMachine.target(of: action)
+            let (sources, target) = try singleTransition(action)
             guard let done = try db.query(Query(Statements.tickets["ticket_act"], id, actor.staffID, action.rawValue, sources,
-                                                target.rawValue, outcome, action.eventKind.rawValue)).first else {
+                                                target, outcome, action.eventKind.rawValue, configuration.clock.now())).first else {
                 try explainRefusal(db, ticket: id, actor: actor, action: action)
             }
-            return try done.string("j")
+            return try deskTicket(done)
         }
         events.didWrite()
-        return raw(json)
+        return response
     }
 
     /// Why a guarded update changed nothing: unknown ticket (404), someone else's (403), or an illegal transition
@@ -153,9 +184,11 @@ extension App {
         // Counted in Unicode scalars, as PostgreSQL's length() counts them.
         v.require((body.note ?? "").unicodeScalars.count <= 2000, "note", "must be at most 2000 characters")
         try v.check()
-        let json: String = try pool.transaction { db in
+        let response: Response = try pool.transaction { db in
             let actor = try authenticator.requireStaffMember(request, db)
-            let row = try db.query(Query(Statements.tickets["handover"], id, actor.staffID, body.serviceId, body.note, body.urgent)).first!
+            let (sources, target) = try singleTransition(.handover)
+            let row = try db.query(Query(Statements.tickets["handover"], id, actor.staffID, body.serviceId, body.note, body.urgent,
+                                         sources, target, configuration.clock.now())).first!
             if try row.int("held") == 0 {
                 try explainRefusal(db, ticket: id, actor: actor, action: .handover)
             }
@@ -166,40 +199,71 @@ extension App {
             try audit(db, actor, "ticket.handover", "ticket", id,
                       .object([("toServiceId", .optional(body.serviceId)), ("toAgencyId", .optional(try row.optionalString("to_agency_id"))),
                                ("withNote", .bool(!(body.note ?? "").trimmingSpaces.isEmpty))]))
-            return try row.string("j")
+            return try deskTicket(row)
         }
         events.didWrite()
-        return raw(json)
+        return response
     }
 
-    /// The waiting line as this staff member's call-next would take it. Shows handover notes meant for their own
-    /// agency only; showing one is a read of personal data, so it is audited.
+    /// One page of the waiting line as this staff member's call-next would take it: `?limit=` (default
+    /// `queuePageDefault`, at most `queuePageMax`) tickets after the cursor `?after=` (the previous page's `next`),
+    /// with `total` waiting for the caller's services. The cursor is a key of the call order, so paging neither skips
+    /// nor repeats a ticket while the line changes. Shows handover notes meant for their own agency only; showing one
+    /// is a read of personal data, so it is audited.
     func queueView(_ request: Request) throws -> Response {
         let location = try pathID(request, "locationId", "location")
+        var v = Validator()
+        let limit = request.query["limit"].map { Int($0) ?? 0 } ?? Self.queuePageDefault
+        v.require((1...Self.queuePageMax).contains(limit), "limit", "must be a whole number from 1 to \(Self.queuePageMax)")
+        let cursor = request.query["after"].map { QueueCursor($0) }
+        v.require(cursor.map { $0 != nil } ?? true, "after", "must be the next value of a previous page")
+        try v.check()
         return try pool.transaction { db in
             let actor = try authenticator.requireStaffMember(request, db)
             guard try db.query(Query(Statements.tickets["location_exists"], location)).first != nil else {
                 throw Problem.notFound("There is no location with id \(location).")
             }
+            // The first page starts after a key before every ticket: a rank below urgent's.
+            let after = cursor??.key
+            let rows = try db.query(Query(Statements.tickets["queue_for_staff"], location, actor.staffID, actor.agencyID,
+                                          configuration.clock.now(), after.map { Int($0.priority.rank) } ?? -1,
+                                          after.map { Instant(microseconds: $0.dueAt) } ?? Instant(microseconds: 0),
+                                          after?.number.prefix ?? "", after?.number.sequence ?? 0, limit + 1))
             var out: [JSON] = []
             var notesShown: [String] = []
-            for row in try db.query(Query(Statements.tickets["queue_for_staff"], location, actor.staffID, actor.agencyID)) {
+            var last: QueueKey?
+            for row in rows {
+                guard let ticketID = try row.optionalString("id") else { continue }  // an empty page: only the total
+                if out.count == limit { break }
                 let note = try row.optionalString("note")
-                let ticketID = try row.string("id")
                 if note != nil { notesShown.append(ticketID) }
+                let number = try row.string("number")
+                guard let priority = TicketPriority(rank: Int16(try row.int("priority_rank"))),
+                      let parsed = TicketNumber(parsing: number) else {
+                    throw Problem(status: 500, title: "Internal error", detail: "Ticket \(number) cannot be placed in the call order.")
+                }
+                last = QueueKey(priority: priority, dueAt: Int64(try row.int("due_at_micros")), number: parsed)
                 out.append(.object([
-                    ("id", .string(ticketID)), ("number", .string(try row.string("number"))),
+                    ("id", .string(ticketID)), ("number", .string(number)),
                     ("serviceId", .string(try row.string("service_id"))), ("serviceName", .string(try row.string("service_name"))),
                     ("priority", .string(try row.string("priority"))), ("waitedMinutes", .int(try row.int("waited_minutes"))),
+                    ("dueAt", .string(try row.string("due_at_text"))),
                     ("handedOver", .bool(try row.bool("handed_over"))), ("handoverNote", .optional(note)),
                 ]))
             }
+            let more = rows.filter { (try? $0.optionalString("id")) != nil }.count > limit
             if !notesShown.isEmpty {
                 try audit(db, actor, "ticket.note.read", "ticket", nil, .object([("ticketIds", .strings(notesShown))]))
             }
-            return .json(.object([("items", .array(out))]))
+            let next: String? = more ? last.map { QueueCursor(after: $0).description } : nil
+            return .json(.object([("items", .array(out)), ("total", .int(try rows.first?.int("total") ?? 0)),
+                                  ("next", .optional(next))]))
         }
     }
+
+    /// Tickets per page of the staff queue view when the client does not say, and the most it may ask for.
+    static let queuePageDefault = 50
+    static let queuePageMax = 200
 
     /// Live events of a location as Server-Sent Events.
     func eventStream(_ request: Request) throws -> Response {

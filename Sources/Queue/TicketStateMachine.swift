@@ -16,8 +16,18 @@ public enum TicketAction: String, Sendable, Hashable, Codable, CaseIterable {
     case requeue
     /// Send the visitor to the queue of another service, keeping their first arrival time.
     case handover
-    /// The location closes: whoever is still waiting will not be helped today.
+    /// The day ends (the day-end job, for tickets of an earlier local day): whoever is still waiting or called was
+    /// not helped, and a visit left open at a desk is counted as done.
     case closeDay
+
+    /// Whether staff take this action on one ticket at a desk (a button on the desk page). `call` is the desk's
+    /// "call next", not an action on a ticket staff hold; `closeDay` is the system's.
+    public var isDeskAction: Bool {
+        switch self {
+        case .recall, .start, .finish, .noShow, .requeue, .handover: true
+        case .call, .closeDay: false
+        }
+    }
 
     /// The live event that announces this action to displays and desks.
     public var eventKind: TicketEventKind {
@@ -70,9 +80,10 @@ public enum TicketTransitionError: Error, Sendable, Hashable, CustomStringConver
 /// The life cycle of a ticket as one table, so that checking an action in Swift and performing it atomically in SQL
 /// cannot drift apart.
 ///
-/// Every action has a single target status and a set of statuses it may start from. The database layer performs an
-/// action as `UPDATE … SET status = target WHERE id = $1 AND status = ANY(sources)`; zero updated rows then means
-/// the ticket was not (or no longer) in a legal state, and `apply` on the status it re-reads explains why.
+/// Every action maps the statuses it may start from to the status it leads to; all but `closeDay` have a single
+/// target. The database layer performs an action as `UPDATE … SET status = target WHERE id = $1 AND status =
+/// ANY(sources)`, with sources and target passed from here (never written in SQL); zero updated rows then means the
+/// ticket was not (or no longer) in a legal state, and `apply` on the status it re-reads explains why.
 ///
 /// ```
 /// call      waiting          → called
@@ -82,37 +93,50 @@ public enum TicketTransitionError: Error, Sendable, Hashable, CustomStringConver
 /// noShow    called           → noShow    (not from serving: a visitor at the desk has shown up)
 /// requeue   called, serving  → waiting   (same service, same place in the queue)
 /// handover  called, serving  → waiting   (another service's queue)
-/// closeDay  waiting          → noShow
+/// closeDay  waiting, called → noShow;  serving → done
 /// ```
 public enum TicketStateMachine {
-    /// The status a ticket ends up in after `action`, whichever legal status it came from.
-    public static func target(of action: TicketAction) -> TicketStatus {
+    /// Source status → target status for `action`: the whole table.
+    public static func transitions(for action: TicketAction) -> [TicketStatus: TicketStatus] {
         switch action {
-        case .call, .recall: .called
-        case .start: .serving
-        case .finish: .done
-        case .noShow, .closeDay: .noShow
-        case .requeue, .handover: .waiting
+        case .call: [.waiting: .called]
+        case .recall: [.called: .called]
+        case .start: [.called: .serving]
+        case .finish: [.called: .done, .serving: .done]
+        // Not from serving: a visitor at the desk has shown up.
+        case .noShow: [.called: .noShow]
+        case .requeue, .handover: [.called: .waiting, .serving: .waiting]
+        // Nobody helped a waiting or called visitor; a visit still open at a desk did take place.
+        case .closeDay: [.waiting: .noShow, .called: .noShow, .serving: .done]
         }
     }
 
     /// The statuses from which `action` is legal.
     public static func sources(for action: TicketAction) -> Set<TicketStatus> {
-        switch action {
-        case .call, .closeDay: [.waiting]
-        case .recall, .start, .noShow: [.called]
-        case .finish, .requeue, .handover: [.called, .serving]
-        }
+        Set(transitions(for: action).keys)
+    }
+
+    /// The single status `action` leads to from every legal source, or nil when it depends on the source
+    /// (`closeDay`; use `transitions(for:)` there).
+    public static func target(of action: TicketAction) -> TicketStatus? {
+        let targets = Set(transitions(for: action).values)
+        return targets.count == 1 ? targets.first : nil
     }
 
     /// The status after performing `action` on a ticket in `status`.
     public static func apply(_ action: TicketAction, to status: TicketStatus) throws(TicketTransitionError)
         -> TicketStatus
     {
-        guard sources(for: action).contains(status) else {
+        guard let target = transitions(for: action)[status] else {
             throw .illegal(action: action, from: status)
         }
-        return target(of: action)
+        return target
+    }
+
+    /// The desk actions staff may take on a ticket in `status`, in `TicketAction` order: what the desk page shows
+    /// as buttons (it has no rules of its own).
+    public static func allowedActions(from status: TicketStatus) -> [TicketAction] {
+        TicketAction.allCases.filter { $0.isDeskAction && allows($0, from: status) }
     }
 
     /// Whether `action` is legal for a ticket in `status`, e.g. to decide which buttons a desk shows.

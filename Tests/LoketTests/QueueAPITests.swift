@@ -199,6 +199,105 @@ final class QueueAPITests: XCTestCase {
         XCTAssertEqual(try t.client.get("/api/v1/tickets/\(today["id"] as! String)").object["status"] as? String, "waiting")
     }
 
+    func testDayEndClosesCalledAsNoShowAndServingAsDoneAndFreesTheDesks() throws {
+        let called = try w.take(t, w.serviceA)
+        let serving = try w.take(t, w.serviceA)
+        XCTAssertEqual(try w.staffA.post("/api/v1/desks/\(w.desks[0])/call-next").object["id"] as? String, called["id"] as? String)
+        XCTAssertEqual(try w.staffA.post("/api/v1/desks/\(w.desks[1])/call-next").object["id"] as? String, serving["id"] as? String)
+        XCTAssertEqual(try w.staffA.post("/api/v1/tickets/\(serving["id"] as! String)/start").status, 200)
+        let db = try t.connection()
+        try db.query(Query("UPDATE ticket SET service_day = service_day - 1"))
+        t.app.runJobsOnce()
+        for (ticket, status) in [(called, "noShow"), (serving, "done")] {
+            let row = try db.query(Query("SELECT status, closed_reason, desk_id FROM ticket WHERE id = $1", ticket["id"] as! String)).first!
+            XCTAssertEqual(try row.string("status"), status)
+            XCTAssertEqual(try row.string("closed_reason"), "closed")
+            XCTAssertNil(try row.optionalString("desk_id"))
+        }
+        XCTAssertEqual(try w.staffA.get("/api/v1/desks/\(w.desks[0])/current").status, 204, "the desk is free for the new day")
+    }
+
+    func testDeskTicketsCarryTheActionsTheStateMachineAllows() throws {
+        let taken = try w.take(t, w.serviceA)
+        let id = taken["id"] as! String
+        let call = try w.staffA.post("/api/v1/desks/\(w.desks[0])/call-next")
+        XCTAssertEqual(call.object["allowedActions"] as? [String], ["recall", "start", "finish", "noShow", "requeue", "handover"])
+        XCTAssertEqual(try w.staffA.get("/api/v1/desks/\(w.desks[0])/current").object["allowedActions"] as? [String],
+                       ["recall", "start", "finish", "noShow", "requeue", "handover"])
+        XCTAssertEqual(try w.staffA.post("/api/v1/tickets/\(id)/recall").object["allowedActions"] as? [String],
+                       ["recall", "start", "finish", "noShow", "requeue", "handover"])
+        let started = try w.staffA.post("/api/v1/tickets/\(id)/start")
+        XCTAssertEqual(started.object["allowedActions"] as? [String], ["finish", "requeue", "handover"])
+        XCTAssertEqual(started.object["number"] as? String, taken["number"] as? String, "the ticket's own fields are all still there")
+        XCTAssertNotNil(started.object["dueAt"] as? String)
+        XCTAssertEqual(try w.staffA.post("/api/v1/tickets/\(id)/finish").object["allowedActions"] as? [String], [])
+        let other = try w.take(t, w.serviceA)
+        _ = try w.staffA.post("/api/v1/desks/\(w.desks[0])/call-next")
+        let handed = try w.staffA.post("/api/v1/tickets/\(other["id"] as! String)/handover", json: ["serviceId": w.serviceB])
+        XCTAssertEqual(handed.object["status"] as? String, "waiting")
+        XCTAssertEqual(handed.object["allowedActions"] as? [String], [], "a waiting ticket is called with call-next, not a button")
+    }
+
+    /// The ticket at a desk is behind the same agency wall as the queue: its id is the visitor's phone-page secret.
+    func testDeskCurrentIsWalledOffFromOtherAgenciesAndAudited() throws {
+        let visitor = try w.take(t, w.serviceA)
+        let id = visitor["id"] as! String
+        XCTAssertEqual(try w.staffB.get("/api/v1/desks/\(w.desks[0])/current").status, 204, "a free desk")
+        XCTAssertEqual(try w.staffA.post("/api/v1/desks/\(w.desks[0])/call-next").status, 200)
+        let foreign = try w.staffB.get("/api/v1/desks/\(w.desks[0])/current")
+        XCTAssertEqual(foreign.status, 403, "SVB staff may not read a UWV visitor at a shared desk")
+        XCTAssertEqual(foreign.header("content-type"), "application/problem+json")
+        XCTAssertFalse(foreign.text.contains(id), "no ticket id in the refusal")
+        XCTAssertEqual(try w.staffA.get("/api/v1/desks/\(w.desks[0])/current").object["id"] as? String, id)
+        // A colleague of the same service (not the holder) may read it too, as at a shift change.
+        XCTAssertEqual(try t.admin.post("/api/v1/staff", json: ["agencyId": w.agencyA, "username": "anna-3", "password": "long enough password",
+                                                                 "displayName": "Anna 3", "role": "staff", "serviceIds": [w.serviceA]]).status, 201)
+        let colleague = try World.login(t, "anna-3", password: "long enough password")
+        XCTAssertEqual(try colleague.get("/api/v1/desks/\(w.desks[0])/current").object["id"] as? String, id)
+        let db = try t.connection()
+        let reads = try db.query(Query("""
+            SELECT staff_id::text AS staff, subject_id::text AS subject FROM audit_log WHERE action = 'ticket.read' ORDER BY id
+            """))
+        XCTAssertEqual(try reads.map { try $0.optionalString("subject") }, [id, id], "both allowed reads are audited, the refused one is not")
+        XCTAssertEqual(try reads.first?.optionalString("staff"), w.staffAID)
+    }
+
+    func testQueueViewPagesInCallOrderWithTotal() throws {
+        var numbers: [String] = []
+        for _ in 0..<7 { numbers.append(try w.take(t, w.serviceA)["number"] as! String) }
+        let urgent = try w.take(t, w.urgentA)["number"] as! String
+        let order = [urgent] + numbers
+        var seen: [String] = []
+        var path = "/api/v1/locations/\(w.locationID)/queue?limit=3"
+        var sizes: [Int] = []
+        while true {
+            let page = try w.staffA.get(path)
+            XCTAssertEqual(page.status, 200, page.text)
+            XCTAssertEqual(page.object["total"] as? Int, sizes.isEmpty ? 8 : 9, "the whole line, counted when the page is read")
+            let items = page.object["items"] as! [[String: Any]]
+            sizes.append(items.count)
+            seen += items.map { $0["number"] as! String }
+            guard let next = page.object["next"] as? String else { break }
+            if sizes.count == 1 {
+                // A newcomer between two pages joins the end; nothing is skipped or repeated.
+                numbers.append(try w.take(t, w.serviceA)["number"] as! String)
+            }
+            path = "/api/v1/locations/\(w.locationID)/queue?limit=3&after=\(next)"
+        }
+        XCTAssertEqual(seen, order + [numbers.last!])
+        XCTAssertEqual(sizes, [3, 3, 3])
+        let all = try w.staffA.get("/api/v1/locations/\(w.locationID)/queue").object
+        XCTAssertEqual((all["items"] as? [[String: Any]])?.count, 9)
+        XCTAssertTrue(all["next"] is NSNull, "one page holds them all")
+        XCTAssertEqual(try w.staffB.get("/api/v1/locations/\(w.locationID)/queue").object["total"] as? Int, 0, "SVB serves none of them")
+        for bad in ["limit=0", "limit=201", "limit=ten", "after=U001", "after=2.x.U001"] {
+            let r = try w.staffA.get("/api/v1/locations/\(w.locationID)/queue?\(bad)")
+            XCTAssertEqual(r.status, 422, bad)
+            XCTAssertEqual(r.header("content-type"), "application/problem+json")
+        }
+        XCTAssertEqual(try w.staffA.get("/api/v1/locations/\(w.locationID)/queue?limit=200").status, 200)
+    }
+
     func testEventsStreamAndResumeWithLastEventID() throws {
         let stream = try SSEClient(port: t.app.port, path: "/api/v1/locations/\(w.locationID)/events")
         XCTAssertNotNil(stream.next("queue.changed"), "a snapshot of the waiting total on connect")

@@ -5,16 +5,16 @@ final class QueueOrderTests: XCTestCase {
     private struct Ticket: Equatable {
         var id: Int
         var priority: TicketPriority
-        var arrivedAt: Int64
+        var dueAt: Int64
         var number: TicketNumber
 
-        var key: QueueKey { QueueKey(priority: priority, arrivedAt: arrivedAt, number: number) }
+        var key: QueueKey { QueueKey(priority: priority, dueAt: dueAt, number: number) }
     }
 
     private static let minute: Int64 = 60_000_000
 
     private func ticket(_ id: Int, _ priority: TicketPriority, minute: Int64, _ text: String) -> Ticket {
-        Ticket(id: id, priority: priority, arrivedAt: 1_760_000_000_000_000 + minute * Self.minute,
+        Ticket(id: id, priority: priority, dueAt: 1_760_000_000_000_000 + minute * Self.minute,
                number: TicketNumber(parsing: text)!)
     }
 
@@ -123,5 +123,15 @@ final class QueueOrderTests: XCTestCase {
         XCTAssertLessThan(urgent, early)
         XCTAssertFalse(early < early)
         XCTAssertLessThan(ticket(0, .normal, minute: 0, "U999").key, ticket(0, .normal, minute: 0, "U1000").key)
+    }
+
+    func testCursorRoundTripsAndRefusesAnythingElse() {
+        let key = ticket(0, .appointment, minute: 3, "U1000").key
+        let cursor = QueueCursor(after: key)
+        XCTAssertEqual(QueueCursor(cursor.description)?.key, key)
+        XCTAssertEqual(cursor.description, "1.\(key.dueAt).U1000")
+        for bad in ["", "1.2", "9.0.U001", "1.x.U001", "1.0.u001", "1.0.U001.5", "-1.0.U001"] {
+            XCTAssertNil(QueueCursor(bad), bad)
+        }
     }
 }

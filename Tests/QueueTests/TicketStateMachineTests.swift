@@ -11,7 +11,7 @@ final class TicketStateMachineTests: XCTestCase {
         .noShow: [.called: .noShow],
         .requeue: [.called: .waiting, .serving: .waiting],
         .handover: [.called: .waiting, .serving: .waiting],
-        .closeDay: [.waiting: .noShow],
+        .closeDay: [.waiting: .noShow, .called: .noShow, .serving: .done],
     ]
 
     func testTableCoversEveryAction() {
@@ -35,7 +35,7 @@ final class TicketStateMachineTests: XCTestCase {
                                "allows \(action) from \(status)")
             }
         }
-        XCTAssertEqual(legalCount, 11)
+        XCTAssertEqual(legalCount, 13)
     }
 
     func testSourcesAreExactlyTheStatusesApplyAccepts() {
@@ -49,9 +49,24 @@ final class TicketStateMachineTests: XCTestCase {
 
     func testTargetIsTheResultFromEverySource() {
         for action in TicketAction.allCases {
-            for (_, result) in legal[action]! {
-                XCTAssertEqual(TicketStateMachine.target(of: action), result, "target of \(action)")
-            }
+            XCTAssertEqual(TicketStateMachine.transitions(for: action), legal[action]!, "transitions of \(action)")
+            let targets = Set(legal[action]!.values)
+            XCTAssertEqual(TicketStateMachine.target(of: action), targets.count == 1 ? targets.first : nil, "target of \(action)")
+        }
+        XCTAssertNil(TicketStateMachine.target(of: .closeDay), "day end has a target per source")
+    }
+
+    func testAllowedActionsAreTheLegalDeskActions() {
+        XCTAssertEqual(TicketStateMachine.allowedActions(from: .called), [.recall, .start, .finish, .noShow, .requeue, .handover])
+        XCTAssertEqual(TicketStateMachine.allowedActions(from: .serving), [.finish, .requeue, .handover])
+        XCTAssertEqual(TicketStateMachine.allowedActions(from: .waiting), [], "call and closeDay are no desk buttons")
+        XCTAssertEqual(TicketStateMachine.allowedActions(from: .done), [])
+        XCTAssertEqual(TicketStateMachine.allowedActions(from: .noShow), [])
+    }
+
+    func testDayEndLeavesNoTicketOpen() {
+        for status in TicketStatus.allCases where !status.isFinal {
+            XCTAssertTrue(try TicketStateMachine.apply(.closeDay, to: status).isFinal, "\(status) at day end")
         }
     }
 
@@ -76,8 +91,8 @@ final class TicketStateMachineTests: XCTestCase {
                        "A ticket that has been called cannot be called to a desk.")
         XCTAssertEqual(TicketTransitionError.illegal(action: .recall, from: .noShow).message,
                        "A ticket that was a no-show cannot be called again.")
-        XCTAssertEqual(TicketTransitionError.illegal(action: .closeDay, from: .waiting).description,
-                       "A ticket that is waiting cannot be closed at the end of the day.")
+        XCTAssertEqual(TicketTransitionError.illegal(action: .closeDay, from: .done).description,
+                       "A ticket that is done cannot be closed at the end of the day.")
     }
 
     func testEveryIllegalPairHasItsOwnMessage() {

@@ -2,12 +2,16 @@
 -- screens learn from is written in the same transaction as the change itself.
 -- Events are public (the call display reads them without logging in): they carry the number, the desk and the time,
 -- never the service, the priority or the outcome, which would tell onlookers why a numbered visitor came.
+-- The call order is the Queue module's QueueKey: (priority_rank, due_at, number_prefix, number_sequence), the columns
+-- of the index ticket_call_order. Every ORDER BY and row comparison of waiting tickets uses exactly that list.
+-- Statuses a change starts from and leads to are passed from the state machine (TicketStateMachine), never written
+-- here. "Now" is a parameter from the application's clock.
 
 -- name: take_number
 -- $1 location, $2 service, $3 asked priority ('urgent' or null), $4 language, $5 staff who took it for a visitor,
--- $6 the instant (null = now; tests pass one to check local-day boundaries around daylight saving time)
+-- $6 now (the application's clock; tests pass instants around daylight saving time)
 WITH loc AS (
-    SELECT l.id, l.time_zone, (coalesce($6::timestamptz, now()) AT TIME ZONE l.time_zone)::date AS day
+    SELECT l.id, l.time_zone, ($6::timestamptz AT TIME ZONE l.time_zone)::date AS day
     FROM location l WHERE l.id = $1 AND l.active
 ), svc AS (
     SELECT s.id, s.ticket_prefix, s.urgent
@@ -15,11 +19,12 @@ WITH loc AS (
     WHERE s.id = $2 AND s.active
 ), stats AS MATERIALIZED (
     -- Read before the counter row is locked, so the lock (held until commit) covers as little work as possible.
-    -- Visible tickets ahead in this service's queue: the new ticket is the last of its priority.
+    -- Visible tickets ahead in this service's queue: the new ticket is due now, after every ticket of its priority
+    -- due until now (its number, not yet drawn, is the day's highest of its prefix).
     SELECT (SELECT count(*) FROM ticket o WHERE o.location_id = $1 AND o.service_id = $2 AND o.status = 'waiting'
-              AND o.priority_rank <= CASE WHEN svc.urgent OR $3 = 'urgent' THEN 0 ELSE 2 END)::int AS ahead,
-           service_recent_seconds($2) AS recent_seconds,
-           service_active_desks($2) AS active_desks
+              AND (o.priority_rank, o.due_at) <= (CASE WHEN svc.urgent OR $3 = 'urgent' THEN 0 ELSE 2 END, $6::timestamptz))::int AS ahead,
+           service_recent_seconds($2, $6::timestamptz) AS recent_seconds,
+           service_active_desks($2, $6::timestamptz) AS active_desks
     FROM svc
 ), open AS (
     SELECT loc.id, loc.time_zone, loc.day, svc.ticket_prefix, svc.urgent
@@ -31,12 +36,12 @@ WITH loc AS (
     ON CONFLICT (location_id, prefix, service_day) DO UPDATE SET last_number = c.last_number + 1
     RETURNING last_number
 ), t AS (
-    INSERT INTO ticket (location_id, service_day, number, service_id, priority, language, created_by, arrived_at, queued_at)
+    INSERT INTO ticket (location_id, service_day, number, service_id, priority, language, created_by, arrived_at, queued_at, due_at)
     SELECT open.id, open.day,
            open.ticket_prefix || CASE WHEN counter.last_number < 1000 THEN lpad(counter.last_number::text, 3, '0')
                                       ELSE counter.last_number::text END,
            $2, CASE WHEN open.urgent OR $3 = 'urgent' THEN 'urgent' ELSE 'normal' END, $4, $5,
-           coalesce($6::timestamptz, now()), coalesce($6::timestamptz, now())
+           $6::timestamptz, $6::timestamptz, $6::timestamptz  -- a walk-in is due when it arrives
     FROM open, counter
     RETURNING *
 ), e AS (
@@ -54,16 +59,17 @@ SELECT (SELECT count(*) FROM loc)::int AS location_found,
 FROM (SELECT 1) AS one LEFT JOIN t ON true LEFT JOIN open ON true LEFT JOIN stats ON true
 
 -- name: ticket_public
+-- $1 ticket, $2 now
 SELECT t.id, t.number, t.status, t.language, t.location_id, l.code AS location_code, t.service_id,
        s.name AS service_name, s.translations::text AS service_translations, d.name AS desk_name, t.priority,
        CASE WHEN t.status = 'waiting' THEN
            (SELECT count(*) FROM ticket o
             WHERE o.location_id = t.location_id AND o.service_id = t.service_id AND o.status = 'waiting'
-              AND (o.priority_rank, o.arrived_at, length(o.number), o.number)
-                < (t.priority_rank, t.arrived_at, length(t.number), t.number))::int
+              AND (o.priority_rank, o.due_at, o.number_prefix, o.number_sequence)
+                < (t.priority_rank, t.due_at, t.number_prefix, t.number_sequence))::int
        END AS ahead,
-       CASE WHEN t.status = 'waiting' THEN service_recent_seconds(t.service_id) END AS recent_seconds,
-       CASE WHEN t.status = 'waiting' THEN service_active_desks(t.service_id) END AS active_desks,
+       CASE WHEN t.status = 'waiting' THEN service_recent_seconds(t.service_id, $2::timestamptz) END AS recent_seconds,
+       CASE WHEN t.status = 'waiting' THEN service_active_desks(t.service_id, $2::timestamptz) END AS active_desks,
        rfc3339(t.arrived_at, l.time_zone) AS created_at
 FROM ticket t
 JOIN location l ON l.id = t.location_id
@@ -72,8 +78,10 @@ LEFT JOIN desk d ON d.id = t.desk_id
 WHERE t.id = $1
 
 -- name: call_next
--- $1 desk, $2 staff. Claims the first waiting ticket this staff member serves, skipping rows another desk is
--- claiming at this very moment (SKIP LOCKED): no waiting, and never one ticket for two desks.
+-- $1 desk, $2 staff, $3 now, $4 sources of `call` ({waiting}), $5 its target (called).
+-- Claims the first waiting ticket this staff member serves, skipping rows another desk is claiming at this very moment
+-- (SKIP LOCKED): no waiting, and never one ticket for two desks. The queue is the waiting tickets (status = 'waiting'
+-- is the index's predicate, so it is written out); the update is guarded by the state machine's sources.
 WITH d AS (
     SELECT d.id, d.name, d.location_id, l.time_zone
     FROM desk d JOIN location l ON l.id = d.location_id
@@ -86,13 +94,13 @@ WITH d AS (
     WHERE t.location_id = (SELECT location_id FROM d) AND t.status = 'waiting'
       AND t.service_id = ANY (ARRAY(SELECT service_id FROM staff_service WHERE staff_id = $2))
       AND NOT EXISTS (SELECT 1 FROM busy)
-    ORDER BY t.priority_rank, t.arrived_at, length(t.number), t.number
+    ORDER BY t.priority_rank, t.due_at, t.number_prefix, t.number_sequence
     LIMIT 1
     FOR UPDATE OF t SKIP LOCKED
 ), upd AS (
     UPDATE ticket t
-    SET status = 'called', desk_id = $1, staff_id = $2, called_at = now(), recall_count = 0, started_at = NULL
-    FROM next WHERE t.id = next.id
+    SET status = $5, desk_id = $1, staff_id = $2, called_at = $3::timestamptz, recall_count = 0, started_at = NULL
+    FROM next WHERE t.id = next.id AND t.status = ANY ($4::text[])
     RETURNING t.*
 ), e AS (
     INSERT INTO event (location_id, type, payload)
@@ -103,17 +111,21 @@ WITH d AS (
 )
 SELECT (SELECT count(*) FROM d)::int AS desk_found,
        (SELECT min(number) FROM busy) AS busy_number,
-       upd.id, ticket_staff_json(upd)::text AS j
+       upd.id, upd.status, ticket_staff_json(upd)::text AS j
 FROM (SELECT 1) AS one LEFT JOIN upd ON true
 
 -- name: desk_current
--- The ticket held at a desk, as staff see it.
-SELECT ticket_staff_json(t)::text AS j FROM ticket t WHERE t.desk_id = $1 AND t.status IN ('called', 'serving')
+-- The ticket held at a desk, as staff see it, for staff behind the same agency wall as the queue: the staff member
+-- holding it, or one who serves its service. `allowed` false means it is another agency's visitor (403).
+-- $1 desk, $2 staff
+SELECT t.id, t.status, ticket_staff_json(t)::text AS j,
+       (t.staff_id = $2 OR t.service_id IN (SELECT service_id FROM staff_service WHERE staff_id = $2)) AS allowed
+FROM ticket t WHERE t.desk_id = $1 AND t.status IN ('called', 'serving')
 
 -- name: ticket_act
 -- One desk action (recall, start, finish, noShow, requeue) as a guarded transition: the row must be held by this
 -- staff member and be in one of the statuses the domain's state machine allows for the action.
--- $1 ticket, $2 staff, $3 action, $4 allowed source statuses, $5 target status, $6 outcome
+-- $1 ticket, $2 staff, $3 action, $4 allowed source statuses, $5 target status, $6 outcome, $7 event, $8 now
 WITH cur AS (
     SELECT t.* FROM ticket t
     WHERE t.id = $1 AND t.status = ANY ($4::text[])
@@ -124,37 +136,38 @@ WITH cur AS (
     UPDATE ticket t SET
         status = $5,
         recall_count = CASE WHEN $3 = 'recall' THEN t.recall_count + 1 ELSE t.recall_count END,
-        called_at = CASE WHEN $3 = 'recall' THEN now() WHEN $5 = 'waiting' THEN NULL ELSE t.called_at END,
-        started_at = CASE WHEN $3 = 'start' THEN now() WHEN $5 = 'waiting' THEN NULL ELSE t.started_at END,
-        finished_at = CASE WHEN $5 IN ('done', 'noShow') THEN now() ELSE t.finished_at END,
+        called_at = CASE WHEN $3 = 'recall' THEN $8::timestamptz WHEN $5 = 'waiting' THEN NULL ELSE t.called_at END,
+        started_at = CASE WHEN $3 = 'start' THEN $8::timestamptz WHEN $5 = 'waiting' THEN NULL ELSE t.started_at END,
+        finished_at = CASE WHEN $5 IN ('done', 'noShow') THEN $8::timestamptz ELSE t.finished_at END,
         outcome = CASE WHEN $3 = 'finish' THEN $6 ELSE t.outcome END,
         desk_id = CASE WHEN $5 IN ('called', 'serving') THEN t.desk_id END,
         staff_id = CASE WHEN $5 IN ('called', 'serving') THEN t.staff_id END,
-        queued_at = CASE WHEN $5 = 'waiting' THEN now() ELSE t.queued_at END
+        queued_at = CASE WHEN $5 = 'waiting' THEN $8::timestamptz ELSE t.queued_at END
     FROM cur WHERE t.id = cur.id
     RETURNING t.*
 ), rec AS (
     INSERT INTO service_record (ticket_id, service_id, desk_id, staff_id, called_at, started_at, ended_at, result)
-    SELECT cur.id, cur.service_id, cur.desk_id, cur.staff_id, cur.called_at, cur.started_at, now(),
+    SELECT cur.id, cur.service_id, cur.desk_id, cur.staff_id, cur.called_at, cur.started_at, $8::timestamptz,
            CASE $3 WHEN 'finish' THEN 'done' WHEN 'noShow' THEN 'noShow' ELSE 'requeue' END
     FROM cur WHERE $3 IN ('finish', 'noShow', 'requeue')
 ), e AS (
     INSERT INTO event (location_id, type, payload)
     SELECT upd.location_id, $7,
            json_build_object('number', upd.number, 'deskName', d.name, 'deskId', d.id, 'recallCount', upd.recall_count,
-                             'at', rfc3339(now(), l.time_zone))
+                             'at', rfc3339($8::timestamptz, l.time_zone))
     FROM upd JOIN cur ON cur.id = upd.id JOIN location l ON l.id = upd.location_id LEFT JOIN desk d ON d.id = cur.desk_id
 )
-SELECT upd.id, ticket_staff_json(upd)::text AS j FROM upd
+SELECT upd.id, upd.status, ticket_staff_json(upd)::text AS j FROM upd
 
 -- name: ticket_holder
 SELECT status, staff_id FROM ticket WHERE id = $1
 
 -- name: handover
--- $1 ticket, $2 staff, $3 target service, $4 note, $5 urgent (true/false/null = keep)
+-- $1 ticket, $2 staff, $3 target service, $4 note, $5 urgent (true/false/null = keep), $6 sources of `handover`,
+-- $7 its target (waiting), $8 now. Keeps the number, arrived_at and due_at: the visitor keeps their place in line.
 WITH cur AS (
     SELECT t.* FROM ticket t
-    WHERE t.id = $1 AND t.status IN ('called', 'serving')
+    WHERE t.id = $1 AND t.status = ANY ($6::text[])
       AND (t.staff_id = $2 OR t.service_id IN (SELECT service_id FROM staff_service WHERE staff_id = $2))
     FOR UPDATE
 ), target AS (
@@ -164,8 +177,8 @@ WITH cur AS (
     WHERE s.id = $3 AND s.active AND s.id <> cur.service_id
 ), upd AS (
     UPDATE ticket t SET
-        status = 'waiting', service_id = target.id, desk_id = NULL, staff_id = NULL, called_at = NULL,
-        started_at = NULL, recall_count = 0, queued_at = now(), hops = t.hops + 1,
+        status = $7, service_id = target.id, desk_id = NULL, staff_id = NULL, called_at = NULL,
+        started_at = NULL, recall_count = 0, queued_at = $8::timestamptz, hops = t.hops + 1,
         priority = CASE WHEN $5::boolean IS TRUE OR target.urgent THEN 'urgent'
                         WHEN $5::boolean IS FALSE THEN 'normal'
                         ELSE t.priority END
@@ -177,53 +190,75 @@ WITH cur AS (
     FROM upd, cur, target
 ), rec AS (
     INSERT INTO service_record (ticket_id, service_id, desk_id, staff_id, called_at, started_at, ended_at, result)
-    SELECT cur.id, cur.service_id, cur.desk_id, cur.staff_id, cur.called_at, cur.started_at, now(), 'handover'
+    SELECT cur.id, cur.service_id, cur.desk_id, cur.staff_id, cur.called_at, cur.started_at, $8::timestamptz, 'handover'
     FROM cur JOIN upd ON upd.id = cur.id
 ), e AS (
     INSERT INTO event (location_id, type, payload)
     SELECT upd.location_id, 'ticket.handover',
-           json_build_object('number', upd.number, 'at', rfc3339(now(), l.time_zone))
+           json_build_object('number', upd.number, 'at', rfc3339($8::timestamptz, l.time_zone))
     FROM upd JOIN cur ON cur.id = upd.id JOIN location l ON l.id = upd.location_id
 )
 SELECT (SELECT count(*) FROM cur)::int AS held, (SELECT count(*) FROM target)::int AS target_found,
-       (SELECT agency_id FROM target) AS to_agency_id, upd.id, ticket_staff_json(upd)::text AS j
+       (SELECT agency_id FROM target) AS to_agency_id, upd.id, upd.status, ticket_staff_json(upd)::text AS j
 FROM (SELECT 1) AS one LEFT JOIN upd ON true
 
 -- name: queue_for_staff
--- Waiting tickets in exactly call-next's order for this staff member. Handover notes only for the staff
--- member's own agency.
-SELECT t.id, t.number, t.service_id, s.name AS service_name, t.priority,
-       floor(extract(epoch FROM now() - t.arrived_at) / 60)::int AS waited_minutes,
-       t.hops > 0 AS handed_over,
-       (SELECT h.note FROM ticket_handover h
-        WHERE h.ticket_id = t.id AND h.to_agency_id = $3 AND h.to_service_id = t.service_id
-        ORDER BY h.id DESC LIMIT 1) AS note
-FROM ticket t JOIN service s ON s.id = t.service_id
-WHERE t.location_id = $1 AND t.status = 'waiting'
-  AND t.service_id IN (SELECT service_id FROM staff_service WHERE staff_id = $2)
-ORDER BY t.priority_rank, t.arrived_at, length(t.number), t.number
+-- One page of the waiting tickets in exactly call-next's order for this staff member, after a keyset cursor (the
+-- key of the last ticket of the previous page; the first page passes a key before every ticket), with the total.
+-- An empty page is one row with only the total. Handover notes only for the staff member's own agency.
+-- $1 location, $2 staff, $3 agency, $4 now, $5..$8 the cursor's key (priority_rank, due_at, number_prefix,
+-- number_sequence), $9 page size (the caller asks one more to tell whether a next page exists)
+WITH page AS (
+    SELECT t.* FROM ticket t
+    WHERE t.location_id = $1 AND t.status = 'waiting'
+      AND t.service_id = ANY (ARRAY(SELECT service_id FROM staff_service WHERE staff_id = $2))
+      AND (t.priority_rank, t.due_at, t.number_prefix, t.number_sequence)
+        > ($5::smallint, $6::timestamptz, $7::text COLLATE "C", $8::integer)
+    ORDER BY t.priority_rank, t.due_at, t.number_prefix, t.number_sequence
+    LIMIT $9
+), total AS (
+    SELECT count(*)::int AS n FROM ticket t
+    WHERE t.location_id = $1 AND t.status = 'waiting'
+      AND t.service_id = ANY (ARRAY(SELECT service_id FROM staff_service WHERE staff_id = $2))
+)
+SELECT total.n AS total, p.id, p.number, p.service_id, p.service_name, p.priority, p.priority_rank,
+       p.waited_minutes, p.due_at_text, p.due_at_micros, p.handed_over, p.note
+FROM total LEFT JOIN (
+    SELECT t.id, t.number, t.service_id, s.name AS service_name, t.priority, t.priority_rank,
+           floor(extract(epoch FROM $4::timestamptz - t.arrived_at) / 60)::int AS waited_minutes,
+           rfc3339(t.due_at, l.time_zone) AS due_at_text, (extract(epoch FROM t.due_at) * 1000000)::bigint AS due_at_micros,
+           t.hops > 0 AS handed_over,
+           (SELECT h.note FROM ticket_handover h
+            WHERE h.ticket_id = t.id AND h.to_agency_id = $3 AND h.to_service_id = t.service_id
+            ORDER BY h.id DESC LIMIT 1) AS note,
+           t.due_at, t.number_prefix, t.number_sequence
+    FROM page t JOIN service s ON s.id = t.service_id JOIN location l ON l.id = t.location_id
+) AS p ON true
+ORDER BY p.priority_rank, p.due_at, p.number_prefix, p.number_sequence
 
 -- name: location_exists
 SELECT id, time_zone FROM location WHERE id = $1
 
 -- name: close_stale_tickets
--- Day end: tickets of an earlier local day that are still open are closed, so each day starts clean.
--- Waiting or called visitors who were never helped become no-shows with reason 'closed'.
+-- Day end: tickets of an earlier local day that are still open are closed, so each day starts clean, with reason
+-- 'closed'. Which statuses close and what they become is the state machine's `closeDay` (waiting and called
+-- visitors were not helped: no-show; a visit open at a desk did happen: done), passed as parallel arrays.
+-- $1 now, $2 source statuses, $3 the target of each source
 WITH stale AS (
     SELECT t.id FROM ticket t JOIN location l ON l.id = t.location_id
-    WHERE t.status IN ('waiting', 'called', 'serving') AND t.service_day < (now() AT TIME ZONE l.time_zone)::date
+    WHERE t.status = ANY ($2::text[]) AND t.service_day < ($1::timestamptz AT TIME ZONE l.time_zone)::date
     LIMIT 5000
     FOR UPDATE OF t SKIP LOCKED
 ), upd AS (
     UPDATE ticket t SET
-        status = CASE WHEN t.status = 'serving' THEN 'done' ELSE 'noShow' END,
-        closed_reason = 'closed', finished_at = now(), desk_id = NULL, staff_id = NULL
-    FROM stale WHERE t.id = stale.id
+        status = ($3::text[])[array_position($2::text[], t.status)],
+        closed_reason = 'closed', finished_at = $1::timestamptz, desk_id = NULL, staff_id = NULL
+    FROM stale WHERE t.id = stale.id AND t.status = ANY ($2::text[])
     RETURNING t.*
 ), e AS (
     INSERT INTO event (location_id, type, payload)
     SELECT upd.location_id, 'ticket.finished',
-           json_build_object('number', upd.number, 'at', rfc3339(now(), l.time_zone))
+           json_build_object('number', upd.number, 'at', rfc3339($1::timestamptz, l.time_zone))
     FROM upd JOIN location l ON l.id = upd.location_id
 )
 SELECT count(*)::int AS n FROM upd

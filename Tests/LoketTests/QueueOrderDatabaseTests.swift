@@ -1,0 +1,159 @@
+import API
+import Foundation
+import Postgres
+import Queue
+import TestSupport
+import XCTest
+
+/// The database calls and lists waiting tickets in exactly the Queue module's order (`QueueOrder.sorted` by
+/// `QueueKey`): checked on many random tickets, and on the SQL text itself.
+final class QueueOrderDatabaseTests: XCTestCase {
+    /// A small seeded generator (SplitMix64), so a failing run can be repeated from the seed in its messages.
+    struct SeededGenerator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    struct Waiting { let id: String; let key: QueueKey }
+
+    /// Random priorities, due times (many equal, appointments due later than arrival), numbers of several prefixes
+    /// across 999 → 1000 (and from 001), and real handovers from another agency's service: the database's call-next
+    /// sequence and its paged queue view both equal `QueueOrder.sorted` of the same tickets.
+    func testDatabaseOrderEqualsQueueOrderOnRandomTickets() throws {
+        let seed = UInt64.random(in: 0...UInt64.max)
+        var rng = SeededGenerator(state: seed)
+        let t = try TestApp { $0.runJobs = false }
+        defer { t.tearDown() }
+        let w = try World.make(t)
+        let db = try t.connection()
+
+        // One staff member of agency A serving three services with prefixes U, N (urgent by nature) and A.
+        let serviceX = try t.admin.post("/api/v1/services", json: ["agencyId": w.agencyA, "code": "toeslag", "name": "Toeslagen",
+                                                                   "ticketPrefix": "A", "durationMinutes": 10, "urgent": false,
+                                                                   "locationIds": [w.locationID], "lifeQuestion": "money"])
+        XCTAssertEqual(serviceX.status, 201, serviceX.text)
+        let sX = serviceX.object["id"] as! String
+        let mine = [w.serviceA, w.urgentA, sX]
+        XCTAssertEqual(try t.admin.post("/api/v1/staff", json: ["agencyId": w.agencyA, "username": "olga", "password": "long enough password",
+                                                                 "displayName": "Olga", "role": "staff", "serviceIds": mine]).status, 201)
+        let olga = try World.login(t, "olga", password: "long enough password")
+
+        // Numbers: a prefix's sequence is the day's counter, so each prefix counts up; U and N cross 999 → 1000.
+        var nextSequence = ["A": 1, "N": 990, "U": 960, "S": 995]
+        func drawNumber() -> String {
+            let prefix = ["A", "N", "U", "S"].randomElement(using: &rng)!
+            let sequence = nextSequence[prefix]!
+            nextSequence[prefix] = sequence + 1
+            return try! TicketNumber(prefix: prefix, sequence: sequence).text
+        }
+        let base: Int64 = 1_790_000_000_000_000  // whole seconds, microseconds since the epoch
+        var dueByNumber: [String: Int64] = [:]
+        func insert(service: String) throws {
+            let priority = [TicketPriority.normal, .normal, .normal, .appointment, .urgent].randomElement(using: &rng)!
+            // Few distinct minutes, so many tickets are due at the very same microsecond.
+            let arrived = base + Int64.random(in: 0..<12, using: &rng) * 60_000_000
+            let due = priority == .appointment ? base + Int64.random(in: 0..<12, using: &rng) * 60_000_000 + 1 : arrived
+            let number = drawNumber()
+            dueByNumber[number] = due
+            try db.query(Query("""
+                INSERT INTO ticket (location_id, service_day, number, service_id, priority, arrived_at, queued_at, due_at)
+                VALUES ($1, (now() AT TIME ZONE 'Europe/Amsterdam')::date, $2, $3, $4, 'epoch'::timestamptz + $5::bigint * interval '1 microsecond',
+                        'epoch'::timestamptz + $5::bigint * interval '1 microsecond', 'epoch'::timestamptz + $6::bigint * interval '1 microsecond')
+                """, w.locationID, number, service, priority.rawValue, arrived, due))
+        }
+        for _ in 0..<110 { try insert(service: mine.randomElement(using: &rng)!) }
+        for _ in 0..<25 { try insert(service: w.serviceB) }
+
+        // Agency B calls some of its visitors and hands them over to one of our services, sometimes marking them
+        // urgent or normal: they join our line at their first due time, not at the back.
+        for _ in 0..<12 {
+            let called = try w.staffB.post("/api/v1/desks/\(w.desks[1])/call-next")
+            XCTAssertEqual(called.status, 200, called.text)
+            var body: [String: Any] = ["serviceId": mine.randomElement(using: &rng)!]
+            if let urgent = [true, false, nil].randomElement(using: &rng)! { body["urgent"] = urgent }
+            let handed = try w.staffB.post("/api/v1/tickets/\(called.object["id"] as! String)/handover", json: body)
+            XCTAssertEqual(handed.status, 200, handed.text)
+        }
+
+        // The same tickets as the database holds them, in the Queue module's order.
+        var waiting: [Waiting] = []
+        for row in try db.query(Query("""
+            SELECT id::text, number, priority, (extract(epoch FROM due_at) * 1000000)::bigint AS due FROM ticket
+            WHERE location_id = $1 AND status = 'waiting' AND service_id = ANY ($2::uuid[])
+            """, w.locationID, mine)) {
+            let number = try row.string("number")
+            let due = Int64(try row.int("due"))
+            XCTAssertEqual(due, dueByNumber[number], "\(number) kept its due time (seed \(seed))")
+            waiting.append(Waiting(id: try row.string("id"), key: QueueKey(priority: TicketPriority(rawValue: try row.string("priority"))!,
+                                                                           dueAt: due, number: TicketNumber(parsing: number)!)))
+        }
+        waiting.shuffle(using: &rng)
+        let expected = QueueOrder.sorted(waiting, key: \.key)
+        XCTAssertEqual(expected.count, 122, "110 of ours and 12 handed over (seed \(seed))")
+        XCTAssertEqual(Set(expected.map(\.key)).count, expected.count, "keys are unique, so the order is total")
+
+        // The queue view, page by page with a random page size.
+        let limit = Int.random(in: 1...17, using: &rng)
+        var paged: [String] = []
+        var after: String?
+        var pages = 0
+        repeat {
+            let path = "/api/v1/locations/\(w.locationID)/queue?limit=\(limit)" + (after.map { "&after=\($0)" } ?? "")
+            let page = try olga.get(path)
+            XCTAssertEqual(page.status, 200, page.text)
+            XCTAssertEqual(page.object["total"] as? Int, expected.count)
+            let items = page.object["items"] as! [[String: Any]]
+            XCTAssertLessThanOrEqual(items.count, limit)
+            paged += items.map { $0["id"] as! String }
+            after = page.object["next"] as? String
+            pages += 1
+        } while after != nil && pages < 200
+        XCTAssertEqual(paged.count, expected.count, "seed \(seed), limit \(limit)")
+        XCTAssertEqual(paged, expected.map(\.id), "queue view order (seed \(seed), limit \(limit))")
+        let firstPage = try olga.get("/api/v1/locations/\(w.locationID)/queue").object["items"] as! [[String: Any]]
+        XCTAssertEqual(firstPage.map { $0["id"] as! String }, Array(expected.prefix(50).map(\.id)), "default page of 50")
+
+        // Call-next takes them in the same order.
+        var calls: [String] = []
+        while calls.count <= expected.count {
+            let r = try olga.post("/api/v1/desks/\(w.desks[0])/call-next")
+            if r.status == 204 { break }
+            XCTAssertEqual(r.status, 200, r.text)
+            let id = r.object["id"] as! String
+            calls.append(id)
+            XCTAssertEqual(try olga.post("/api/v1/tickets/\(id)/finish").status, 200)
+        }
+        XCTAssertEqual(calls, expected.map(\.id), "call-next order (seed \(seed))")
+    }
+
+    /// Every ORDER BY and row comparison of the call order in the SQL, and its index, use exactly `QueueKey`'s
+    /// columns (a prefix of them where only the first fields matter), so the order has one definition.
+    func testSQLUsesExactlyTheQueueKeyColumns() throws {
+        let pattern = try NSRegularExpression(pattern: #"(ORDER BY|\()\s*((?:\w+\.)?priority_rank(?:\s*,\s*(?:\w+\.)?\w+)*)"#)
+        var found = 0
+        for (name, sql) in Statements.tickets.statements {
+            let text = sql.text
+            XCTAssertFalse(text.contains("length(number)") || text.contains("length(t.number)"), "\(name) orders by the old key")
+            for match in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                let list = String(text[Range(match.range(at: 2), in: text)!])
+                let columns = list.split(separator: ",").map { part -> String in
+                    let trimmed = part.trimmingCharacters(in: .whitespacesAndNewlines)
+                    return String(trimmed.split(separator: ".").last!)
+                }
+                XCTAssertGreaterThanOrEqual(columns.count, 2, "\(name): \(list)")
+                XCTAssertEqual(columns, Array(QueueKey.databaseColumns.prefix(columns.count)), "\(name): \(list)")
+                found += 1
+            }
+        }
+        XCTAssertGreaterThanOrEqual(found, 6, "take_number, ticket_public, call_next, queue_for_staff (page, cursor, result)")
+        let migration = try String(contentsOfFile: TestApp.repositoryRoot + "/Migrations/sql/0003_queue_due_time.sql", encoding: .utf8)
+        XCTAssertTrue(migration.contains("ticket_call_order ON ticket (location_id, \(QueueKey.databaseColumns.joined(separator: ", ")))"),
+                      "the call-order index holds the key in order")
+    }
+}
