@@ -25,6 +25,10 @@ public struct AppConfiguration: Sendable {
     public var loadDemoData = false
     /// Run the day-end and clean-up jobs in this process.
     public var runJobs = true
+    /// Login attempts per minute that one client address may make without succeeding (0 = no limit).
+    public var loginAttemptsPerMinute = 10
+    /// Threads that check login passwords (Argon2id), apart from the database workers; default half the cores.
+    public var passwordHashingThreads = PasswordChecks.defaultThreads
     /// The one source of "now" for every statement that needs the time (tests set a `ManualClock`).
     public var clock: any Clock = SystemClock()
 
@@ -44,6 +48,7 @@ public final class App: @unchecked Sendable {
     let files: StaticFiles
     let texts: Translations
     let rateLimiter: RateLimiter
+    let logins: LoginGuard
     private var server: HTTPServer?
     private var jobs: Jobs?
 
@@ -58,6 +63,7 @@ public final class App: @unchecked Sendable {
         files = StaticFiles(root: configuration.kioskDirectory)
         texts = Translations(files: files)
         rateLimiter = RateLimiter(perMinute: configuration.ticketRatePerMinute, trustedProxies: configuration.trustedProxies)
+        logins = LoginGuard(configuration: configuration)
         ErrorReporter.install { [logger] error, route in logger.error("unexpected error in \(route): \(error)") }
     }
 
@@ -103,6 +109,7 @@ public final class App: @unchecked Sendable {
         events.stop()
         server?.stop()
         server?.workers.shutdown()
+        logins.shutdown()
         jobs?.stop()
         pool.closeIdle()
     }
@@ -137,7 +144,7 @@ public final class App: @unchecked Sendable {
             Response(status: 200, contentType: "application/json", body: Array(OpenAPIDocument.json.utf8))
         }
         // Sessions
-        r.post("/api/v1/sessions") { [self] in try login($0) }
+        r.post("/api/v1/sessions", execution: .pool(logins.loginThreads)) { [self] in try login($0) }
         r.get("/api/v1/sessions/current") { [self] in try currentSession($0) }
         r.delete("/api/v1/sessions/current") { [self] in try logout($0) }
         // Administration

@@ -14,7 +14,8 @@ struct Loket: ParsableCommand {
             Configuration comes from the environment: LOKET_DATABASE_URL (libpq URI; without it Loket runs its own \
             PostgreSQL in LOKET_DATA), LOKET_PORT (8080), LOKET_LISTEN (127.0.0.1), LOKET_DATA (./.loket), \
             LOKET_ADMIN_TOKEN, LOKET_KIOSK_DIR (./kiosk), LOKET_PUBLIC_URL, LOKET_WORKERS (8), \
-            LOKET_TICKET_RATE_PER_MINUTE (10; 0 = off), LOKET_TRUSTED_PROXIES (addresses whose X-Forwarded-For is believed).
+            LOKET_TICKET_RATE_PER_MINUTE (10; 0 = off), LOKET_TRUSTED_PROXIES (addresses whose X-Forwarded-For is believed), \
+            LOKET_LOGIN_RATE_PER_MINUTE (10; 0 = off), LOKET_HASHING_THREADS (half the cores).
             """,
         subcommands: [Serve.self, Migrate.self, Demo.self],
         defaultSubcommand: Serve.self
@@ -40,6 +41,8 @@ struct Environment {
         c.server.port = try int("LOKET_PORT", 8080)
         c.workerThreads = max(1, try int("LOKET_WORKERS", 8))
         c.ticketRatePerMinute = try int("LOKET_TICKET_RATE_PER_MINUTE", 10)
+        c.loginAttemptsPerMinute = try int("LOKET_LOGIN_RATE_PER_MINUTE", 10)
+        if let threads = values["LOKET_HASHING_THREADS"], !threads.isEmpty { c.passwordHashingThreads = max(1, try int("LOKET_HASHING_THREADS", 1)) }
         c.kioskDirectory = values["LOKET_KIOSK_DIR"] ?? Environment.findKioskDirectory()
         c.adminToken = values["LOKET_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         c.publicURL = values["LOKET_PUBLIC_URL"]
