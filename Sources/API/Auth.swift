@@ -149,9 +149,10 @@ extension App {
         let body = try request.decode(LoginBody.self)
         let username = body.username.trimmingSpaces.lowercased()
         let address = try logins.addresses.reserve(request)
-        var succeeded = false
-        defer { if succeeded { logins.addresses.refund(address) } }
-        let (staffID, token) = try logins.checks.withPlace { place -> (String, String) in
+        // Only attempts whose password was checked and wrong (or refused by the account throttle) stay counted.
+        var counted = true
+        defer { if !counted { logins.addresses.refund(address) } }
+        let checked = try logins.checks.withPlace { place -> (String, String) in
             // The attempt is counted for the username before the password is checked, in one statement, so parallel
             // guesses cannot all pass a check made before any of them failed. The connection is returned before
             // hashing (Argon2id costs ~0.1 s of a core).
@@ -171,6 +172,10 @@ extension App {
             }
             return (try row.string("id"), Credentials.randomToken())
         }
+        guard let (staffID, token) = checked else {
+            counted = false
+            throw Problem.unavailable("Too many logins at once. Please try again in a moment.", retryAfterSeconds: 2)
+        }
         let csrf = body.cookie == true ? Authenticator.csrfToken(forSession: token) : nil
         let (expiresAt, actor) = try pool.transaction { db -> (String, Actor?) in
             try db.query(Query(Statements.sessions["throttle_clear"], username))
@@ -181,7 +186,7 @@ extension App {
             r.headers["authorization"] = "Bearer \(token)"
             return (expires, try authenticator.actor(r, db))
         }
-        succeeded = true
+        counted = false
         // A cookie login never puts the session token in the body: the cookie is HttpOnly so that scripts (and so
         // an injected script) cannot read it, and the body would hand it to them. The page gets the CSRF token.
         var fields: [(String, JSON)] = []

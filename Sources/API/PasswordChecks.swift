@@ -29,17 +29,16 @@ final class PasswordChecks: Sendable {
     /// logins refused cheaply (429, 503) never wait behind logins that wait for a check.
     var capacity: Int { threads + queueLength }
 
-    /// Runs `body` holding a place for one check, or throws 503 at once when every place is taken. The place is
-    /// taken before the attempt is counted against the account, so a refused login costs the user no attempt.
-    func withPlace<T>(_ body: (Place) throws -> T) throws -> T {
+    /// Runs `body` holding a place for one check, or returns nil at once when every place is taken (the login then
+    /// answers 503). The place is taken before the attempt is counted against the account, so a login turned away
+    /// here costs the user no attempt.
+    func withPlace<T>(_ body: (Place) throws -> T) rethrows -> T? {
         let ok = admitted.withValue { n -> Bool in
             guard n < capacity else { return false }
             n += 1
             return true
         }
-        guard ok else {
-            throw Problem.unavailable("Too many logins at once. Please try again in a moment.", retryAfterSeconds: 2)
-        }
+        guard ok else { return nil }
         defer { admitted.withValue { $0 -= 1 } }
         return try body(Place(pool: pool))
     }

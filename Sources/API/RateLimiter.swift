@@ -88,7 +88,8 @@ final class RateLimiter: Sendable {
 
 /// Limits login attempts per client address, before any database work or password hashing: a flood of made-up
 /// usernames from one address is refused cheaply. Only attempts that do not succeed stay counted (a successful
-/// login is refunded), so a whole office behind one NAT address can still log in at opening time.
+/// login, or one turned away because every hashing place was taken, is refunded), so a whole office behind one NAT
+/// address can still log in at opening time.
 final class LoginAddressLimiter: Sendable {
     let windows: AddressWindows
 
