@@ -42,7 +42,7 @@ struct Environment {
         c.workerThreads = max(1, try int("LOKET_WORKERS", 8))
         c.ticketRatePerMinute = try int("LOKET_TICKET_RATE_PER_MINUTE", 10)
         c.loginAttemptsPerMinute = try int("LOKET_LOGIN_RATE_PER_MINUTE", 10)
-        if let threads = values["LOKET_HASHING_THREADS"], !threads.isEmpty { c.passwordHashingThreads = max(1, try int("LOKET_HASHING_THREADS", 1)) }
+        c.passwordHashingThreads = max(1, try int("LOKET_HASHING_THREADS", c.passwordHashingThreads))
         c.kioskDirectory = values["LOKET_KIOSK_DIR"] ?? Environment.findKioskDirectory()
         c.adminToken = values["LOKET_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         c.publicURL = values["LOKET_PUBLIC_URL"]
