@@ -27,6 +27,10 @@ public struct AppConfiguration: Sendable {
     public var runJobs = true
     /// `LOKET_METRICS_TOKEN`: bearer token for `/metrics` from non-loopback clients (nil → loopback only).
     public var metricsToken: String?
+    /// Login attempts per minute that one client address may make without succeeding (0 = no limit).
+    public var loginAttemptsPerMinute = 10
+    /// Threads that check login passwords (Argon2id), apart from the database workers; default half the cores.
+    public var passwordHashingThreads = PasswordChecks.defaultThreads
     /// The one source of "now" for every statement that needs the time (tests set a `ManualClock`).
     public var clock: any Clock = SystemClock()
 
@@ -46,6 +50,7 @@ public final class App: @unchecked Sendable {
     let files: StaticFiles
     let texts: Translations
     let rateLimiter: RateLimiter
+    let logins: LoginGuard
     private var server: HTTPServer?
     private var jobs: Jobs?
 
@@ -60,6 +65,7 @@ public final class App: @unchecked Sendable {
         files = StaticFiles(root: configuration.kioskDirectory)
         texts = Translations(files: files)
         rateLimiter = RateLimiter(perMinute: configuration.ticketRatePerMinute, trustedProxies: configuration.trustedProxies)
+        logins = LoginGuard(configuration: configuration)
         ErrorReporter.install { [logger] error, route in logger.error("unexpected error in \(route): \(error)") }
     }
 
@@ -110,6 +116,7 @@ public final class App: @unchecked Sendable {
         events.stop()
         server?.stop()
         server?.workers.shutdown()
+        logins.shutdown()
         jobs?.stop()
         pool.closeIdle()
     }
@@ -147,7 +154,7 @@ public final class App: @unchecked Sendable {
             Response(status: 200, contentType: "application/json", body: Array(OpenAPIDocument.json.utf8))
         }
         // Sessions
-        r.post("/api/v1/sessions") { [self] in try login($0) }
+        r.post("/api/v1/sessions", execution: .pool(logins.loginThreads)) { [self] in try login($0) }
         r.get("/api/v1/sessions/current") { [self] in try currentSession($0) }
         r.delete("/api/v1/sessions/current") { [self] in try logout($0) }
         // Converted features (administration, …): routes declared once, see RouteCollection.swift

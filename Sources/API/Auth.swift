@@ -121,26 +121,61 @@ struct LoginBody: Decodable {
     let cookie: Bool?
 }
 
+/// What stands between a login flood and the rest of Loket, in the order a login meets it: a per-address limit (no
+/// database work), a bounded pool of password-hashing threads (503 at once when full), and the per-username throttle
+/// (reserved atomically in the database before the password is checked). The login route runs end to end on a small
+/// pool of its own (`loginThreads`), so waiting for a hash never occupies a database worker.
+final class LoginGuard: Sendable {
+    let addresses: LoginAddressLimiter
+    let checks: PasswordChecks
+    /// The threads the login route runs on: a few more than the hashing places, so logins refused cheaply (429,
+    /// 503) are answered even while every place waits for a hash.
+    let loginThreads: WorkerPool
+
+    init(configuration: AppConfiguration) {
+        addresses = LoginAddressLimiter(perMinute: configuration.loginAttemptsPerMinute, trustedProxies: configuration.trustedProxies)
+        checks = PasswordChecks(threads: configuration.passwordHashingThreads, queueLength: 4 * configuration.passwordHashingThreads)
+        loginThreads = WorkerPool(threads: checks.capacity + 2, maxQueued: 256, name: "loket-login")
+    }
+
+    func shutdown() {
+        loginThreads.shutdown()
+        checks.shutdown()
+    }
+}
+
 extension App {
     func login(_ request: Request) throws -> Response {
         let body = try request.decode(LoginBody.self)
         let username = body.username.trimmingSpaces.lowercased()
-        // Argon2id costs ~0.1 s of one core: it runs outside any transaction and connection is held briefly.
-        let (wait, row) = try pool.withConnection { db in
-            (try db.query(Query(Statements.sessions["throttle_wait"], username)).first?.int("wait") ?? 0,
-             try db.query(Query(Statements.sessions["staff_for_login"], username)).first)
+        let address = try logins.addresses.reserve(request)
+        // Only attempts whose password was checked and wrong (or refused by the account throttle) stay counted.
+        var counted = true
+        defer { if !counted { logins.addresses.refund(address) } }
+        let checked = try logins.checks.withPlace { place -> (String, String) in
+            // The attempt is counted for the username before the password is checked, in one statement, so parallel
+            // guesses cannot all pass a check made before any of them failed. The connection is returned before
+            // hashing (Argon2id costs ~0.1 s of a core).
+            let (allowed, wait, row) = try pool.withConnection { db in
+                let reserve = try db.query(Query(Statements.sessions["throttle_reserve"], username, configuration.clock.now())).first!
+                return (try reserve.bool("allowed"), try reserve.int("wait"),
+                        try db.query(Query(Statements.sessions["staff_for_login"], username)).first)
+            }
+            guard allowed else {
+                throw Problem.tooManyRequests("Too many wrong passwords for this account. Try again in \(wait) seconds.", retryAfterSeconds: wait)
+            }
+            // Unknown usernames are checked against a decoy hash, so they take as long as a wrong password.
+            let hash = try row?.string("password_hash") ?? Credentials.decoyHash
+            let passwordOK = place.verify(body.password, hash: hash)
+            guard let row, passwordOK, try row.bool("active") else {
+                throw Problem.unauthorized("The username or password is wrong.")
+            }
+            return (try row.string("id"), Credentials.randomToken())
         }
-        if wait > 0 {
-            throw Problem.tooManyRequests("Too many wrong passwords for this account. Try again in \(wait) seconds.", retryAfterSeconds: wait)
+        guard let (staffID, token) = checked else {
+            counted = false
+            throw Problem.unavailable("Too many logins at once. Please try again in a moment.", retryAfterSeconds: 2)
         }
-        let hash = try row?.string("password_hash") ?? Credentials.decoyHash
-        let passwordOK = Credentials.verifyPassword(body.password, hash: hash)
-        guard let row, passwordOK, try row.bool("active") else {
-            try pool.query(Query(Statements.sessions["throttle_fail"], username))
-            throw Problem.unauthorized("The username or password is wrong.")
-        }
-        let staffID = try row.string("id")
-        let token = Credentials.randomToken()
         let csrf = body.cookie == true ? Authenticator.csrfToken(forSession: token) : nil
         let (expiresAt, actor) = try pool.transaction { db -> (String, Actor?) in
             try db.query(Query(Statements.sessions["throttle_clear"], username))
@@ -151,8 +186,16 @@ extension App {
             r.headers["authorization"] = "Bearer \(token)"
             return (expires, try authenticator.actor(r, db))
         }
-        var fields: [(String, JSON)] = [("token", .string(token)), ("expiresAt", .string(expiresAt))]
-        if let csrf { fields.append(("csrfToken", .string(csrf))) }
+        counted = false
+        // A cookie login never puts the session token in the body: the cookie is HttpOnly so that scripts (and so
+        // an injected script) cannot read it, and the body would hand it to them. The page gets the CSRF token.
+        var fields: [(String, JSON)] = []
+        if let csrf {
+            fields.append(("csrfToken", .string(csrf)))
+        } else {
+            fields.append(("token", .string(token)))
+        }
+        fields.append(("expiresAt", .string(expiresAt)))
         fields.append(("staff", actor?.json ?? .null))
         var headers: [(String, String)] = []
         if body.cookie == true {

@@ -3,18 +3,15 @@ import HTTP
 import Locking
 import Postgres
 
-/// Limits how many tickets one anonymous client address may take per minute, so one person cannot flood the queue
-/// from a phone. Registered kiosks (device token in `Loket-Device`) are exempt: a whole hall shares them.
-///
-/// Counting is in memory per process (a fixed one-minute window per address); with several processes the limit
-/// applies per process, which still stops a flood.
-final class RateLimiter: Sendable {
+/// Counts attempts per client address in fixed one-minute windows, in memory per process (with several processes
+/// a limit applies per process, which still stops a flood). Shared by the ticket limit and the login limit.
+final class AddressWindows: Sendable {
     let perMinute: Int
     /// Addresses of reverse proxies whose `X-Forwarded-For` is believed (a TLS proxy in front of Loket).
     let trustedProxies: Set<String>
     private let windows = LockedValue<[String: (minute: Int64, count: Int)]>([:])
 
-    init(perMinute: Int, trustedProxies: Set<String> = []) {
+    init(perMinute: Int, trustedProxies: Set<String>) {
         self.perMinute = perMinute
         self.trustedProxies = trustedProxies
     }
@@ -36,6 +33,43 @@ final class RateLimiter: Sendable {
         return groups.prefix(4).map { String(Int($0, radix: 16) ?? 0, radix: 16) }.joined(separator: ":") + "::/64"
     }
 
+    /// Counts one attempt of `key`. Nil when it is allowed, else the seconds until the window ends (for Retry-After).
+    func count(_ key: String) -> Int? {
+        guard perMinute > 0 else { return nil }
+        let minute = Int64(monotonicNanoseconds() / 60_000_000_000)
+        let allowed: Bool = windows.withValue { w in
+            if w.count > 100_000 { w = w.filter { $0.value.minute == minute } }
+            var entry = w[key] ?? (minute, 0)
+            if entry.minute != minute { entry = (minute, 0) }
+            entry.count += 1
+            w[key] = entry
+            return entry.count <= perMinute
+        }
+        return allowed ? nil : max(1, 60 - Int(monotonicNanoseconds() / 1_000_000_000 % 60))
+    }
+
+    /// Takes back one counted attempt (still in the same window), e.g. a login that succeeded.
+    func refund(_ key: String) {
+        guard perMinute > 0 else { return }
+        let minute = Int64(monotonicNanoseconds() / 60_000_000_000)
+        windows.withValue { w in
+            if let entry = w[key], entry.minute == minute, entry.count > 0 { w[key] = (minute, entry.count - 1) }
+        }
+    }
+}
+
+/// Limits how many tickets one anonymous client address may take per minute, so one person cannot flood the queue
+/// from a phone. Registered kiosks (device token in `Loket-Device`) are exempt: a whole hall shares them.
+final class RateLimiter: Sendable {
+    let windows: AddressWindows
+    var perMinute: Int { windows.perMinute }
+
+    init(perMinute: Int, trustedProxies: Set<String> = []) {
+        windows = AddressWindows(perMinute: perMinute, trustedProxies: trustedProxies)
+    }
+
+    func clientKey(_ request: Request) -> String { windows.clientKey(request) }
+
     func check(_ request: Request, db: Connection) throws {
         guard perMinute > 0 else { return }
         if let device = request.header("loket-device"), !device.isEmpty {
@@ -45,20 +79,33 @@ final class RateLimiter: Sendable {
             }
             throw Problem.forbidden("This kiosk's device token is not valid for this location.")
         }
-        let minute = Int64(monotonicNanoseconds() / 60_000_000_000)
-        let allowed: Bool = windows.withValue { w in
-            if w.count > 100_000 { w = w.filter { $0.value.minute == minute } }
-            let key = clientKey(request)
-            var entry = w[key] ?? (minute, 0)
-            if entry.minute != minute { entry = (minute, 0) }
-            entry.count += 1
-            w[key] = entry
-            return entry.count <= perMinute
-        }
-        if !allowed {
-            let seconds = 60 - Int(monotonicNanoseconds() / 1_000_000_000 % 60)
+        if let seconds = windows.count(clientKey(request)) {
             throw Problem.tooManyRequests("Too many tickets from this device. Please wait a moment or ask a staff member.",
-                                          retryAfterSeconds: max(1, seconds))
+                                          retryAfterSeconds: seconds)
         }
     }
+}
+
+/// Limits login attempts per client address, before any database work or password hashing: a flood of made-up
+/// usernames from one address is refused cheaply. Only attempts that do not succeed stay counted (a successful
+/// login, or one turned away because every hashing place was taken, is refunded), so a whole office behind one NAT
+/// address can still log in at opening time.
+final class LoginAddressLimiter: Sendable {
+    let windows: AddressWindows
+
+    init(perMinute: Int, trustedProxies: Set<String>) {
+        windows = AddressWindows(perMinute: perMinute, trustedProxies: trustedProxies)
+    }
+
+    /// Counts this attempt and returns the key to refund on success; throws 429 when the address is over its limit.
+    func reserve(_ request: Request) throws -> String {
+        let key = windows.clientKey(request)
+        if let seconds = windows.count(key) {
+            throw Problem.tooManyRequests("Too many login attempts from this address. Try again in \(seconds) seconds.",
+                                          retryAfterSeconds: seconds)
+        }
+        return key
+    }
+
+    func refund(_ key: String) { windows.refund(key) }
 }

@@ -1,9 +1,26 @@
 import Locking
 /// Where a handler runs. Work that touches the database runs on the worker threads (the server suspends the
 /// connection meanwhile); quick work that never blocks (health, static files) answers right on the network thread.
-public enum Execution: Sendable {
+public enum Execution: Sendable, Equatable {
     case inline
     case worker
+    /// On a small pool of its own instead of the database workers: for slow CPU-bound work (password hashing on
+    /// login) that must never occupy the threads every kiosk, display and desk request needs. A full pool is a 503.
+    case pool(WorkerPool)
+
+    /// The pool this route runs on when not the server's database workers.
+    public var separatePool: WorkerPool? {
+        if case .pool(let p) = self { return p }
+        return nil
+    }
+
+    public static func == (a: Execution, b: Execution) -> Bool {
+        switch (a, b) {
+        case (.inline, .inline), (.worker, .worker): return true
+        case (.pool(let x), .pool(let y)): return x === y
+        default: return false
+        }
+    }
 }
 
 public typealias Handler = @Sendable (Request) throws -> Response

@@ -282,7 +282,8 @@ public final class HTTPServer: @unchecked Sendable {
                 pending[key] = (state, box)
                 MHD_suspend_connection(connection)
             }
-            let accepted = workers.submit {
+            // A route with a pool of its own (login) never takes a database worker.
+            let accepted = (route.execution.separatePool ?? workers).submit {
                 let abandoned = self.suspended.withValue { _ in state.abandoned }
                 let response = abandoned ? nil : self.router.run(route, request)
                 self.suspended.withValue { pending in

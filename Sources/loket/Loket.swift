@@ -17,7 +17,8 @@ struct Loket: ParsableCommand {
             LOKET_ADMIN_TOKEN, LOKET_KIOSK_DIR (./kiosk), LOKET_PUBLIC_URL, LOKET_WORKERS (8), \
             LOKET_TICKET_RATE_PER_MINUTE (10; 0 = off), LOKET_TRUSTED_PROXIES (addresses whose X-Forwarded-For is believed), \
             LOKET_CONNECTIONS_PER_ADDRESS (64; 0 = off; raise or 0 behind a reverse proxy), LOKET_IDLE_TIMEOUT_SECONDS (30), \
-            LOKET_MAX_CONNECTIONS (from the open-file limit), LOKET_METRICS_TOKEN (bearer for /metrics from other machines).
+            LOKET_MAX_CONNECTIONS (from the open-file limit), LOKET_METRICS_TOKEN (bearer for /metrics from other machines), \
+            LOKET_LOGIN_RATE_PER_MINUTE (10; 0 = off), LOKET_HASHING_THREADS (half the cores).
             """,
         subcommands: [Serve.self, Migrate.self, Demo.self],
         defaultSubcommand: Serve.self
@@ -43,6 +44,8 @@ struct Environment {
         c.server.port = try int("LOKET_PORT", 8080)
         c.workerThreads = max(1, try int("LOKET_WORKERS", 8))
         c.ticketRatePerMinute = try int("LOKET_TICKET_RATE_PER_MINUTE", 10)
+        c.loginAttemptsPerMinute = try int("LOKET_LOGIN_RATE_PER_MINUTE", 10)
+        c.passwordHashingThreads = max(1, try int("LOKET_HASHING_THREADS", c.passwordHashingThreads))
         c.kioskDirectory = values["LOKET_KIOSK_DIR"] ?? Environment.findKioskDirectory()
         c.adminToken = values["LOKET_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         c.publicURL = values["LOKET_PUBLIC_URL"]

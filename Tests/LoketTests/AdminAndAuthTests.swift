@@ -57,6 +57,32 @@ final class AdminAndAuthTests: XCTestCase {
         XCTAssertEqual(ok.status, 204, "nobody waits, but the request was accepted")
     }
 
+    /// The session cookie is HttpOnly so that no script can read it; a cookie login must not hand the same token to
+    /// scripts in its body. Bearer logins (API clients) still get their token.
+    func testCookieLoginKeepsTheTokenOutOfTheBody() throws {
+        let w = try World.make(t)
+        let login = try t.client.post("/api/v1/sessions", json: ["username": "anna-centrum", "password": "correct horse battery", "cookie": true])
+        XCTAssertEqual(login.status, 201)
+        let cookie = String((login.header("set-cookie") ?? "").split(separator: ";")[0])
+        let token = String(cookie.dropFirst("loket_session=".count))
+        XCTAssertEqual(token.count, 43, cookie)
+        XCTAssertNil(login.object["token"], login.text)
+        XCTAssertFalse(login.text.contains(token), "the cookie's token appears nowhere in the body")
+        XCTAssertNotNil(login.object["csrfToken"] as? String)
+        XCTAssertNotNil(login.object["expiresAt"] as? String)
+        XCTAssertEqual((login.object["staff"] as? [String: Any])?["username"] as? String, "anna-centrum")
+        // The desk page works with the cookie and the CSRF token alone.
+        let csrf = login.object["csrfToken"] as! String
+        XCTAssertEqual(try t.client.post("/api/v1/desks/\(w.desks[0])/call-next", headers: ["Cookie": cookie, "X-CSRF-Token": csrf]).status, 204)
+
+        let bearer = try t.client.post("/api/v1/sessions", json: ["username": "anna-centrum", "password": "correct horse battery"])
+        XCTAssertEqual(bearer.status, 201)
+        let bearerToken = try XCTUnwrap(bearer.object["token"] as? String)
+        XCTAssertNil(bearer.header("set-cookie"))
+        XCTAssertNil(bearer.object["csrfToken"])
+        XCTAssertEqual(try t.client.with(bearer: bearerToken).get("/api/v1/sessions/current").status, 200)
+    }
+
     func testSessionCookieIsSecureBehindHTTPS() throws {
         let https = try TestApp { $0.publicURL = "https://loket.example.nl" }
         defer { https.tearDown() }

@@ -3,15 +3,23 @@
 -- name: staff_for_login
 SELECT id, password_hash, active FROM staff WHERE lower(username) = lower($1)
 
--- name: throttle_wait
--- Seconds the next attempt for this username must still wait: after 5 failures, 1 s, doubling per failure, capped at 5 minutes.
-SELECT greatest(0, ceil(extract(epoch FROM
-         last_failure_at + make_interval(secs => least(power(2, failures - 5), 300)) - now())))::int AS wait
-FROM login_throttle WHERE username = lower($1) AND failures >= 5
-
--- name: throttle_fail
-INSERT INTO login_throttle (username, failures, last_failure_at) VALUES (lower($1), 1, now())
-ON CONFLICT (username) DO UPDATE SET failures = login_throttle.failures + 1, last_failure_at = now()
+-- name: throttle_reserve
+-- Reserves one password check for this username before it is made ($2 = now). One statement: parallel attempts
+-- queue on the row lock and each sees the count the one before left, so 60 parallel guesses still get only 5 checks.
+-- The first 5 attempts are free; after that each must wait 1 s after the last allowed one, doubling per attempt,
+-- capped at 5 minutes (the exponent is capped too, so a row attacked for days cannot overflow). A refused attempt
+-- changes nothing; a successful login deletes the row (throttle_clear). `failures` counts attempts not yet cleared.
+WITH attempt AS (
+    INSERT INTO login_throttle AS t (username, failures, last_failure_at) VALUES (lower($1), 1, $2::timestamptz)
+    ON CONFLICT (username) DO UPDATE SET failures = t.failures + 1, last_failure_at = $2::timestamptz
+    WHERE t.failures < 5
+       OR t.last_failure_at + make_interval(secs => least(power(2, least(t.failures - 5, 9)), 300)) <= $2::timestamptz
+    RETURNING 1
+)
+SELECT EXISTS (SELECT FROM attempt) AS allowed,
+       coalesce((SELECT greatest(1, ceil(extract(epoch FROM
+                    last_failure_at + make_interval(secs => least(power(2, least(failures - 5, 9)), 300)) - $2::timestamptz)))::int
+                 FROM login_throttle WHERE username = lower($1)), 1) AS wait
 
 -- name: throttle_clear
 DELETE FROM login_throttle WHERE username = lower($1)
