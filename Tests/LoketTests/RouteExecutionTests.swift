@@ -13,7 +13,7 @@ final class RouteExecutionTests: XCTestCase {
 
     override func setUpWithError() throws {
         // One database worker: the pool has 3 connections, which the test can hold all of.
-        t = try TestApp { $0.workerThreads = 1 }
+        t = try TestApp { $0.workerThreads = 1; $0.runJobs = false }
     }
     override func tearDown() { t.tearDown() }
 
@@ -26,6 +26,21 @@ final class RouteExecutionTests: XCTestCase {
         let login = Features.routes.first { $0.route.method == "POST" && $0.route.path == "/api/v1/sessions" }?.route
         XCTAssertEqual(login?.database, .brief, "login must not hold a connection while the password is hashed")
         guard case .pool = login?.execution else { return XCTFail("login runs on the login pool") }
+    }
+
+    /// A handler that reaches for a connection its declaration does not give it fails (a 500, logged), and never
+    /// quietly takes one: `.brief` borrows per step, `.none` never.
+    func testHandlersGetOnlyTheConnectionsTheirDeclarationGives() throws {
+        let request = Request(method: "GET", path: "/x")
+        let brief = RouteContext(request: request, app: t.app, database: .brief, connection: nil, principal: nil)
+        XCTAssertThrowsError(try brief.db) { XCTAssertNil(ErrorMapping.problem(for: $0), "a 500: \($0)") }
+        let before = t.app.pool.statistics.inUse
+        XCTAssertEqual(try brief.withConnection { db in try db.query(Query("SELECT 1 AS n")).first?.int("n") }, 1)
+        XCTAssertEqual(t.app.pool.statistics.inUse, before, "returned right after the step")
+        let none = RouteContext(request: request, app: t.app, database: .none, connection: nil, principal: nil)
+        XCTAssertThrowsError(try none.db)
+        XCTAssertThrowsError(try none.withConnection { _ in 1 })
+        XCTAssertThrowsError(try none.transaction { _ in 1 })
     }
 
     /// Holds every pooled connection: inline routes still answer at once, a route that needs the database does not.
