@@ -32,8 +32,8 @@ import Time
 //   `ctx.transaction { db in … }` for short steps: login, which must not hold one while a password is hashed) or
 //   `.none` (never touches the database; public access only; the default and the only choice for `.inline`).
 //
-// Access stays declared in every case; a constraint violation the feature declared
-// becomes its problem, anything else goes through the shared mapping (`ErrorMapping`).
+// Access stays declared in every case. A constraint violation the feature declared becomes its problem, anything
+// else goes through the shared mapping (`ErrorMapping`).
 
 /// Who may call a route. Checked by the framework before the handler runs.
 public enum Access: String, Sendable, CaseIterable {
