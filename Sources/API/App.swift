@@ -46,7 +46,7 @@ public final class App: @unchecked Sendable {
     public let logger: Logger
     public let metrics = HTTPMetrics()
     let events: EventHub
-    let authenticator = Authenticator()
+    let authenticator: Authenticator
     let files: StaticFiles
     let texts: Translations
     let rateLimiter: RateLimiter
@@ -66,6 +66,7 @@ public final class App: @unchecked Sendable {
         texts = Translations(files: files)
         rateLimiter = RateLimiter(perMinute: configuration.ticketRatePerMinute, trustedProxies: configuration.trustedProxies)
         logins = LoginGuard(configuration: configuration)
+        authenticator = Authenticator(clock: configuration.clock)
         ErrorReporter.install { [logger] error, route in logger.error("unexpected error in \(route): \(error)") }
     }
 
@@ -143,20 +144,6 @@ public final class App: @unchecked Sendable {
     /// Every route of the service. Tests use this router in-process; the OpenAPI test compares it with the document.
     public func makeRouter() -> Router {
         var r = RouteBuilder()
-        // Operations
-        r.get("/healthz", execution: .inline) { _ in .json(.object([("status", .string("ok"))])) }
-        r.get("/readyz") { [self] _ in try ready() }
-        r.get("/metrics", execution: .inline) { [self, access = MetricsAccess(token: configuration.metricsToken)] in
-            if let problem = access.problem(for: $0) { throw problem }
-            return .text(metrics.render(), contentType: "text/plain; version=0.0.4")
-        }
-        r.get("/api/v1/openapi.json", execution: .inline) { _ in
-            Response(status: 200, contentType: "application/json", body: Array(OpenAPIDocument.json.utf8))
-        }
-        // Sessions
-        r.post("/api/v1/sessions", execution: .pool(logins.loginThreads)) { [self] in try login($0) }
-        r.get("/api/v1/sessions/current") { [self] in try currentSession($0) }
-        r.delete("/api/v1/sessions/current") { [self] in try logout($0) }
         // Converted features (administration, …): routes declared once, see RouteCollection.swift
         registerFeatures(&r)
         // Walk-in queue
@@ -173,21 +160,6 @@ public final class App: @unchecked Sendable {
         r.get("/api/v1/locations/{locationId}/queue") { [self] in try queueView($0) }
         r.get("/api/v1/locations/{locationId}/events") { [self] in try eventStream($0) }
         r.get("/api/v1/locations/{locationId}/calls") { [self] in try recentCalls($0) }
-        // Pages
-        registerPageRoutes(&r)
         return Router(routes: r.routes, errorMapper: { ErrorMapping.problem(for: $0) })
-    }
-
-    private func ready() throws -> Response {
-        do {
-            // A short deadline: a load balancer needs a quick "no" while the database is frozen or unreachable.
-            let current = try pool.withConnection(timeoutSeconds: 2) {
-                try Migrator(migrations: App.migrations, logger: logger).isCurrent($0)
-            }
-            guard current else { throw Problem.unavailable("Database migrations are not applied yet.") }
-            return .json(.object([("status", .string("ready"))]))
-        } catch let e as PostgresError {
-            throw Problem.unavailable("The database cannot be reached: \(e.isUnavailable ? "not reachable" : "not migrated").")
-        }
     }
 }

@@ -1,6 +1,7 @@
 import Credentials
 import HTTP
 import Postgres
+import Time
 
 /// A staff member's role. Roles are ordered: an admin may do what a coordinator may, and so on.
 public enum Role: String, Sendable, Comparable {
@@ -37,6 +38,8 @@ let sessionCookie = "loket_session"
 /// `X-CSRF-Token`: a form on another site cannot set that header, so it cannot act for a logged-in staff member.
 struct Authenticator: Sendable {
     static let bootstrapSettingKey = "bootstrap_admin_token_sha256"
+    /// Decides which sessions have expired (the app's clock).
+    let clock: any Clock
 
     /// The actor of a request, or nil if it carries no credentials. Wrong or expired credentials are a 401.
     func actor(_ request: Request, _ db: Connection) throws -> Actor? {
@@ -53,14 +56,12 @@ struct Authenticator: Sendable {
         }
         let digest = Credentials.tokenDigest(token)
         // The bootstrap token is accepted as a bearer only, never from a cookie.
-        guard let row = try db.query(Query(Statements.sessions["session_actor"], PostgresValue.bytes(digest), !fromCookie)).first else {
+        guard let row = try db.first(SessionActor(tokenHash: .bytes(digest), allowBootstrap: !fromCookie, now: clock.now())) else {
             throw Problem.unauthorized("Your session has expired or the token is not valid. Please log in again.")
         }
-        if try row.bool("bootstrap") { return .bootstrap }
-        let actor = Actor(staffID: try row.string("id"), agencyID: try row.string("agency_id"),
-                          role: Role(rawValue: try row.string("role")) ?? .staff,
-                          username: try row.string("username"), displayName: try row.string("display_name"),
-                          serviceIDs: try row.stringArray("service_ids"), expiresAt: try row.string("expires_at"))
+        if row.bootstrap { return .bootstrap }
+        let actor = Actor(staffID: row.id, agencyID: row.agencyID, role: Role(rawValue: row.role) ?? .staff,
+                          username: row.username, displayName: row.displayName, serviceIDs: row.serviceIDs, expiresAt: row.expiresAt)
         if fromCookie && !["GET", "HEAD", "OPTIONS"].contains(request.method) {
             guard let sent = request.header("x-csrf-token"),
                   Credentials.constantTimeEqual(Array(sent.utf8), Array(Authenticator.csrfToken(forSession: token).utf8)) else {
@@ -98,27 +99,18 @@ struct Authenticator: Sendable {
     /// token is generated only when none exists yet, and returned so it can be printed once.
     static func ensureBootstrapToken(_ db: Connection, configured: String?) throws -> String? {
         if let configured, !configured.isEmpty {
-            try db.query(Query(Statements.sessions["setting_put"], bootstrapSettingKey, hexString(Credentials.tokenDigest(configured))))
+            try db.run(SettingPut(key: bootstrapSettingKey, value: hexString(Credentials.tokenDigest(configured))))
             return nil
         }
         let token = Credentials.randomToken()
-        let inserted = try db.query(Query(Statements.sessions["setting_insert_if_missing"], bootstrapSettingKey,
-                                          hexString(Credentials.tokenDigest(token))))
-        return inserted.isEmpty ? nil : token
+        let inserted = try db.first(SettingInsertIfMissing(key: bootstrapSettingKey, value: hexString(Credentials.tokenDigest(token))))
+        return inserted == nil ? nil : token
     }
 }
 
 func hexString(_ bytes: [UInt8]) -> String {
     let digits = Array("0123456789abcdef")
     return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
-}
-
-// MARK: - Session endpoints
-
-struct LoginBody: Decodable {
-    let username: String
-    let password: String
-    let cookie: Bool?
 }
 
 /// What stands between a login flood and the rest of Loket, in the order a login meets it: a per-address limit (no
@@ -144,89 +136,3 @@ final class LoginGuard: Sendable {
     }
 }
 
-extension App {
-    func login(_ request: Request) throws -> Response {
-        let body = try request.decode(LoginBody.self)
-        let username = body.username.trimmingSpaces.lowercased()
-        let address = try logins.addresses.reserve(request)
-        // Only attempts whose password was checked and wrong (or refused by the account throttle) stay counted.
-        var counted = true
-        defer { if !counted { logins.addresses.refund(address) } }
-        let checked = try logins.checks.withPlace { place -> (String, String) in
-            // The attempt is counted for the username before the password is checked, in one statement, so parallel
-            // guesses cannot all pass a check made before any of them failed. The connection is returned before
-            // hashing (Argon2id costs ~0.1 s of a core).
-            let (allowed, wait, row) = try pool.withConnection { db in
-                let reserve = try db.query(Query(Statements.sessions["throttle_reserve"], username, configuration.clock.now())).first!
-                return (try reserve.bool("allowed"), try reserve.int("wait"),
-                        try db.query(Query(Statements.sessions["staff_for_login"], username)).first)
-            }
-            guard allowed else {
-                throw Problem.tooManyRequests("Too many wrong passwords for this account. Try again in \(wait) seconds.", retryAfterSeconds: wait)
-            }
-            // Unknown usernames are checked against a decoy hash, so they take as long as a wrong password.
-            let hash = try row?.string("password_hash") ?? Credentials.decoyHash
-            let passwordOK = place.verify(body.password, hash: hash)
-            guard let row, passwordOK, try row.bool("active") else {
-                throw Problem.unauthorized("The username or password is wrong.")
-            }
-            return (try row.string("id"), Credentials.randomToken())
-        }
-        guard let (staffID, token) = checked else {
-            counted = false
-            throw Problem.unavailable("Too many logins at once. Please try again in a moment.", retryAfterSeconds: 2)
-        }
-        let csrf = body.cookie == true ? Authenticator.csrfToken(forSession: token) : nil
-        let (expiresAt, actor) = try pool.transaction { db -> (String, Actor?) in
-            try db.query(Query(Statements.sessions["throttle_clear"], username))
-            let expires = try db.query(Query(Statements.sessions["session_insert"], PostgresValue.bytes(Credentials.tokenDigest(token)),
-                                             staffID, configuration.sessionHours))
-                .first!.string("expires_at")
-            var r = request
-            r.headers["authorization"] = "Bearer \(token)"
-            return (expires, try authenticator.actor(r, db))
-        }
-        counted = false
-        // A cookie login never puts the session token in the body: the cookie is HttpOnly so that scripts (and so
-        // an injected script) cannot read it, and the body would hand it to them. The page gets the CSRF token.
-        var fields: [(String, JSON)] = []
-        if let csrf {
-            fields.append(("csrfToken", .string(csrf)))
-        } else {
-            fields.append(("token", .string(token)))
-        }
-        fields.append(("expiresAt", .string(expiresAt)))
-        fields.append(("staff", actor?.json ?? .null))
-        var headers: [(String, String)] = []
-        if body.cookie == true {
-            headers.append(("Set-Cookie", "\(sessionCookie)=\(token); Path=/; HttpOnly; SameSite=Strict\(cookieSecurity); Max-Age=\(configuration.sessionHours * 3600)"))
-        }
-        return .json(.object(fields), status: 201, headers: headers)
-    }
-
-    /// Behind HTTPS (LOKET_PUBLIC_URL https://…) the session cookie is never sent over plain HTTP.
-    var cookieSecurity: String {
-        (configuration.publicURL ?? "").lowercased().hasPrefix("https://") ? "; Secure" : ""
-    }
-
-    func currentSession(_ request: Request) throws -> Response {
-        let actor = try pool.withConnection { try authenticator.require(.staff, request, $0) }
-        var fields: [(String, JSON)] = [("expiresAt", .optional(actor.expiresAt))]
-        if request.bearerToken == nil, let cookie = request.cookie(sessionCookie) {
-            fields.append(("csrfToken", .string(Authenticator.csrfToken(forSession: cookie))))
-        }
-        fields.append(("staff", actor.json))
-        return .json(.object(fields))
-    }
-
-    func logout(_ request: Request) throws -> Response {
-        let token = request.bearerToken ?? request.cookie(sessionCookie)
-        try pool.withConnection { db in
-            _ = try authenticator.require(.staff, request, db)
-            if let token {
-                try db.query(Query(Statements.sessions["session_delete"], PostgresValue.bytes(Credentials.tokenDigest(token))))
-            }
-        }
-        return Response(status: 204, headers: [("Set-Cookie", "\(sessionCookie)=; Path=/; HttpOnly; SameSite=Strict\(cookieSecurity); Max-Age=0")])
-    }
-}

@@ -47,8 +47,10 @@ final class Jobs: @unchecked Sendable {
                     app.logger.info("day end: closed \(closed) tickets of earlier days")
                 }
             } while closed == 5000
-            try app.pool.query(Query(Statements.sessions["purge_sessions"]))
-            try app.pool.query(Query(Statements.sessions["purge_login_throttle"]))
+            try app.pool.withConnection { db in
+                try db.run(PurgeSessions(now: app.configuration.clock.now()))
+                try db.run(PurgeLoginThrottle(now: app.configuration.clock.now()))
+            }
             try app.pool.query(Query(Statements.events["purge_events"]))
         } catch {
             app.logger.warning("scheduled jobs failed, will retry: \(error)")

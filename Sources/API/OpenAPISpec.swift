@@ -24,25 +24,8 @@ enum OpenAPISpec {
 
     /// Routes not yet converted to route collections (`Features.all`): described here until they are.
     static let legacy: [Operation] = [
-        Operation(method: "get", path: "/healthz", summary: "The process is alive", tag: "operations", access: "public", request: nil, responses: [(200, "Alive", nil)]),
-        Operation(method: "get", path: "/readyz", summary: "The database is reachable and migrated", tag: "operations", access: "public", request: nil, responses: [(200, "Ready", nil)]),
-        Operation(method: "get", path: "/metrics", summary: "Prometheus metrics", tag: "operations", access: "public", request: nil, responses: [(200, "Metrics in text format", nil)]),
-        Operation(method: "get", path: "/api/v1/openapi.json", summary: "This document", tag: "operations", access: "public", request: nil, responses: [(200, "OpenAPI document", nil)]),
-
-        Operation(method: "post", path: "/api/v1/sessions", summary: "Log in", tag: "sessions", access: "public", request: "Login", responses: [(201, "Logged in", "Session")]),
-        Operation(method: "get", path: "/api/v1/sessions/current", summary: "The current session", tag: "sessions", access: "staff", request: nil, responses: [(200, "Session", "Session")]),
-        Operation(method: "delete", path: "/api/v1/sessions/current", summary: "Log out", tag: "sessions", access: "staff", request: nil, responses: [(204, "Logged out", nil)]),
-
-
-
-
-
-
-        Operation(method: "post", path: "/api/v1/locations/{locationId}/kiosks", summary: "Register a kiosk (returns its device token once)", tag: "administration", access: "admin", request: "KioskCreate", responses: [(201, "Registered", "Kiosk")]),
-
         Operation(method: "post", path: "/api/v1/locations/{locationId}/tickets", summary: "Take a number", tag: "queue", access: "public", request: "TakeNumber", responses: [(201, "Ticket taken", "NewTicket")]),
         Operation(method: "get", path: "/api/v1/tickets/{ticketId}", summary: "A ticket's public status", tag: "queue", access: "public", request: nil, responses: [(200, "Status", "PublicTicket")]),
-        Operation(method: "get", path: "/api/v1/tickets/{ticketId}/qr.svg", summary: "QR code of the ticket's status page", tag: "queue", access: "public", request: nil, responses: [(200, "SVG image", nil)]),
         Operation(method: "post", path: "/api/v1/desks/{deskId}/call-next", summary: "Call the next visitor to this desk", tag: "queue", access: "staff", request: nil, responses: [(200, "Called", "DeskTicket"), (204, "Nobody waits", nil)]),
         Operation(method: "get", path: "/api/v1/desks/{deskId}/current", summary: "The ticket held at this desk", tag: "queue", access: "staff", request: nil, responses: [(200, "Ticket", "DeskTicket"), (204, "None", nil)]),
         Operation(method: "post", path: "/api/v1/tickets/{ticketId}/recall", summary: "Call again", tag: "queue", access: "staff", request: nil, responses: [(200, "Recalled", "DeskTicket")]),
@@ -54,14 +37,6 @@ enum OpenAPISpec {
         Operation(method: "get", path: "/api/v1/locations/{locationId}/queue", summary: "Waiting tickets in call order for me, one page (query limit 1–200, default 50; after = the previous page's next)", tag: "queue", access: "staff", request: nil, responses: [(200, "Queue", "Queue")]),
         Operation(method: "get", path: "/api/v1/locations/{locationId}/events", summary: "Live events (Server-Sent Events; resumes with Last-Event-ID)", tag: "queue", access: "public", request: nil, responses: [(200, "text/event-stream", nil)]),
         Operation(method: "get", path: "/api/v1/locations/{locationId}/calls", summary: "Today's last calls", tag: "queue", access: "public", request: nil, responses: [(200, "Calls", "Calls")]),
-        Operation(method: "get", path: "/api/v1/kiosk/{locationCode}", summary: "Location, services and UI texts for a kiosk or display", tag: "pages", access: "public", request: nil, responses: [(200, "Kiosk data", "KioskData")]),
-
-        Operation(method: "get", path: "/", summary: "Redirect to the staff page", tag: "pages", access: "public", request: nil, responses: [(302, "Redirect", nil)]),
-        Operation(method: "get", path: "/kiosk/{locationCode}", summary: "Kiosk page", tag: "pages", access: "public", request: nil, responses: [(200, "HTML", nil)]),
-        Operation(method: "get", path: "/display/{locationCode}", summary: "Call display page", tag: "pages", access: "public", request: nil, responses: [(200, "HTML", nil)]),
-        Operation(method: "get", path: "/t/{ticketId}", summary: "Phone status page", tag: "pages", access: "public", request: nil, responses: [(200, "HTML", nil)]),
-        Operation(method: "get", path: "/staff", summary: "Desk page for staff", tag: "pages", access: "public", request: nil, responses: [(200, "HTML", nil)]),
-        Operation(method: "get", path: "/assets/{path}", summary: "Static assets of the pages", tag: "pages", access: "public", request: nil, responses: [(200, "File", nil)]),
     ]
 
     static func s(_ type: String, _ extra: [(String, JSON)] = []) -> JSON { .object([("type", .string(type))] + extra) }
@@ -88,8 +63,20 @@ enum OpenAPISpec {
         ("Problem", obj([("type", str), ("title", str), ("status", int), ("detail", str),
                          ("invalidParams", arr(obj([("name", str), ("reason", str)])))], required: ["title", "status"])),
         ("Login", obj([("username", str), ("password", str), ("cookie", bool)], required: ["username", "password"])),
-        ("Session", obj([("token", str), ("expiresAt", time), ("csrfToken", str),
-                         ("staff", obj([("id", id), ("username", str), ("displayName", str), ("role", str), ("agencyId", id), ("serviceIds", arr(id))]))])),
+        ("Health", obj([("status", str)], required: ["status"])),
+        // A bearer login returns the token; a cookie login never does (the cookie is HttpOnly, and the body would
+        // hand the token to scripts), it returns the CSRF token instead.
+        ("Session", obj([("token", s("string", [("description", .string("The bearer token. Absent for cookie logins (`cookie: true`): the token is then only in the HttpOnly session cookie."))])),
+                         ("expiresAt", time),
+                         ("csrfToken", s("string", [("description", .string("Only for cookie logins: send it as X-CSRF-Token with every change."))])),
+                         ("staff", ref("SessionStaff"))], required: ["expiresAt", "staff"])),
+        // The bootstrap admin token has no staff record and never expires: id, agencyId and expiresAt are null then.
+        ("CurrentSession", obj([("expiresAt", nullable(time)),
+                                ("csrfToken", s("string", [("description", .string("Only when logged in with the session cookie."))])),
+                                ("staff", ref("SessionStaff"))], required: ["expiresAt", "staff"])),
+        ("SessionStaff", obj([("id", nullable(id)), ("username", str), ("displayName", str), ("role", enumeration(["staff", "coordinator", "admin"])),
+                              ("agencyId", nullable(id)), ("serviceIds", arr(id))],
+                             required: ["id", "username", "displayName", "role", "agencyId", "serviceIds"])),
         ("Agency", obj([("id", id), ("code", str), ("name", str), ("ticketPrefix", nullable(prefix)), ("active", bool), ("createdAt", time)])),
         ("AgencyList", list("Agency")),
         ("AgencyCreate", obj([("code", str), ("name", str), ("ticketPrefix", prefix)], required: ["code", "name"])),
@@ -159,7 +146,7 @@ enum OpenAPISpec {
 
     static var entries: [Entry] {
         let declared = Features.routes.map { item in
-            Entry(method: item.route.method.lowercased(), path: item.route.path, access: item.route.access.rawValue,
+            Entry(method: item.route.method.lowercased(), path: item.route.documentedPath, access: item.route.access.rawValue,
                   operation: item.route.operation)
         }
         let old = legacy.map { op in
@@ -199,6 +186,9 @@ enum OpenAPISpec {
                 var r: [(String, JSON)] = [("description", .string(response.description))]
                 if let schema = response.schema {
                     r.append(("content", .object([("application/json", .object([("schema", ref(schema))]))])))
+                } else if let type = response.contentType {
+                    let schema = type == "application/json" ? s("object") : str
+                    r.append(("content", .object([(type, .object([("schema", schema)]))])))
                 }
                 return (String(response.status), .object(r))
             }

@@ -74,7 +74,7 @@ final class RateLimiter: Sendable {
         guard perMinute > 0 else { return }
         if let device = request.header("loket-device"), !device.isEmpty {
             let location = request.parameter("locationId")
-            if try db.query(Query(Statements.admin["kiosk_device_valid"], PostgresValue.bytes(Credentials.tokenDigest(device)), location)).first != nil {
+            if try db.first(KioskDeviceValid(tokenHash: .bytes(Credentials.tokenDigest(device)), locationID: location)) != nil {
                 return
             }
             throw Problem.forbidden("This kiosk's device token is not valid for this location.")

@@ -23,8 +23,17 @@ import Time
 // 3. Add the type to `Features.all`: the router serves it and the OpenAPI document describes it from then on.
 //
 // Before the handler runs, the framework checks out a database connection, authenticates the request and checks
-// the declared access, so a handler cannot forget the role check; a constraint violation the feature declared
-// becomes its problem, anything else goes through the shared mapping (`ErrorMapping`).
+// the declared access, so a handler cannot forget the role check. Two options change that per route:
+//
+// - `execution:` where the handler runs: `.worker` (default, the database workers), `.inline` (the network thread,
+//   for quick work that never blocks: health, metrics, static files) or `.logins` / `.pool { … }` (a pool of its own).
+// - `database:` `.perRequest` (default: `ctx.db` held for the whole request), `.brief` (nothing held; the framework
+//   borrows a connection only to authenticate and the handler uses `ctx.withConnection { db in … }` and
+//   `ctx.transaction { db in … }` for short steps: login, which must not hold one while a password is hashed) or
+//   `.none` (never touches the database; public access only; the default and the only choice for `.inline`).
+//
+// Access stays declared in every case. A constraint violation the feature declared becomes its problem, anything
+// else goes through the shared mapping (`ErrorMapping`).
 
 /// Who may call a route. Checked by the framework before the handler runs.
 public enum Access: String, Sendable, CaseIterable {
@@ -38,14 +47,81 @@ public enum Access: String, Sendable, CaseIterable {
     case admin
 }
 
+/// Where a declared route's handler runs (resolved against the app when the router is built).
+enum RouteExecution: Sendable {
+    /// On the network thread: quick work that never blocks and never touches the database (health, metrics, the
+    /// OpenAPI document, static files). Such a route must use `DatabaseUse.none`.
+    case inline
+    /// On the server's database workers (the default).
+    case worker
+    /// On a pool of its own, e.g. `.logins`: slow CPU-bound work that must not occupy the database workers.
+    case pool(@Sendable (App) -> WorkerPool)
+
+    /// The login pool (`LoginGuard.loginThreads`): password hashing never waits on a database worker.
+    static var logins: RouteExecution { .pool { $0.logins.loginThreads } }
+
+    func resolve(_ app: App) -> Execution {
+        switch self {
+        case .inline: return .inline
+        case .worker: return .worker
+        case .pool(let pool): return .pool(pool(app))
+        }
+    }
+
+    var isInline: Bool { if case .inline = self { return true } else { return false } }
+}
+
+/// How a declared route uses the database.
+enum DatabaseUse: Sendable, Equatable {
+    /// A pooled connection is checked out before authentication and held until the handler returns (`ctx.db`).
+    case perRequest
+    /// No connection is held for the request: authentication (when the route needs it, or credentials came along)
+    /// borrows one briefly, and the handler borrows one for each short step with `ctx.withConnection` or
+    /// `ctx.transaction`. For routes that wait on something else (login: Argon2id on the hashing threads), so a
+    /// pooled connection is never idle while they wait. `ctx.db` throws.
+    case brief
+    /// Never touches the database: no connection, no authentication (access must be `.public`; `ctx.principal` is
+    /// nil). Required for `.inline` routes, which run on the network thread.
+    case none
+}
+
+/// A route declared in a way the framework refuses to serve (a programming error: a 500, logged).
+enum RouteDeclarationError: Error, CustomStringConvertible {
+    /// The handler asked for a database connection its route does not have (see `DatabaseUse`).
+    case noConnection(String)
+    /// `DatabaseUse.none` cannot authenticate, so its access must be `.public`.
+    case accessNeedsDatabase(String)
+    /// An `.inline` route runs on the network thread, where waiting for a connection would stall every client.
+    case inlineWithDatabase(String)
+
+    var description: String {
+        switch self {
+        case .noConnection(let route): return "\(route): the handler used a database connection its declaration does not give it"
+        case .accessNeedsDatabase(let route): return "\(route): access other than public needs the database (DatabaseUse.none)"
+        case .inlineWithDatabase(let route): return "\(route): an inline route must not use the database"
+        }
+    }
+}
+
 /// What a handler gets: the request, the database connection checked out for it, who is asking, and the clock.
 struct RouteContext {
     let request: Request
     let app: App
-    /// A pooled connection, held for this request. Use `transaction` for changes that belong together.
-    let db: Connection
+    /// How the route uses the database (see `DatabaseUse`).
+    let database: DatabaseUse
+    /// The connection held for the request (`DatabaseUse.perRequest` only).
+    let connection: Connection?
     /// Non-nil for every access but `.public`, where it is set only when the request carries valid credentials.
     let principal: Actor?
+
+    /// The pooled connection held for this request (`DatabaseUse.perRequest`). Use `transaction` for changes that
+    /// belong together. Throws for routes declared `.brief` (use `withConnection`) or `.none`.
+    var db: Connection {
+        get throws {
+            guard let connection else { throw RouteDeclarationError.noConnection("\(request.method) \(request.path)") }
+            return connection
+        }
+    }
 
     /// The authenticated actor (never fails for non-public routes: the framework checked it already).
     var actor: Actor {
@@ -59,9 +135,21 @@ struct RouteContext {
     var clock: any Clock { app.configuration.clock }
     var now: Instant { clock.now() }
 
-    /// Runs `body` in one transaction on this request's connection (serialization failures are retried).
+    /// Runs `body` with a connection: the request's own (`.perRequest`), or one borrowed from the pool for just
+    /// this call and returned right after (`.brief`).
+    /// `timeoutSeconds` bounds the wait for a free connection (readiness answers quickly when the pool is stuck).
+    func withConnection<T>(timeoutSeconds: Double? = nil, _ body: (Connection) throws -> T) throws -> T {
+        if let connection { return try body(connection) }
+        guard database == .brief else { throw RouteDeclarationError.noConnection("\(request.method) \(request.path)") }
+        return try app.pool.withConnection(timeoutSeconds: timeoutSeconds, body)
+    }
+
+    /// Runs `body` in one transaction (serialization failures are retried): on the request's connection, or for
+    /// `.brief` routes on one borrowed for the transaction only.
     func transaction<T>(_ body: (Connection) throws -> T) throws -> T {
-        try db.transaction(body)
+        if let connection { return try connection.transaction(body) }
+        guard database == .brief else { throw RouteDeclarationError.noConnection("\(request.method) \(request.path)") }
+        return try app.pool.transaction(body)
     }
 
     /// A UUID path parameter, or 404 naming what was looked for.
@@ -78,34 +166,64 @@ struct RouteContext {
     }
 }
 
-/// One declared route: method, path, access, OpenAPI operation and handler, together.
+/// One declared route: method, path, access, OpenAPI operation and handler, together; where it runs and how it uses
+/// the database default to the database workers with a connection per request.
 struct DeclaredRoute: Sendable {
     let method: String
     let path: String
     let access: Access
     let operation: OpenAPIOperation
-    let execution: Execution
+    let execution: RouteExecution
+    let database: DatabaseUse
     let handler: @Sendable (RouteContext) throws -> Response
 
-    static func get(_ path: String, _ access: Access, _ operation: OpenAPIOperation,
-                    _ handler: @escaping @Sendable (RouteContext) throws -> Response) -> DeclaredRoute {
-        DeclaredRoute(method: "GET", path: path, access: access, operation: operation, execution: .worker, handler: handler)
+    /// `database` defaults from `execution`: `.inline` → `.none`, `.pool` → `.brief`, `.worker` → `.perRequest`.
+    init(method: String, path: String, access: Access, operation: OpenAPIOperation, execution: RouteExecution = .worker,
+         database: DatabaseUse? = nil, handler: @escaping @Sendable (RouteContext) throws -> Response) {
+        self.method = method
+        self.path = path
+        self.access = access
+        self.operation = operation
+        self.execution = execution
+        switch execution {
+        case .inline: self.database = database ?? .none
+        case .worker: self.database = database ?? .perRequest
+        case .pool: self.database = database ?? .brief
+        }
+        self.handler = handler
     }
-    static func post(_ path: String, _ access: Access, _ operation: OpenAPIOperation,
+
+    static func get(_ path: String, _ access: Access, _ operation: OpenAPIOperation, execution: RouteExecution = .worker,
+                    database: DatabaseUse? = nil,
+                    _ handler: @escaping @Sendable (RouteContext) throws -> Response) -> DeclaredRoute {
+        DeclaredRoute(method: "GET", path: path, access: access, operation: operation, execution: execution, database: database, handler: handler)
+    }
+    static func post(_ path: String, _ access: Access, _ operation: OpenAPIOperation, execution: RouteExecution = .worker,
+                     database: DatabaseUse? = nil,
                      _ handler: @escaping @Sendable (RouteContext) throws -> Response) -> DeclaredRoute {
-        DeclaredRoute(method: "POST", path: path, access: access, operation: operation, execution: .worker, handler: handler)
+        DeclaredRoute(method: "POST", path: path, access: access, operation: operation, execution: execution, database: database, handler: handler)
     }
-    static func patch(_ path: String, _ access: Access, _ operation: OpenAPIOperation,
+    static func patch(_ path: String, _ access: Access, _ operation: OpenAPIOperation, execution: RouteExecution = .worker,
+                      database: DatabaseUse? = nil,
                       _ handler: @escaping @Sendable (RouteContext) throws -> Response) -> DeclaredRoute {
-        DeclaredRoute(method: "PATCH", path: path, access: access, operation: operation, execution: .worker, handler: handler)
+        DeclaredRoute(method: "PATCH", path: path, access: access, operation: operation, execution: execution, database: database, handler: handler)
     }
-    static func put(_ path: String, _ access: Access, _ operation: OpenAPIOperation,
+    static func put(_ path: String, _ access: Access, _ operation: OpenAPIOperation, execution: RouteExecution = .worker,
+                    database: DatabaseUse? = nil,
                     _ handler: @escaping @Sendable (RouteContext) throws -> Response) -> DeclaredRoute {
-        DeclaredRoute(method: "PUT", path: path, access: access, operation: operation, execution: .worker, handler: handler)
+        DeclaredRoute(method: "PUT", path: path, access: access, operation: operation, execution: execution, database: database, handler: handler)
     }
-    static func delete(_ path: String, _ access: Access, _ operation: OpenAPIOperation,
+    static func delete(_ path: String, _ access: Access, _ operation: OpenAPIOperation, execution: RouteExecution = .worker,
+                       database: DatabaseUse? = nil,
                        _ handler: @escaping @Sendable (RouteContext) throws -> Response) -> DeclaredRoute {
-        DeclaredRoute(method: "DELETE", path: path, access: access, operation: operation, execution: .worker, handler: handler)
+        DeclaredRoute(method: "DELETE", path: path, access: access, operation: operation, execution: execution, database: database, handler: handler)
+    }
+
+    /// The path as OpenAPI writes it: the rest-of-path parameter `{path...}` becomes `{path}`.
+    var documentedPath: String {
+        path.split(separator: "/", omittingEmptySubsequences: false).map { segment -> String in
+            segment.hasPrefix("{") && segment.hasSuffix("...}") ? String(segment.dropLast(4)) + "}" : String(segment)
+        }.joined(separator: "/")
     }
 }
 
@@ -120,7 +238,7 @@ protocol RouteCollection {
 /// The features written as route collections. The router serves them and the OpenAPI document is generated from
 /// them; features not yet converted are still added by `App.makeRouter` and described in `OpenAPISpec.legacy`.
 enum Features {
-    static let all: [any RouteCollection.Type] = [AdminRoutes.self]
+    static let all: [any RouteCollection.Type] = [AdminRoutes.self, OperationsRoutes.self, SessionRoutes.self, PageRoutes.self]
 
     static var routes: [(route: DeclaredRoute, constraints: [String: Problem])] {
         all.flatMap { feature in feature.routes.map { ($0, feature.constraints) } }
@@ -131,18 +249,34 @@ extension App {
     /// Adds every converted feature's routes to the router.
     func registerFeatures(_ r: inout RouteBuilder) {
         for (route, constraints) in Features.routes {
-            r.add(route.method, route.path, execution: route.execution) { [self] request in
+            r.add(route.method, route.path, execution: route.execution.resolve(self)) { [self] request in
                 try serve(route, constraints: constraints, request)
             }
         }
     }
 
     /// Authenticates, checks the declared access, runs the handler, and maps the feature's constraint violations.
+    /// The connection is held for the whole request (`.perRequest`), borrowed only to authenticate (`.brief`), or
+    /// never taken (`.none`).
     func serve(_ route: DeclaredRoute, constraints: [String: Problem], _ request: Request) throws -> Response {
+        if route.execution.isInline && route.database != .none {
+            throw RouteDeclarationError.inlineWithDatabase("\(route.method) \(route.path)")
+        }
         do {
-            return try pool.withConnection { db in
-                let actor = try authenticate(route.access, request, db)
-                return try route.handler(RouteContext(request: request, app: self, db: db, principal: actor))
+            switch route.database {
+            case .perRequest:
+                return try pool.withConnection { db in
+                    let actor = try authenticate(route.access, request, db)
+                    return try route.handler(RouteContext(request: request, app: self, database: .perRequest, connection: db, principal: actor))
+                }
+            case .brief:
+                // A public route without credentials needs no lookup at all.
+                let needsLookup = route.access != .public || request.bearerToken != nil || !(request.cookie(sessionCookie) ?? "").isEmpty
+                let actor = needsLookup ? try pool.withConnection { try authenticate(route.access, request, $0) } : nil
+                return try route.handler(RouteContext(request: request, app: self, database: .brief, connection: nil, principal: actor))
+            case .none:
+                guard route.access == .public else { throw RouteDeclarationError.accessNeedsDatabase("\(route.method) \(route.path)") }
+                return try route.handler(RouteContext(request: request, app: self, database: .none, connection: nil, principal: nil))
             }
         } catch let error as PostgresError {
             if let name = error.constraint, let problem = constraints[name] { throw problem }

@@ -31,8 +31,14 @@ public struct OpenAPIOperation: Sendable {
         public var description: String
         /// Name of the component schema of the JSON body, nil for none (204) or non-JSON bodies.
         public var schema: String?
+        /// The media type of a body without a component schema (HTML pages, SVG, metrics text), nil for none.
+        public var contentType: String?
         public init(_ status: Int, _ description: String, _ schema: String? = nil) {
             self.status = status; self.description = description; self.schema = schema
+        }
+        /// A response whose body is not described by a schema, only by its media type (e.g. `text/html`).
+        public init(_ status: Int, _ description: String, contentType: String) {
+            self.status = status; self.description = description; self.contentType = contentType
         }
     }
 

@@ -25,16 +25,19 @@ SELECT EXISTS (SELECT FROM attempt) AS allowed,
 DELETE FROM login_throttle WHERE username = lower($1)
 
 -- name: session_insert
-INSERT INTO session (token_hash, staff_id, expires_at) VALUES ($1, $2, now() + make_interval(hours => $3))
+-- $1 token digest, $2 staff id, $3 hours, $4 now. created_at comes from the same clock as expires_at, so the
+-- table's CHECK (expires_at > created_at) holds whatever clock the app runs on.
+INSERT INTO session (token_hash, staff_id, created_at, expires_at) VALUES ($1, $2, $4::timestamptz, $4::timestamptz + make_interval(hours => $3))
 RETURNING rfc3339(expires_at) AS expires_at
 
 -- name: session_actor
 -- The actor of a token digest: a staff session, or the bootstrap admin token (one round trip for both). Comparing
--- digests of 256-bit random tokens leaks nothing useful through timing.
+-- digests of 256-bit random tokens leaks nothing useful through timing. $2: the bootstrap token is allowed (bearer
+-- only, never from a cookie); $3 now.
 SELECT false AS bootstrap, s.id, s.agency_id, s.role, s.username, s.display_name, rfc3339(x.expires_at) AS expires_at,
        coalesce((SELECT array_agg(ss.service_id ORDER BY ss.service_id) FROM staff_service ss WHERE ss.staff_id = s.id), '{}') AS service_ids
 FROM session x JOIN staff s ON s.id = x.staff_id
-WHERE x.token_hash = $1 AND x.expires_at > now() AND s.active
+WHERE x.token_hash = $1 AND x.expires_at > $3::timestamptz AND s.active
 UNION ALL
 SELECT true, NULL, NULL, 'admin', 'bootstrap-admin', 'Bootstrap admin', NULL, '{}'
 FROM setting WHERE key = 'bootstrap_admin_token_sha256' AND value = encode($1, 'hex') AND $2
@@ -49,7 +52,7 @@ INSERT INTO setting (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET
 INSERT INTO setting (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING RETURNING key
 
 -- name: purge_sessions
-DELETE FROM session WHERE expires_at < now() - interval '1 day'
+DELETE FROM session WHERE expires_at < $1::timestamptz - interval '1 day'
 
 -- name: purge_login_throttle
-DELETE FROM login_throttle WHERE last_failure_at < now() - interval '1 day'
+DELETE FROM login_throttle WHERE last_failure_at < $1::timestamptz - interval '1 day'

@@ -1,0 +1,47 @@
+import HTTP
+import Migrations
+import Postgres
+
+// Operations: liveness, readiness, Prometheus metrics and the OpenAPI document. Liveness, metrics and the document
+// answer on the network thread and never touch the database, so they answer even when every connection is busy.
+
+private let tag = "operations"
+
+enum OperationsRoutes: RouteCollection {
+    static let constraints: [String: Problem] = [:]
+
+    static let routes: [DeclaredRoute] = [
+        .get("/healthz", .public, OpenAPIOperation("checkAlive", summary: "The process is alive", tag: tag,
+                                                   responses: [.init(200, "Alive", "Health")]),
+             execution: .inline) { _ in
+            .json(.object([("status", .string("ok"))]))
+        },
+        // Borrows a connection with a short deadline: a load balancer needs a quick "no" while the database is
+        // frozen or unreachable.
+        .get("/readyz", .public, OpenAPIOperation("checkReady", summary: "The database is reachable and migrated", tag: tag,
+                                                  responses: [.init(200, "Ready", "Health")]),
+             database: .brief) { ctx in
+            do {
+                let current = try ctx.withConnection(timeoutSeconds: 2) {
+                    try Migrator(migrations: App.migrations, logger: ctx.app.logger).isCurrent($0)
+                }
+                guard current else { throw Problem.unavailable("Database migrations are not applied yet.") }
+                return .json(.object([("status", .string("ready"))]))
+            } catch let e as PostgresError {
+                throw Problem.unavailable("The database cannot be reached: \(e.isUnavailable ? "not reachable" : "not migrated").")
+            }
+        },
+        // Access is not a login: loopback clients, or anyone with LOKET_METRICS_TOKEN as bearer (MetricsAccess).
+        .get("/metrics", .public, OpenAPIOperation("getMetrics", summary: "Prometheus metrics (clients on this machine, or the bearer LOKET_METRICS_TOKEN)",
+                                                   tag: tag, responses: [.init(200, "Metrics in Prometheus text format", contentType: "text/plain")]),
+             execution: .inline) { ctx in
+            if let problem = MetricsAccess(token: ctx.app.configuration.metricsToken).problem(for: ctx.request) { throw problem }
+            return .text(ctx.app.metrics.render(), contentType: "text/plain; version=0.0.4")
+        },
+        .get("/api/v1/openapi.json", .public, OpenAPIOperation("getOpenAPIDocument", summary: "This document", tag: tag,
+                                                               responses: [.init(200, "OpenAPI document", contentType: "application/json")]),
+             execution: .inline) { _ in
+            Response(status: 200, contentType: "application/json", body: Array(OpenAPIDocument.json.utf8))
+        },
+    ]
+}
