@@ -345,6 +345,8 @@ struct Matcher {
     let words: Int
     var eligible: [UInt64]
     var visited: [UInt64]
+    /// Staff assigned to some requirement in the matching under construction.
+    var taken: [UInt64]
     /// Relevant-staff index per requirement, after a successful `match`.
     var assigned: [Int]
     var order: [Int]
@@ -355,6 +357,7 @@ struct Matcher {
         self.words = words
         eligible = [UInt64](repeating: 0, count: k * words)
         visited = [UInt64](repeating: 0, count: words)
+        taken = [UInt64](repeating: 0, count: words)
         assigned = [Int](repeating: -1, count: k)
         order = Array(0..<k)
         counts = [Int](repeating: 0, count: k)
@@ -373,6 +376,7 @@ struct Matcher {
             counts[r] = count
             assigned[r] = -1
         }
+        for w in 0..<words { taken[w] = 0 }
         for i in 0..<k { order[i] = i }
         order.sort { (counts[$0], $0) < (counts[$1], $1) }
         for r in order {
@@ -383,6 +387,17 @@ struct Matcher {
     }
 
     private mutating func augment(_ r: Int) -> Bool {
+        // Someone eligible and still unassigned first: cheap, and keeps assignments intuitive.
+        for w in 0..<words {
+            let open = eligible[r * words + w] & ~taken[w]
+            if open != 0 {
+                let staff = w * 64 + open.trailingZeroBitCount
+                assigned[r] = staff
+                taken[w] |= 1 << UInt64(staff % 64)
+                return true
+            }
+        }
+        // Everyone eligible is taken: try to move one of their holders along an augmenting path.
         for w in 0..<words {
             var candidates = eligible[r * words + w] & ~visited[w]
             while candidates != 0 {
@@ -392,7 +407,8 @@ struct Matcher {
                 let staff = w * 64 + bit
                 var owner = -1
                 for q in 0..<k where assigned[q] == staff { owner = q }
-                if owner < 0 || augment(owner) {
+                if owner >= 0 && augment(owner) {
+                    // The owner moved to someone else; `staff` stays taken, now by r.
                     assigned[r] = staff
                     return true
                 }

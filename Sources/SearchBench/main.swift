@@ -25,7 +25,6 @@ struct SplitMix64 {
 func runBenchmark() {
     let runs = CommandLine.arguments.count > 1 ? Int(CommandLine.arguments[1]) ?? 500 : 500
     var rng = SplitMix64(state: 20_261_130)
-    let minute: Int64 = 60
     // Monday 2026-01-05 00:00 UTC; the zone does not matter to the search.
     let monday0 = Instant(rfc3339: "2026-01-05T00:00:00Z")!
     func at(day: Int, minuteOfDay: Int) -> Instant { monday0.adding(minutes: Int64(day * 1440 + minuteOfDay)) }
