@@ -247,20 +247,28 @@ public enum SlotSearch {
             }
         }
 
-        // Pass 2: per staff member, one sweep over the viable starts with a moving pointer into their free intervals.
+        // Pass 2: per staff member, their free pieces (availability joined, busy cut out) long enough for the
+        // buffered interval, each matched to the run of viable starts it contains (binary search, then a moving index).
         var free = [UInt64](repeating: 0, count: k == 0 ? 0 : viable.count * words)
         if k > 0 {
             for (j, i) in relevant.enumerated() {
                 let member = query.staff[i]
                 let pieces = subtract(union(member.available), union(member.busy))
-                if pieces.isEmpty { continue }
-                var p = 0
                 let bit: UInt64 = 1 << UInt64(j % 64)
                 let word = j / 64
-                for (c, a) in viable.enumerated() {
-                    while p < pieces.count && pieces[p].1 <= a { p += 1 }
-                    if p == pieces.count { break }
-                    if pieces[p].0 <= a && pieces[p].1 >= a + span { free[c * words + word] |= bit }
+                var c = 0
+                for (from, to) in pieces where to - from >= span {
+                    // First viable start whose buffered interval begins in this piece: binary search from `c`.
+                    var high = viable.count
+                    while c < high {
+                        let mid = (c + high) / 2
+                        if viable[mid] < from { c = mid + 1 } else { high = mid }
+                    }
+                    while c < viable.count && viable[c] + span <= to {
+                        free[c * words + word] |= bit
+                        c += 1
+                    }
+                    if c == viable.count { break }
                 }
             }
         }
@@ -301,18 +309,26 @@ public enum SlotSearch {
 
     /// Sorted, disjoint, non-touching pieces covering the same instants as `intervals`.
     static func union(_ intervals: [Interval]) -> [(Int64, Int64)] {
-        var pieces = intervals.filter { !$0.isEmpty }.map { ($0.start.microseconds, $0.end.microseconds) }
-        pieces.sort { $0.0 < $1.0 }
-        var out: [(Int64, Int64)] = []
-        out.reserveCapacity(pieces.count)
-        for piece in pieces {
-            if let last = out.last, piece.0 <= last.1 {
-                out[out.count - 1].1 = max(last.1, piece.1)
+        var pieces: [(Int64, Int64)] = []
+        pieces.reserveCapacity(intervals.count)
+        var sorted = true
+        for interval in intervals where !interval.isEmpty {
+            if let last = pieces.last, interval.start.microseconds < last.0 { sorted = false }
+            pieces.append((interval.start.microseconds, interval.end.microseconds))
+        }
+        // PostgreSQL usually sends them ordered; sorting only when needed keeps the common case linear.
+        if !sorted { pieces.sort { $0.0 < $1.0 } }
+        var out = 0
+        for i in pieces.indices {
+            if out > 0 && pieces[i].0 <= pieces[out - 1].1 {
+                pieces[out - 1].1 = max(pieces[out - 1].1, pieces[i].1)
             } else {
-                out.append(piece)
+                pieces[out] = pieces[i]
+                out += 1
             }
         }
-        return out
+        pieces.removeLast(pieces.count - out)
+        return pieces
     }
 
     /// `base` minus `holes`, both from `union`.
