@@ -1,14 +1,15 @@
 /// A calendar date without time or zone (proleptic Gregorian), e.g. a public holiday or the day a grid belongs to.
 ///
-/// Only dates that exist can be made: `LocalDate(year: 2026, month: 2, day: 29)` is nil.
+/// Only dates that exist can be made: `LocalDate(year: 2026, month: 2, day: 29)` is nil. Years 1…9999, as in
+/// `YYYY-MM-DD`; arithmetic may leave that range, it just cannot be written that way.
 public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible {
     public let year: Int
     public let month: Int
     public let day: Int
 
-    /// Nil when the date does not exist (month outside 1…12, day outside the month).
+    /// Nil when the date does not exist (month outside 1…12, day outside the month) or the year is outside 1…9999.
     public init?(year: Int, month: Int, day: Int) {
-        guard (1...12).contains(month), day >= 1, day <= LocalDate.daysInMonth(year: year, month: month) else {
+        guard (1...9999).contains(year), (1...12).contains(month), day >= 1, day <= LocalDate.daysInMonth(year: year, month: month) else {
             return nil
         }
         self.year = year
@@ -16,7 +17,7 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
         self.day = day
     }
 
-    /// The date `days` days after 1970-01-01 (negative: before).
+    /// The date `days` days after 1970-01-01 (negative: before). `days` must stay well inside ±2^60.
     public init(daysSinceEpoch days: Int) {
         // Howard Hinnant's days → civil algorithm (as in Time's Instant, which keeps its copy internal).
         let z = days + 719_468
@@ -77,8 +78,10 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
 
 /// Dutch public holidays as Loket closes for them, computed without any table so every year is known.
 public enum DutchHolidays {
-    /// Easter Sunday of `year` (Gregorian calendar), by the anonymous Gregorian algorithm (Meeus/Jones/Butcher).
-    public static func easterSunday(year: Int) -> LocalDate {
+    /// Easter Sunday of `year` (Gregorian calendar), by the anonymous Gregorian algorithm (Meeus/Jones/Butcher);
+    /// nil outside the Gregorian years 1583…9999.
+    public static func easterSunday(year: Int) -> LocalDate? {
+        guard (1583...9999).contains(year) else { return nil }
         let a = year % 19
         let b = year / 100, c = year % 100
         let d = b / 4, e = b % 4
@@ -90,7 +93,7 @@ public enum DutchHolidays {
         let m = (a + 11 * h + 22 * l) / 451
         let month = (h + l - 7 * m + 114) / 31
         let day = (h + l - 7 * m + 114) % 31 + 1
-        return LocalDate(year: year, month: month, day: day)!
+        return LocalDate(year: year, month: month, day: day)
     }
 
     /// The public holidays of `year` in date order, with their Dutch name and a stable English key.
@@ -98,10 +101,10 @@ public enum DutchHolidays {
     /// Always: New Year's Day, Easter Sunday and Monday, King's Day (27 April, or 26 April when the 27th is a
     /// Sunday — the rule since 2014, applied to every year), Ascension Day, Whit Sunday and Monday, Christmas Day
     /// and Boxing Day. Good Friday and Liberation Day (5 May) only when asked: many organisations close on them only
-    /// by agreement, or only every fifth year.
+    /// by agreement, or only every fifth year. Empty outside the years 1583…9999.
     public static func list(year: Int, includeGoodFriday: Bool, includeLiberationDay: Bool)
         -> [(date: LocalDate, name: String, key: String)] {
-        let easter = easterSunday(year: year)
+        guard let easter = easterSunday(year: year) else { return [] }
         let kingsDay = LocalDate(year: year, month: 4, day: 27)!
         var days: [(date: LocalDate, name: String, key: String)] = [
             (LocalDate(year: year, month: 1, day: 1)!, "Nieuwjaarsdag", "new-years-day"),

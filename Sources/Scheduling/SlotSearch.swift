@@ -98,11 +98,16 @@ public struct AppointmentRule: Sendable, Hashable {
     }
 
     /// The appointment's length for `persons` visitors, or nil when that number is not allowed (below 1, above
-    /// `maxPersons`) or the rule is unusable (non-positive length, negative buffers or extra minutes).
+    /// `maxPersons`) or the rule is unusable (non-positive length, negative buffers or extra minutes, or a length or
+    /// buffer beyond a year, which only bad input produces).
     public func durationMinutes(persons: Int) -> Int? {
-        guard persons >= 1, persons <= maxPersons, durationMinutes >= 1, extraMinutesPerPerson >= 0,
-              bufferBeforeMinutes >= 0, bufferAfterMinutes >= 0 else { return nil }
-        return durationMinutes + extraMinutesPerPerson * (persons - 1)
+        let year = 366 * 24 * 60
+        guard persons >= 1, persons <= maxPersons, durationMinutes >= 1, durationMinutes <= year,
+              (0...year).contains(extraMinutesPerPerson), (0...year).contains(bufferBeforeMinutes),
+              (0...year).contains(bufferAfterMinutes) else { return nil }
+        let (extra, overflow) = extraMinutesPerPerson.multipliedReportingOverflow(by: persons - 1)
+        guard !overflow, extra <= year else { return nil }
+        return durationMinutes + extra
     }
 }
 
@@ -180,8 +185,8 @@ public enum SlotSearch {
         let before = Int64(rule.bufferBeforeMinutes) * minute
         let after = Int64(rule.bufferAfterMinutes) * minute
 
-        // Starts: sorted, unique, within the bounds.
-        var starts = query.candidateStarts.map(\.microseconds)
+        // Starts: sorted, unique, within the bounds; far-out instants (bad input) are dropped so no sum overflows.
+        var starts = query.candidateStarts.map(\.microseconds).filter { $0 > -limit / 2 && $0 < limit / 2 }
         if !isSortedStrictly(starts) {
             starts.sort()
             starts = dedupSorted(starts)
@@ -200,8 +205,8 @@ public enum SlotSearch {
             roomBusy = roomOrder.map { union(query.rooms[$0].busy) }
         }
 
-        // Pass 1: starts that fit the bounds, one opening interval and a room. `viable` keeps their index in `starts`.
-        let opening = query.opening.filter { !$0.isEmpty }.map { ($0.start.microseconds, $0.end.microseconds) }
+        // Pass 1: starts that fit the bounds, one opening interval and a room.
+        let opening = query.opening.filter { !$0.isEmpty }.map { (clamp($0.start), clamp($0.end)) }
             .sorted { $0.0 < $1.0 }
         var viable: [Int64] = []  // buffered start a; b = a + span
         var viableRoom: [Int] = []
@@ -291,6 +296,12 @@ public enum SlotSearch {
         return result
     }
 
+    /// Instants are clamped to ±2^61 µs (±73 000 years) so differences and sums of inputs cannot overflow; an
+    /// "always" interval from `Int64.min` to `Int64.max` still means always.
+    static let limit: Int64 = 1 << 61
+
+    static func clamp(_ instant: Instant) -> Int64 { min(max(instant.microseconds, -limit), limit) }
+
     private static func isSortedStrictly(_ values: [Int64]) -> Bool {
         var i = 1
         while i < values.count {
@@ -314,7 +325,7 @@ public enum SlotSearch {
         var sorted = true
         for interval in intervals where !interval.isEmpty {
             if let last = pieces.last, interval.start.microseconds < last.0 { sorted = false }
-            pieces.append((interval.start.microseconds, interval.end.microseconds))
+            pieces.append((clamp(interval.start), clamp(interval.end)))
         }
         // PostgreSQL usually sends them ordered; sorting only when needed keeps the common case linear.
         if !sorted { pieces.sort { $0.0 < $1.0 } }

@@ -9,7 +9,17 @@ final class DutchHolidaysTests: XCTestCase {
                      (2000, 4, 23), (1818, 3, 22), (2011, 4, 24)]
         for (y, m, d) in known {
             XCTAssertEqual(DutchHolidays.easterSunday(year: y), date(y, m, d), "\(y)")
-            XCTAssertEqual(DutchHolidays.easterSunday(year: y).isoWeekday, 7, "\(y)")
+            XCTAssertEqual(DutchHolidays.easterSunday(year: y)?.isoWeekday, 7, "\(y)")
+        }
+        // Every year of the supported range: a Sunday between 22 March and 25 April.
+        for y in 1583...9999 {
+            guard let easter = DutchHolidays.easterSunday(year: y) else { XCTFail("\(y)"); continue }
+            XCTAssertEqual(easter.isoWeekday, 7, "\(y)")
+            XCTAssertTrue(easter >= date(y, 3, 22) && easter <= date(y, 4, 25), "\(y)")
+        }
+        for y in [Int.min, -1, 0, 1582, 10_000, Int.max] {
+            XCTAssertNil(DutchHolidays.easterSunday(year: y))
+            XCTAssertTrue(DutchHolidays.list(year: y, includeGoodFriday: true, includeLiberationDay: true).isEmpty)
         }
     }
 
@@ -55,6 +65,9 @@ final class DutchHolidaysTests: XCTestCase {
         XCTAssertNil(LocalDate(year: 2026, month: 13, day: 1))
         XCTAssertNil(LocalDate(year: 2026, month: 0, day: 1))
         XCTAssertNil(LocalDate(year: 2026, month: 1, day: 0))
+        XCTAssertNil(LocalDate(year: 0, month: 1, day: 1))
+        XCTAssertNil(LocalDate(year: Int.max, month: 1, day: 1))
+        XCTAssertNotNil(LocalDate(year: 9999, month: 12, day: 31))
         XCTAssertEqual(date(1970, 1, 1).daysSinceEpoch, 0)
         XCTAssertEqual(date(1970, 1, 1).isoWeekday, 4)
         XCTAssertEqual(date(2026, 11, 30).isoWeekday, 1)  // Monday

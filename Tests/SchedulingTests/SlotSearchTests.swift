@@ -114,6 +114,30 @@ final class SlotSearchTests: XCTestCase {
                                             at("11:15"), at("11:30")])
     }
 
+    /// Bad input gives no slots or sane slots, never an arithmetic trap.
+    func testExtremeInputDoesNotTrap() {
+        let always = Interval(start: Instant(microseconds: .min), end: Instant(microseconds: .max))
+        let staff = [StaffCalendar(id: "A", services: ["s"], available: [always], busy: [])]
+        let starts = [Instant(microseconds: .min), at("10:00"), Instant(microseconds: .max)]
+        var rule = AppointmentRule(durationMinutes: 30, requirements: ["s"])
+        let query = SlotQuery(candidateStarts: starts, opening: [always], staff: staff,
+                              rooms: [RoomCalendar(id: "r", capacity: 2, busy: [always])], type: rule, persons: 1)
+        XCTAssertEqual(SlotSearch.slots(query).map(\.start), [at("10:00")])
+        for huge in [Int.max, Int.min, -1] {
+            rule.durationMinutes = huge
+            var q = query
+            q.type = rule
+            XCTAssertEqual(SlotSearch.slots(q), [])
+            q.type = AppointmentRule(durationMinutes: 30, extraMinutesPerPerson: huge, maxPersons: .max,
+                                     bufferBeforeMinutes: 0, requirements: ["s"])
+            q.persons = .max
+            XCTAssertEqual(SlotSearch.slots(q), [])
+        }
+        var roomQuery = query
+        roomQuery.type.needsRoom = true
+        XCTAssertEqual(SlotSearch.slots(roomQuery), [])  // the only room is always busy
+    }
+
     // MARK: DST Sundays in Amsterdam
 
     func testDSTGridsHaveEachRealInstantOnce() {
