@@ -40,6 +40,10 @@ let package = Package(
         .target(name: "Time"),
         // Pure domain logic of the walk-in queue: no I/O.
         .target(name: "Queue"),
+        // Pure slot search for joint appointments (bipartite matching of staff, rooms) and Dutch public holidays: no I/O.
+        .target(name: "Scheduling", dependencies: ["Time"]),
+        // In-process benchmark of the slot search: `swift build -c release --product loket-bench-search`.
+        .executableTarget(name: "loket-bench-search", dependencies: ["Scheduling", "Time"], path: "Sources/SearchBench"),
         // The numbered SQL migrations and the repeatable functions, compiled into the binary so a deployed `loket` is
         // self-contained.
         .target(name: "Migrations", path: "Migrations", resources: [.embedInCode("sql"), .embedInCode("functions")]),
@@ -62,6 +66,7 @@ let package = Package(
                 swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "QueueTests", dependencies: ["Queue"]),
         .testTarget(name: "TimeTests", dependencies: ["Time"]),
+        .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Time"]),
         .testTarget(name: "LoketTests", dependencies: ["TestSupport", "API", "HTTP", "Postgres", "EmbeddedPostgres", "Locking", "Queue", "Credentials", "QRCode", "loket"],
                     swiftSettings: [.swiftLanguageMode(.v5)]),
     ]
