@@ -4,8 +4,8 @@
 -- (0005 and 0006 are reserved for work merged separately; the migrator applies versions in order and accepts gaps.)
 
 -- Minutes since midnight of a wall-clock time, for the int4range of the exclusion constraints below. Defined here
--- rather than in Migrations/functions because the constraints depend on it: replacing it would silently change
--- what they guard. Extracting hour and minute of a `time` never depends on settings, so IMMUTABLE is true.
+-- because the constraints need it now (Migrations/functions, applied after every migrate, repeats it like
+-- is_time_zone). Extracting hour and minute of a `time` never depends on settings, so IMMUTABLE is true.
 CREATE FUNCTION minute_of_day(t time) RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT (extract(hour FROM t) * 60 + extract(minute FROM t))::integer
 $$;
