@@ -163,7 +163,8 @@ enum OpenAPISpec {
             ("locationId", id), ("timeZone", str),
             ("weekly", arr(obj([("weekday", isoWeekday), ("opens", wallClock), ("closes", wallClock),
                                 ("validFrom", nullable(date)), ("validUntil", nullable(date))], required: ["weekday", "opens", "closes"]))),
-            ("closures", arr(obj([("date", date), ("reason", str)], required: ["date", "reason"]))),
+            // A closure made at the desk for the rest of today ("closed today") may have no reason.
+            ("closures", arr(obj([("date", date), ("reason", nullable(str))], required: ["date", "reason"]))),
             ("closedOnPublicHolidays", s("boolean", [("default", .bool(true))])),
             ("goodFridayClosed", s("boolean", [("default", .bool(false))])),
             ("liberationDayClosed", s("boolean", [("default", .bool(false))])),

@@ -163,6 +163,8 @@ final class CalendarAPITests: XCTestCase {
         let room = try coord.post(path, json: ["name": "Spreekkamer 1", "capacity": 4])
         XCTAssertEqual(room.status, 201, room.text)
         XCTAssertEqual(room.object["capacity"] as? Int, 4)
+        XCTAssertNotNil((room.object["createdAt"] as? String)?.range(of: #"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+01:00$"#, options: .regularExpression),
+                        "RFC 3339 with the location's offset: \(room.text)")
         let id = room.object["id"] as? String ?? ""
         XCTAssertEqual(try coord.post(path, json: ["name": "Spreekkamer 1"]).status, 409, "names are unique per location")
         let bad = try coord.post(path, json: ["name": " ", "capacity": 0])

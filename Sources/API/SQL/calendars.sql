@@ -47,9 +47,10 @@ WHERE id = $1
 
 -- name: room_insert
 -- $1 location, $2 name, $3 capacity
-INSERT INTO room (location_id, name, capacity) SELECT l.id, btrim($2), $3 FROM location l WHERE l.id = $1
-RETURNING json_build_object('id', id, 'locationId', location_id, 'name', name, 'capacity', capacity, 'active', active,
-                            'createdAt', rfc3339(created_at))::text AS j
+WITH r AS (INSERT INTO room (location_id, name, capacity) SELECT l.id, btrim($2), $3 FROM location l WHERE l.id = $1 RETURNING *)
+SELECT json_build_object('id', r.id, 'locationId', r.location_id, 'name', r.name, 'capacity', r.capacity, 'active', r.active,
+                         'createdAt', rfc3339(r.created_at, l.time_zone))::text AS j
+FROM r JOIN location l ON l.id = r.location_id
 
 -- name: room_list
 -- $1 location, $2 include inactive. No row when the location does not exist.
