@@ -218,6 +218,7 @@ enum CalendarRoutes: RouteCollection {
             let b = try ctx.decode(AvailabilityBody.self)
             return try ctx.transaction { db in
                 _ = try calendarAccess(ctx, db, staff: staff)
+                try db.run(StaffCalendarLock(staffID: staff))
                 var v = Validator()
                 v.require(b.intervals != nil, "intervals", "is required (an empty list: not available)")
                 let intervals = b.intervals ?? []

@@ -14,7 +14,7 @@ extension CalendarStatement {
 enum CalendarStatements {
     static let all: [any Statement.Type] = [
         CalendarLocationLock.self, OpeningHoursGet.self, OpeningHoursClear.self, OpeningHoursInsert.self, ClosuresInsert.self,
-        LocationHolidaySettings.self, RoomInsert.self, RoomList.self, RoomUpdate.self, StaffOwner.self, LocationsExisting.self,
+        LocationHolidaySettings.self, RoomInsert.self, RoomList.self, RoomUpdate.self, StaffOwner.self, StaffCalendarLock.self, LocationsExisting.self,
         AvailabilityGet.self, AvailabilityClear.self, AvailabilityInsert.self, AbsenceInsert.self, AbsenceList.self,
         AbsenceOwner.self, AbsenceDelete.self, ServicesActive.self, AppointmentTypeInsert.self, AppointmentTypeUpdate.self,
         AppointmentTypeRequirementsClear.self, AppointmentTypeRequirementsInsert.self, AppointmentTypeGet.self,
@@ -105,6 +105,13 @@ struct RoomUpdate: CalendarStatement {
 struct StaffOwner: CalendarStatement {
     static let sqlName = "staff_owner"
     struct Row: Decodable, Sendable { let id: String; let agency_id: String }
+    let staffID: String
+}
+
+/// Locks the staff row for the rest of the transaction (replacing availability).
+struct StaffCalendarLock: CalendarStatement {
+    static let sqlName = "staff_calendar_lock"
+    typealias Row = IDRow
     let staffID: String
 }
 

@@ -253,6 +253,25 @@ final class CalendarAPITests: XCTestCase {
         XCTAssertEqual((try coord.get(path).object["intervals"] as? [Any])?.count, 0)
     }
 
+    /// Concurrent replacements of one staff member's availability: the last one wins whole, never a mix of sets.
+    func testConcurrentReplacementsNeverMixSets() throws {
+        let w = try World.make(t)
+        let path = "/api/v1/staff/\(w.staffAID)/availability"
+        let client = w.staffA
+        let location = w.locationID
+        let statuses = LockedStatuses()
+        DispatchQueue.concurrentPerform(iterations: 7) { i in
+            // Disjoint sets (one weekday each, two intervals): without serialisation both could end up stored.
+            let body: [String: Any] = ["intervals": [["locationId": location, "weekday": i + 1, "start": "09:00", "end": "12:00"],
+                                                     ["locationId": location, "weekday": i + 1, "start": "13:00", "end": "17:00"]]]
+            statuses.append((try? client.putJSON(path, json: body).status) ?? 0)
+        }
+        XCTAssertEqual(statuses.all, Array(repeating: 200, count: 7))
+        let intervals = try client.get(path).object["intervals"] as? [[String: Any]] ?? []
+        XCTAssertEqual(intervals.count, 2)
+        XCTAssertEqual(Set(intervals.map { $0["weekday"] as? Int ?? 0 }).count, 1, "one PUT's set, whole")
+    }
+
     // MARK: Absences
 
     func testAbsencesAccessValidationAndAudit() throws {
@@ -433,6 +452,13 @@ final class CalendarAPITests: XCTestCase {
     }
 }
 
+final class LockedStatuses: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [Int] = []
+    func append(_ v: Int) { lock.lock(); values.append(v); lock.unlock() }
+    var all: [Int] { lock.lock(); defer { lock.unlock() }; return values }
+}
+
 /// Typed statements of calendars.sql: each type names a statement, every statement has a type, parameters match, and
 /// everything prepares on a migrated database.
 final class CalendarStatementTests: XCTestCase {
@@ -446,7 +472,7 @@ final class CalendarStatementTests: XCTestCase {
             ClosuresInsert(locationID: id, dates: [], reasons: [], plannedBy: nil),
             LocationHolidaySettings(locationID: id, closedOnPublicHolidays: true, goodFridayClosed: nil, liberationDayClosed: nil),
             RoomInsert(locationID: id, name: "x", capacity: 1), RoomList(locationID: id, includeInactive: false), RoomUpdate(id: id),
-            StaffOwner(staffID: id), LocationsExisting(ids: []), AvailabilityGet(staffID: id), AvailabilityClear(staffID: id),
+            StaffOwner(staffID: id), StaffCalendarLock(staffID: id), LocationsExisting(ids: []), AvailabilityGet(staffID: id), AvailabilityClear(staffID: id),
             AvailabilityInsert(staffID: id, locations: [], weekdays: [], starts: [], ends: [], validFrom: [], validUntil: [], everyOtherWeek: []),
             AbsenceInsert(staffID: id, start: now, end: now, reason: "leave", enteredBy: nil), AbsenceList(staffID: id),
             AbsenceOwner(absenceID: id), AbsenceDelete(absenceID: id), ServicesActive(ids: []),

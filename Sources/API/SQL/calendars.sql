@@ -72,6 +72,11 @@ RETURNING json_build_object('id', r.id, 'locationId', r.location_id, 'name', r.n
 -- $1 staff member: their agency, for "own", "own agency's" or "any" access to their calendar.
 SELECT id, agency_id FROM staff WHERE id = $1
 
+-- name: staff_calendar_lock
+-- $1 staff member. Serialises two replacements of one staff member's availability, so the second replaces the first
+-- instead of both sets ending up stored (NO KEY: sessions and other foreign keys to the staff row are not blocked).
+SELECT id FROM staff WHERE id = $1 FOR NO KEY UPDATE
+
 -- name: locations_existing
 -- $1 location ids: those that exist.
 SELECT id::text AS id FROM location WHERE id = ANY ($1::uuid[])
