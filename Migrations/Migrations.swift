@@ -17,6 +17,8 @@ public enum BundledMigrations {
             ("0002_walk_in_queue.sql", PackageResources._002_walk_in_queue_sql),
             ("0003_queue_due_time.sql", PackageResources._003_queue_due_time_sql),
             ("0004_ticket_prefix_groups.sql", PackageResources._004_ticket_prefix_groups_sql),
+            // 0005 and 0006 are reserved for work merged separately.
+            ("0007_calendars.sql", PackageResources._007_calendars_sql),
         ]
         return files.map { name, bytes in
             MigrationFile(version: Int(name.prefix(4))!, name: name, sql: String(decoding: bytes, as: UTF8.self))
@@ -40,6 +42,7 @@ public enum BundledFunctions {
             ("10_foundation.sql", PackageResources._0_foundation_sql),
             ("20_queue.sql", PackageResources._0_queue_sql),
             ("30_ticket_prefixes.sql", PackageResources._0_ticket_prefixes_sql),
+            ("40_calendars.sql", PackageResources._0_calendars_sql),
         ]
         return files.map { RepeatableFile(name: $0.0, sql: String(decoding: $0.1, as: UTF8.self)) }.sorted { $0.name < $1.name }
     }()

@@ -93,6 +93,7 @@ public enum DemoData {
                 try db.query(Query("INSERT INTO desk (location_id, name) VALUES ($1, $2)", location, "Balie \(i)"))
             }
             var serviceIDs: [String: [String]] = [:]
+            var serviceByCode: [String: String] = [:]
             for s in services {
                 let translations = JSON.object(s.translations.keys.sorted().map { ($0, .string(s.translations[$0]!)) }).serialized
                 let id = try db.query(Query("""
@@ -101,6 +102,7 @@ public enum DemoData {
                     """, agencyIDs[s.agency]!, s.code, s.name, s.prefix, s.minutes, s.urgent, s.life, translations, s.sensitive)).first!.string("id")
                 try db.query(Query("INSERT INTO service_location (service_id, location_id) VALUES ($1, $2)", id, location))
                 serviceIDs[s.agency, default: []].append(id)
+                serviceByCode[s.code] = id
             }
             for (login, hash) in zip(logins, hashes) {
                 let services = login.role == "admin" ? [] : serviceIDs[login.agency] ?? []
@@ -110,7 +112,55 @@ public enum DemoData {
                     INSERT INTO staff_service (staff_id, service_id, agency_id) SELECT s.id, x, s.agency_id FROM s, unnest($6::uuid[]) AS x
                     """, agencyIDs[login.agency]!, login.username, hash, "Demo \(login.username)", login.role, services))
             }
+            try loadCalendars(db, location: location, services: serviceByCode)
         }
         return true
+    }
+
+    /// Weekly availability of the demo staff at the demo location: (username, weekday, start, end, every other week).
+    /// Every-other-week intervals are anchored on Monday 2026-01-05 (they apply in that ISO week and every second week after).
+    static let availability: [(String, Int, String, String, Bool)] = [
+        ("gemeente", 1, "09:00", "17:00", false), ("gemeente", 2, "09:00", "17:00", false), ("gemeente", 3, "09:00", "17:00", false),
+        ("gemeente", 4, "09:00", "17:00", false), ("gemeente", 5, "09:00", "13:00", false),
+        ("uwv", 1, "09:00", "13:00", false), ("uwv", 2, "09:00", "17:00", false), ("uwv", 4, "09:00", "17:00", false),
+        ("svb", 2, "09:00", "17:00", false), ("svb", 4, "13:00", "17:00", false), ("svb", 5, "09:00", "13:00", true),
+        ("belastingdienst", 1, "13:00", "17:00", false), ("belastingdienst", 3, "09:00", "17:00", false),
+        ("coordinator", 1, "09:00", "17:00", false), ("coordinator", 3, "09:00", "17:00", false),
+    ]
+
+    /// Opening hours Monday to Friday 09:00–17:00, two rooms, staff availability and three appointment types, one of
+    /// them a joint conversation about debts with the gemeente, UWV and SVB at one table (needs a room).
+    static func loadCalendars(_ db: Connection, location: String, services: [String: String]) throws {
+        for weekday in 1...5 {
+            try db.query(Query("INSERT INTO opening_hours (location_id, weekday, opens, closes) VALUES ($1, $2::smallint, '09:00', '17:00')",
+                               location, weekday))
+        }
+        for (name, capacity) in [("Spreekkamer 1", 4), ("Spreekkamer 2", 6)] {
+            try db.query(Query("INSERT INTO room (location_id, name, capacity) VALUES ($1, $2, $3)", location, name, capacity))
+        }
+        for (username, weekday, start, end, alternate) in availability {
+            try db.query(Query("""
+                INSERT INTO staff_availability (staff_id, location_id, weekday, starts, ends, valid_from, every_other_week)
+                SELECT id, $2, $3::smallint, $4::time, $5::time, CASE WHEN $6::boolean THEN date '2026-01-05' END, $6::boolean
+                FROM staff WHERE username = $1
+                """, username, location, weekday, start, end, alternate))
+        }
+        let types: [(code: String, name: String, minutes: Int, room: Bool, services: [String], before: Int, after: Int, persons: Int, extra: Int)] = [
+            ("paspoort-afspraak", "Paspoort of ID-kaart aanvragen", 15, false, ["paspoort-id"], 0, 5, 3, 10),
+            ("aow-gesprek", "Gesprek over uw AOW", 30, false, ["aow"], 0, 5, 2, 0),
+            ("samen-geldzorgen", "Samen kijken naar geldzorgen (gemeente, UWV en SVB)", 60, true,
+             ["schulden", "ww-uitkering", "aow"], 10, 10, 2, 0),
+        ]
+        for t in types {
+            let id = try db.query(Query("""
+                INSERT INTO appointment_type (code, name, duration_minutes, needs_room, buffer_before_minutes, buffer_after_minutes,
+                                              max_persons, extra_minutes_per_person, public_booking)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, true) RETURNING id
+                """, t.code, t.name, t.minutes, t.room, t.before, t.after, t.persons, t.extra)).first!.string("id")
+            try db.query(Query("""
+                INSERT INTO appointment_type_requirement (appointment_type_id, position, service_id)
+                SELECT $1, (o - 1)::smallint, s::uuid FROM unnest($2::text[]) WITH ORDINALITY AS x (s, o)
+                """, id, t.services.map { services[$0]! }))
+        }
     }
 }

