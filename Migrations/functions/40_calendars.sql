@@ -1,6 +1,6 @@
--- Calendar rules as questions a slot search can ask in SQL (Migrations/sql/0007_calendars.sql has the tables).
+-- Calendar rules as questions a slot search can ask in SQL (Migrations/sql/0005_calendars.sql has the tables).
 
--- The two functions the exclusion constraints of 0007 index. Their meaning must never change (the indexes hold
+-- The two functions the exclusion constraints of 0005 index. Their meaning must never change (the indexes hold
 -- their old results): a different rule needs a new function and a migration that rebuilds the constraints.
 
 -- Minutes since midnight of a wall-clock time.

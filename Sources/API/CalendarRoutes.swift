@@ -5,7 +5,7 @@ import Time
 // Calendars for appointments: a location's opening hours and closures, its rooms, staff availability and absences,
 // and appointment types. Weekly rules are wall-clock "HH:MM" in the location's zone with ISO weekdays (1 = Monday);
 // absences are instants. Every PUT replaces the whole set in one transaction, after validation that names every
-// invalid field at once; the database's constraints (Migrations/sql/0007_calendars.sql) guard the same rules.
+// invalid field at once; the database's constraints (Migrations/sql/0005_calendars.sql) guard the same rules.
 //
 // Access: opening hours are public to read; rooms, opening hours changes and appointment types need a coordinator.
 // A staff member's availability and absences are readable and changeable by the staff member, by coordinators of

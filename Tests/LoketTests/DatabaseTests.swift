@@ -67,13 +67,9 @@ final class DatabaseTests: XCTestCase {
         let folder = TestApp.repositoryRoot + "/Migrations/sql"
         let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".sql") }.sorted()
         XCTAssertEqual(files, App.migrations.map(\.name), "Migrations/Migrations.swift must list every file in Migrations/sql")
-        // Versions are unique and increasing; a gap is allowed only for versions reserved for work merged separately
-        // (the migrator applies what it has in order and accepts gaps). Remove a number here once its file exists.
-        let reserved: Set<Int> = [5, 6]
+        // Versions are unique and consecutive, so the order a database was migrated in is never in doubt.
         let versions = App.migrations.map(\.version)
-        XCTAssertEqual(versions, Array(Set(versions)).sorted(), "versions are unique and in order")
-        let missing = Set(1...(versions.last ?? 0)).subtracting(versions)
-        XCTAssertTrue(missing.isSubset(of: reserved), "versions are consecutive except reserved ones: missing \(missing.sorted())")
+        XCTAssertEqual(versions, Array(1...versions.count), "versions are 1, 2, 3, … without gaps or repeats")
     }
 
     func testEveryNamedStatementPrepares() throws {
