@@ -40,20 +40,7 @@ enum OpenAPISpec {
 
         Operation(method: "post", path: "/api/v1/locations/{locationId}/kiosks", summary: "Register a kiosk (returns its device token once)", tag: "administration", access: "admin", request: "KioskCreate", responses: [(201, "Registered", "Kiosk")]),
 
-        Operation(method: "post", path: "/api/v1/locations/{locationId}/tickets", summary: "Take a number", tag: "queue", access: "public", request: "TakeNumber", responses: [(201, "Ticket taken", "NewTicket")]),
-        Operation(method: "get", path: "/api/v1/tickets/{ticketId}", summary: "A ticket's public status", tag: "queue", access: "public", request: nil, responses: [(200, "Status", "PublicTicket")]),
         Operation(method: "get", path: "/api/v1/tickets/{ticketId}/qr.svg", summary: "QR code of the ticket's status page", tag: "queue", access: "public", request: nil, responses: [(200, "SVG image", nil)]),
-        Operation(method: "post", path: "/api/v1/desks/{deskId}/call-next", summary: "Call the next visitor to this desk", tag: "queue", access: "staff", request: nil, responses: [(200, "Called", "DeskTicket"), (204, "Nobody waits", nil)]),
-        Operation(method: "get", path: "/api/v1/desks/{deskId}/current", summary: "The ticket held at this desk", tag: "queue", access: "staff", request: nil, responses: [(200, "Ticket", "DeskTicket"), (204, "None", nil)]),
-        Operation(method: "post", path: "/api/v1/tickets/{ticketId}/recall", summary: "Call again", tag: "queue", access: "staff", request: nil, responses: [(200, "Recalled", "DeskTicket")]),
-        Operation(method: "post", path: "/api/v1/tickets/{ticketId}/start", summary: "Start serving", tag: "queue", access: "staff", request: nil, responses: [(200, "Serving", "DeskTicket")]),
-        Operation(method: "post", path: "/api/v1/tickets/{ticketId}/finish", summary: "Finish", tag: "queue", access: "staff", request: "Finish", responses: [(200, "Done", "DeskTicket")]),
-        Operation(method: "post", path: "/api/v1/tickets/{ticketId}/no-show", summary: "The visitor did not come", tag: "queue", access: "staff", request: nil, responses: [(200, "No-show", "DeskTicket")]),
-        Operation(method: "post", path: "/api/v1/tickets/{ticketId}/requeue", summary: "Back to waiting, keeping their place", tag: "queue", access: "staff", request: nil, responses: [(200, "Waiting", "DeskTicket")]),
-        Operation(method: "post", path: "/api/v1/tickets/{ticketId}/handover", summary: "Warm handover to another service", tag: "queue", access: "staff", request: "Handover", responses: [(200, "Handed over", "DeskTicket")]),
-        Operation(method: "get", path: "/api/v1/locations/{locationId}/queue", summary: "Waiting tickets in call order for me, one page (query limit 1–200, default 50; after = the previous page's next)", tag: "queue", access: "staff", request: nil, responses: [(200, "Queue", "Queue")]),
-        Operation(method: "get", path: "/api/v1/locations/{locationId}/events", summary: "Live events (Server-Sent Events; resumes with Last-Event-ID)", tag: "queue", access: "public", request: nil, responses: [(200, "text/event-stream", nil)]),
-        Operation(method: "get", path: "/api/v1/locations/{locationId}/calls", summary: "Today's last calls", tag: "queue", access: "public", request: nil, responses: [(200, "Calls", "Calls")]),
         Operation(method: "get", path: "/api/v1/kiosk/{locationCode}", summary: "Location, services and UI texts for a kiosk or display", tag: "pages", access: "public", request: nil, responses: [(200, "Kiosk data", "KioskData")]),
 
         Operation(method: "get", path: "/", summary: "Redirect to the staff page", tag: "pages", access: "public", request: nil, responses: [(302, "Redirect", nil)]),

@@ -120,7 +120,7 @@ protocol RouteCollection {
 /// The features written as route collections. The router serves them and the OpenAPI document is generated from
 /// them; features not yet converted are still added by `App.makeRouter` and described in `OpenAPISpec.legacy`.
 enum Features {
-    static let all: [any RouteCollection.Type] = [AdminRoutes.self]
+    static let all: [any RouteCollection.Type] = [AdminRoutes.self, QueueRoutes.self]
 
     static var routes: [(route: DeclaredRoute, constraints: [String: Problem])] {
         all.flatMap { feature in feature.routes.map { ($0, feature.constraints) } }
