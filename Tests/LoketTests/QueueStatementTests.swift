@@ -92,4 +92,35 @@ final class QueueStatementTests: XCTestCase {
         XCTAssertEqual(try db.first(EventsHead())?.txText, "0")
         XCTAssertEqual(try db.first(CloseStaleTickets(now: now, sources: ["waiting"], targets: ["noShow"]))?.n, 0)
     }
+
+    /// Today's calls and the purge of old events go by the app's clock, like the tickets themselves: a display of a
+    /// day the clock says is over shows none of its calls, and events leave three days after their (app) time.
+    func testRecentCallsAndEventPurgeFollowTheAppClock() throws {
+        let clock = ManualClock(Instant(rfc3339: "2026-03-29T10:00:00Z")!)
+        let t = try TestApp { $0.clock = clock; $0.runJobs = false }
+        defer { t.tearDown() }
+        let w = try World.make(t, desks: 1)
+        let number = try w.take(t, w.serviceA)["number"] as! String
+        XCTAssertEqual(try w.staffA.post("/api/v1/desks/\(w.desks[0])/call-next").status, 200)
+        let calls = try t.client.get("/api/v1/locations/\(w.locationID)/calls")
+        XCTAssertEqual(calls.status, 200)
+        let today = (calls.object["calls"] as? [[String: Any]])?.compactMap { $0["number"] as? String }
+        XCTAssertEqual(today, [number], "the call of the clock's today")
+        XCTAssertEqual((calls.object["calls"] as? [[String: Any]])?.first?["calledAt"] as? String, "2026-03-29T12:00:00+02:00")
+
+        clock.advance(seconds: 86_400)
+        let tomorrow = try t.client.get("/api/v1/locations/\(w.locationID)/calls")
+        XCTAssertEqual((tomorrow.object["calls"] as? [[String: Any]])?.count, 0, "yesterday's calls are not today's")
+
+        let db = try t.connection()
+        defer { db.close() }
+        let count = { try db.query(Query("SELECT count(*)::int AS n FROM event WHERE location_id = $1", w.locationID)).first!.int("n") }
+        XCTAssertEqual(try count(), 2, "ticket.created and ticket.called")
+        // Day end closes the called ticket of the day before (one more event, at the clock's time); nothing is purged.
+        t.app.runJobsOnce()
+        XCTAssertEqual(try count(), 3, "one day old: kept, plus day end's ticket.finished")
+        clock.advance(seconds: 3 * 86_400 + 1)
+        t.app.runJobsOnce()
+        XCTAssertEqual(try count(), 0, "older than three days by the app's clock: purged")
+    }
 }
