@@ -63,7 +63,12 @@ struct WaitingTotals: EventStatement {
 
 struct RecentCalls: EventStatement {
     static let sqlName = "recent_calls"
-    struct Row: Decodable, Sendable { let payload: String, type: String }
+    struct Row: Decodable, Sendable {
+        let number: String?, deskName: String?, calledAt: String?, recallCount: Int
+        enum CodingKeys: String, CodingKey {
+            case number, deskName = "desk_name", calledAt = "called_at", recallCount = "recall_count"
+        }
+    }
     let locationID: String
     /// Today is the local day of `now` at the location.
     let now: Instant

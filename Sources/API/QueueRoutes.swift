@@ -362,11 +362,10 @@ enum QueueRoutes: RouteCollection {
         var seen = Set<String>()
         var calls: [JSON] = []
         for row in try ctx.db.all(RecentCalls(locationID: location, now: ctx.now)) {
-            let payload = JSON.parse(row.payload)
-            guard let number = payload["number"]?.stringValue, !seen.contains(number) else { continue }
+            guard let number = row.number, let calledAt = row.calledAt, !seen.contains(number) else { continue }
             seen.insert(number)
-            calls.append(.object([("number", .string(number)), ("deskName", payload["deskName"] ?? .null),
-                                  ("calledAt", payload["at"] ?? .null), ("recallCount", payload["recallCount"] ?? .int(0))]))
+            calls.append(.object([("number", .string(number)), ("deskName", .optional(row.deskName)),
+                                  ("calledAt", .string(calledAt)), ("recallCount", .int(row.recallCount))]))
             if calls.count == 10 { break }
         }
         return .json(.object([("calls", .array(calls))]))

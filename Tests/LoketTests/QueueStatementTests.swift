@@ -101,9 +101,13 @@ final class QueueStatementTests: XCTestCase {
         defer { t.tearDown() }
         let w = try World.make(t, desks: 1)
         let number = try w.take(t, w.serviceA)["number"] as! String
-        XCTAssertEqual(try w.staffA.post("/api/v1/desks/\(w.desks[0])/call-next").status, 200)
+        let called = try w.staffA.post("/api/v1/desks/\(w.desks[0])/call-next")
+        XCTAssertEqual(called.status, 200)
+        XCTAssertEqual(try w.staffA.post("/api/v1/tickets/\(called.object["id"] as! String)/recall").status, 200)
         let calls = try t.client.get("/api/v1/locations/\(w.locationID)/calls")
         XCTAssertEqual(calls.status, 200)
+        // A number, as documented: a JSON round trip of the payload once turned 1 into true.
+        XCTAssertTrue(calls.text.contains("\"recallCount\":1"), calls.text)
         let today = (calls.object["calls"] as? [[String: Any]])?.compactMap { $0["number"] as? String }
         XCTAssertEqual(today, [number], "the call of the clock's today")
         XCTAssertEqual((calls.object["calls"] as? [[String: Any]])?.first?["calledAt"] as? String, "2026-03-29T12:00:00+02:00")
@@ -115,10 +119,10 @@ final class QueueStatementTests: XCTestCase {
         let db = try t.connection()
         defer { db.close() }
         let count = { try db.query(Query("SELECT count(*)::int AS n FROM event WHERE location_id = $1", w.locationID)).first!.int("n") }
-        XCTAssertEqual(try count(), 2, "ticket.created and ticket.called")
+        XCTAssertEqual(try count(), 3, "ticket.created, ticket.called and ticket.recalled")
         // Day end closes the called ticket of the day before (one more event, at the clock's time); nothing is purged.
         t.app.runJobsOnce()
-        XCTAssertEqual(try count(), 3, "one day old: kept, plus day end's ticket.finished")
+        XCTAssertEqual(try count(), 4, "one day old: kept, plus day end's ticket.finished")
         clock.advance(seconds: 3 * 86_400 + 1)
         t.app.runJobsOnce()
         XCTAssertEqual(try count(), 0, "older than three days by the app's clock: purged")

@@ -41,7 +41,9 @@ GROUP BY t.location_id
 -- name: recent_calls
 -- The last calls of today at a location, newest first, for a display that just started.
 -- $1 location, $2 now (the application's clock: "today" is its local day at the location)
-SELECT e.payload::text AS payload, e.type
+-- The payload's fields come out as columns with their JSON types kept (recallCount is a number, never a boolean).
+SELECT e.payload->>'number' AS number, e.payload->>'deskName' AS desk_name, e.payload->>'at' AS called_at,
+       coalesce((e.payload->>'recallCount')::int, 0) AS recall_count
 FROM event e JOIN location l ON l.id = e.location_id
 WHERE e.location_id = $1 AND e.type IN ('ticket.called', 'ticket.recalled')
   AND e.at >= (date_trunc('day', $2::timestamptz AT TIME ZONE l.time_zone) AT TIME ZONE l.time_zone)
