@@ -144,22 +144,8 @@ public final class App: @unchecked Sendable {
     /// Every route of the service. Tests use this router in-process; the OpenAPI test compares it with the document.
     public func makeRouter() -> Router {
         var r = RouteBuilder()
-        // Converted features (administration, …): routes declared once, see RouteCollection.swift
+        // Features: routes declared once, with access and OpenAPI operation (see RouteCollection.swift)
         registerFeatures(&r)
-        // Walk-in queue
-        r.post("/api/v1/locations/{locationId}/tickets") { [self] in try takeNumber($0) }
-        r.get("/api/v1/tickets/{ticketId}") { [self] in try publicTicket($0) }
-        r.post("/api/v1/desks/{deskId}/call-next") { [self] in try callNext($0) }
-        r.get("/api/v1/desks/{deskId}/current") { [self] in try deskCurrent($0) }
-        r.post("/api/v1/tickets/{ticketId}/recall") { [self] in try act(.recall, $0) }
-        r.post("/api/v1/tickets/{ticketId}/start") { [self] in try act(.start, $0) }
-        r.post("/api/v1/tickets/{ticketId}/finish") { [self] in try act(.finish, $0) }
-        r.post("/api/v1/tickets/{ticketId}/no-show") { [self] in try act(.noShow, $0) }
-        r.post("/api/v1/tickets/{ticketId}/requeue") { [self] in try act(.requeue, $0) }
-        r.post("/api/v1/tickets/{ticketId}/handover") { [self] in try handover($0) }
-        r.get("/api/v1/locations/{locationId}/queue") { [self] in try queueView($0) }
-        r.get("/api/v1/locations/{locationId}/events") { [self] in try eventStream($0) }
-        r.get("/api/v1/locations/{locationId}/calls") { [self] in try recentCalls($0) }
         return Router(routes: r.routes, errorMapper: { ErrorMapping.problem(for: $0) })
     }
 }

@@ -29,13 +29,12 @@ struct EventCursor: Sendable, Comparable, CustomStringConvertible {
         self.init(tx: tx, id: Int64(id))
     }
 
-    /// The position of an event row (columns `tx_text`, the xid8 as text, and `id`).
-    init(row: Row) throws {
-        let text = try row.string("tx_text")
+    /// The position of an event row (`tx_text`, the xid8 as text, and `id`).
+    init(txText text: String, id: Int) throws {
         guard let tx = Self.decimal(Substring(text), max: UInt64.max) else {
             throw PostgresError.decoding("event transaction id \(text) is not a number")
         }
-        self.init(tx: tx, id: Int64(try row.int("id")))
+        self.init(tx: tx, id: Int64(id))
     }
 
     private static func decimal(_ s: Substring, max: UInt64) -> UInt64? {
@@ -122,7 +121,8 @@ final class EventHub: @unchecked Sendable {
     var subscriberCount: Int { mutex.withLock { subscribers.values.reduce(0) { $0 + $1.count } } }
 
     static func head(_ db: Connection) throws -> EventCursor {
-        try EventCursor(row: db.query(Query(Statements.events["events_head"])).first!)
+        guard let head = try db.first(EventsHead()) else { throw PostgresError.decoding("events_head returned no row") }
+        return try EventCursor(txText: head.txText, id: head.id)
     }
 
     /// Adds a stream for a location. With `lastEventID`, first replays what the client missed from the table.
@@ -147,11 +147,11 @@ final class EventHub: @unchecked Sendable {
             if var from = lastEventID, from < liveFrom {
                 // In pages, so a client that was away long gets everything up to where live events take over.
                 while true {
-                    let rows = try db.query(Query(Statements.events["events_replay"], locationID, String(from.tx), Int(from.id),
-                                                  String(liveFrom.tx), Int(liveFrom.id)))
+                    let rows = try db.all(EventsReplay(locationID: locationID, fromTx: String(from.tx), fromID: Int(from.id),
+                                                       toTx: String(liveFrom.tx), toID: Int(liveFrom.id)))
                     for row in rows {
-                        from = try EventCursor(row: row)
-                        stream.send(event: try row.string("type"), id: from.description, data: try row.string("payload"))
+                        from = try EventCursor(txText: row.txText, id: row.id)
+                        stream.send(event: row.type, id: from.description, data: row.payload)
                     }
                     if rows.count < Self.replayPage { break }
                 }
@@ -178,13 +178,13 @@ final class EventHub: @unchecked Sendable {
         }
         while true {
             let from = mutex.withLock { cursor }
-            let rows = try db.query(Query(Statements.events["events_after"], String(from.tx), Int(from.id)))
+            let rows = try db.all(EventsAfter(tx: String(from.tx), id: Int(from.id)))
             if rows.isEmpty { break }
             var last = from
             var batch: [(location: String, type: String, position: EventCursor, data: String)] = []
             for row in rows {
-                last = try EventCursor(row: row)
-                batch.append((try row.string("location_id"), try row.string("type"), last, try row.string("payload")))
+                last = try EventCursor(txText: row.txText, id: row.id)
+                batch.append((row.locationID, row.type, last, row.payload))
             }
             mutex.withLock {
                 cursor = last
@@ -239,8 +239,8 @@ final class EventHub: @unchecked Sendable {
     /// timer, the same for all streams. Per-service counts are for staff only, through their queue view.
     private func sendWaitingTotals(_ locations: [String], _ db: Connection, only: EventStream?) throws {
         var totals: [String: Int] = [:]
-        for row in try db.query(Query(Statements.events["waiting_totals"], locations)) {
-            totals[try row.string("location_id")] = try row.int("n")
+        for row in try db.all(WaitingTotals(locationIDs: locations)) {
+            totals[row.locationID] = row.n
         }
         for location in locations {
             let data = JSON.object([("waiting", .int(totals[location] ?? 0))]).serialized

@@ -40,8 +40,9 @@ final class Jobs: @unchecked Sendable {
             let targets = dayEnd.map(\.value.rawValue)
             var closed = 0
             repeat {
-                closed = try app.pool.query(Query(Statements.tickets["close_stale_tickets"], app.configuration.clock.now(),
-                                                  sources, targets)).first?.int("n") ?? 0
+                closed = try app.pool.withConnection { db in
+                    try db.first(CloseStaleTickets(now: app.configuration.clock.now(), sources: sources, targets: targets))?.n ?? 0
+                }
                 if closed > 0 {
                     app.events.didWrite()
                     app.logger.info("day end: closed \(closed) tickets of earlier days")
@@ -50,8 +51,8 @@ final class Jobs: @unchecked Sendable {
             try app.pool.withConnection { db in
                 try db.run(PurgeSessions(now: app.configuration.clock.now()))
                 try db.run(PurgeLoginThrottle(now: app.configuration.clock.now()))
+                try db.run(PurgeEvents(now: app.configuration.clock.now()))
             }
-            try app.pool.query(Query(Statements.events["purge_events"]))
         } catch {
             app.logger.warning("scheduled jobs failed, will retry: \(error)")
         }

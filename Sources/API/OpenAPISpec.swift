@@ -1,42 +1,13 @@
 import HTTP
 import Queue
 
-/// Builds the OpenAPI 3.0 document from the declared routes of the converted features (`Features.all`, each route
-/// carries its `OpenAPIOperation`) plus the shared component schemas below. Features not yet converted are still
-/// described by the compact `legacy` table; a test compares the document with the router, so no route is undocumented.
+/// Builds the OpenAPI 3.0 document from the declared routes of every feature (`Features.all`: each route carries its
+/// `OpenAPIOperation`) plus the shared component schemas below, so no route can exist undocumented.
 enum OpenAPISpec {
-    struct Operation {
-        let method: String
-        let path: String
-        let summary: String
-        let tag: String
-        /// "public", "staff", "coordinator" or "admin".
-        let access: String
-        let request: String?
-        let responses: [(Int, String, String?)]
-    }
-
     static let problemStatuses: [(Int, String)] = [
         (400, "Malformed request (invalid JSON or field types)."), (401, "Not logged in."), (403, "Not allowed."),
         (404, "Not found."), (409, "Conflict with the current state."), (413, "Body larger than 64 KiB."),
         (422, "Invalid field values or unknown references."), (429, "Too many requests."), (503, "Database unavailable."),
-    ]
-
-    /// Routes not yet converted to route collections (`Features.all`): described here until they are.
-    static let legacy: [Operation] = [
-        Operation(method: "post", path: "/api/v1/locations/{locationId}/tickets", summary: "Take a number", tag: "queue", access: "public", request: "TakeNumber", responses: [(201, "Ticket taken", "NewTicket")]),
-        Operation(method: "get", path: "/api/v1/tickets/{ticketId}", summary: "A ticket's public status", tag: "queue", access: "public", request: nil, responses: [(200, "Status", "PublicTicket")]),
-        Operation(method: "post", path: "/api/v1/desks/{deskId}/call-next", summary: "Call the next visitor to this desk", tag: "queue", access: "staff", request: nil, responses: [(200, "Called", "DeskTicket"), (204, "Nobody waits", nil)]),
-        Operation(method: "get", path: "/api/v1/desks/{deskId}/current", summary: "The ticket held at this desk", tag: "queue", access: "staff", request: nil, responses: [(200, "Ticket", "DeskTicket"), (204, "None", nil)]),
-        Operation(method: "post", path: "/api/v1/tickets/{ticketId}/recall", summary: "Call again", tag: "queue", access: "staff", request: nil, responses: [(200, "Recalled", "DeskTicket")]),
-        Operation(method: "post", path: "/api/v1/tickets/{ticketId}/start", summary: "Start serving", tag: "queue", access: "staff", request: nil, responses: [(200, "Serving", "DeskTicket")]),
-        Operation(method: "post", path: "/api/v1/tickets/{ticketId}/finish", summary: "Finish", tag: "queue", access: "staff", request: "Finish", responses: [(200, "Done", "DeskTicket")]),
-        Operation(method: "post", path: "/api/v1/tickets/{ticketId}/no-show", summary: "The visitor did not come", tag: "queue", access: "staff", request: nil, responses: [(200, "No-show", "DeskTicket")]),
-        Operation(method: "post", path: "/api/v1/tickets/{ticketId}/requeue", summary: "Back to waiting, keeping their place", tag: "queue", access: "staff", request: nil, responses: [(200, "Waiting", "DeskTicket")]),
-        Operation(method: "post", path: "/api/v1/tickets/{ticketId}/handover", summary: "Warm handover to another service", tag: "queue", access: "staff", request: "Handover", responses: [(200, "Handed over", "DeskTicket")]),
-        Operation(method: "get", path: "/api/v1/locations/{locationId}/queue", summary: "Waiting tickets in call order for me, one page (query limit 1–200, default 50; after = the previous page's next)", tag: "queue", access: "staff", request: nil, responses: [(200, "Queue", "Queue")]),
-        Operation(method: "get", path: "/api/v1/locations/{locationId}/events", summary: "Live events (Server-Sent Events; resumes with Last-Event-ID)", tag: "queue", access: "public", request: nil, responses: [(200, "text/event-stream", nil)]),
-        Operation(method: "get", path: "/api/v1/locations/{locationId}/calls", summary: "Today's last calls", tag: "queue", access: "public", request: nil, responses: [(200, "Calls", "Calls")]),
     ]
 
     static func s(_ type: String, _ extra: [(String, JSON)] = []) -> JSON { .object([("type", .string(type))] + extra) }
@@ -58,6 +29,8 @@ enum OpenAPISpec {
     static func ref(_ name: String) -> JSON { .object([("$ref", .string("#/components/schemas/\(name)"))]) }
     static func list(_ name: String) -> JSON { obj([("items", arr(ref(name)))], required: ["items"]) }
     static func enumeration(_ values: [String]) -> JSON { .object([("type", .string("string")), ("enum", .strings(values))]) }
+    static let ticketStatus = enumeration(TicketStatus.allCases.map(\.rawValue))
+    static let ticketPriority = enumeration(TicketPriority.allCases.map(\.rawValue))
 
     static let schemas: [(String, JSON)] = [
         ("Problem", obj([("type", str), ("title", str), ("status", int), ("detail", str),
@@ -113,24 +86,36 @@ enum OpenAPISpec {
         ("Kiosk", obj([("id", id), ("locationId", id), ("name", str), ("deviceToken", str), ("kioskPath", str)])),
         ("Closure", obj([("reason", str)])),
         ("ClosedDay", obj([("locationId", id), ("closedDay", s("string", [("format", .string("date"))])), ("reason", nullable(str))])),
-        ("TakeNumber", obj([("serviceId", id), ("language", str), ("priority", enumeration(["urgent", "normal"]))], required: ["serviceId"])),
-        ("NewTicket", obj([("id", id), ("number", str), ("serviceId", id), ("locationId", id), ("priority", str), ("status", str),
-                           ("position", int), ("estimatedWaitMinutes", nullable(int)), ("createdAt", time), ("language", str)])),
-        ("PublicTicket", obj([("id", id), ("number", str), ("status", enumeration(["waiting", "called", "serving", "done", "noShow"])),
+        ("TakeNumber", obj([("serviceId", id), ("language", s("string", [("pattern", .string("^[a-z]{2,3}$"))])), ("priority", enumeration(["urgent", "normal"]))], required: ["serviceId"])),
+        ("NewTicket", obj([("id", id), ("number", str), ("serviceId", id), ("locationId", id), ("priority", ticketPriority),
+                           ("status", ticketStatus), ("position", int), ("estimatedWaitMinutes", nullable(int)), ("createdAt", time),
+                           ("language", str)],
+                          required: ["id", "number", "serviceId", "locationId", "priority", "status", "position",
+                                     "estimatedWaitMinutes", "createdAt", "language"])),
+        ("PublicTicket", obj([("id", id), ("number", str), ("status", ticketStatus),
                               ("position", nullable(int)), ("estimatedWaitMinutes", nullable(int)), ("deskName", nullable(str)),
-                              ("language", str), ("locationId", id), ("locationCode", str), ("serviceId", id), ("serviceName", str), ("createdAt", time)])),
-        ("DeskTicket", obj([("id", id), ("number", str), ("status", str), ("priority", str), ("serviceId", id), ("serviceName", str),
-                            ("locationId", id), ("deskId", nullable(id)), ("deskName", nullable(str)), ("recallCount", int),
-                            ("language", str), ("arrivedAt", time), ("calledAt", nullable(time)), ("startedAt", nullable(time)),
-                            ("finishedAt", nullable(time)), ("outcome", nullable(str)), ("handovers", int), ("dueAt", time),
+                              ("language", str), ("locationId", id), ("locationCode", str), ("serviceId", id), ("serviceName", str), ("createdAt", time)],
+                             required: ["id", "number", "status", "position", "estimatedWaitMinutes", "deskName", "language",
+                                        "locationId", "locationCode", "serviceId", "serviceName", "createdAt"])),
+        ("DeskTicket", obj([("id", id), ("number", str), ("status", ticketStatus), ("priority", ticketPriority), ("serviceId", id),
+                            ("serviceName", str), ("locationId", id), ("deskId", nullable(id)), ("deskName", nullable(str)),
+                            ("recallCount", int), ("language", str), ("arrivedAt", time), ("dueAt", time), ("calledAt", nullable(time)),
+                            ("startedAt", nullable(time)), ("finishedAt", nullable(time)), ("outcome", nullable(str)), ("handovers", int),
                             // The desk actions the state machine allows from `status`: the buttons a desk shows.
-                            ("allowedActions", arr(enumeration(TicketAction.allCases.filter(\.isDeskAction).map(\.rawValue))))])),
-        ("Finish", obj([("outcome", str)])),
-        ("Handover", obj([("serviceId", id), ("note", str), ("urgent", bool)], required: ["serviceId"])),
-        ("Queue", obj([("items", arr(obj([("id", id), ("number", str), ("serviceId", id), ("serviceName", str), ("priority", str),
-                                          ("waitedMinutes", int), ("dueAt", time), ("handedOver", bool), ("handoverNote", nullable(str))]))),
-                       ("total", int), ("next", nullable(str))])),
-        ("Calls", obj([("calls", arr(obj([("number", str), ("deskName", str), ("calledAt", time), ("recallCount", int)])))])),
+                            ("allowedActions", arr(enumeration(TicketAction.allCases.filter(\.isDeskAction).map(\.rawValue))))],
+                           required: ["id", "number", "status", "priority", "serviceId", "serviceName", "locationId", "deskId",
+                                      "deskName", "recallCount", "language", "arrivedAt", "dueAt", "calledAt", "startedAt",
+                                      "finishedAt", "outcome", "handovers", "allowedActions"])),
+        ("Finish", obj([("outcome", s("string", [("maxLength", .int(200))]))])),
+        ("Handover", obj([("serviceId", id), ("note", s("string", [("maxLength", .int(2000))])), ("urgent", bool)], required: ["serviceId"])),
+        ("Queue", obj([("items", arr(obj([("id", id), ("number", str), ("serviceId", id), ("serviceName", str), ("priority", ticketPriority),
+                                          ("waitedMinutes", int), ("dueAt", time), ("handedOver", bool), ("handoverNote", nullable(str))],
+                                         required: ["id", "number", "serviceId", "serviceName", "priority", "waitedMinutes", "dueAt",
+                                                    "handedOver", "handoverNote"]))),
+                       // `next` is the cursor for `?after=` of the following page; null on the last page.
+                       ("total", int), ("next", nullable(str))], required: ["items", "total", "next"])),
+        ("Calls", obj([("calls", arr(obj([("number", str), ("deskName", nullable(str)), ("calledAt", time), ("recallCount", int)],
+                                         required: ["number", "deskName", "calledAt", "recallCount"])))], required: ["calls"])),
         ("KioskData", obj([("location", ref("Location")), ("language", str), ("dir", str), ("texts", s("object")),
                            ("languages", arr(obj([("code", str), ("name", str), ("dir", str)]))),
                            ("services", arr(obj([("id", id), ("code", str), ("name", str), ("lifeQuestion", str), ("ticketPrefix", str), ("urgent", bool)])))])),
@@ -196,7 +181,7 @@ enum OpenAPISpec {
         ("AppointmentTypeList", list("AppointmentType")),
     ]
 
-    /// One operation of the document, from a declaration or from the legacy table.
+    /// One operation of the document, from a route declaration.
     struct Entry {
         let method: String
         let path: String
@@ -209,12 +194,7 @@ enum OpenAPISpec {
             Entry(method: item.route.method.lowercased(), path: item.route.documentedPath, access: item.route.access.rawValue,
                   operation: item.route.operation)
         }
-        let old = legacy.map { op in
-            Entry(method: op.method, path: op.path, access: op.access,
-                  operation: OpenAPIOperation(operationID(op), summary: op.summary, tag: op.tag, body: op.request,
-                                              responses: op.responses.map { OpenAPIOperation.Response($0.0, $0.1, $0.2) }))
-        }
-        return declared + old
+        return declared
     }
 
     static func render() -> String {
@@ -280,14 +260,4 @@ enum OpenAPISpec {
         return doc.serialized
     }
 
-    /// A unique id from method and path: `GET /api/v1/locations/{locationId}/desks` → `getApiLocationsByLocationIdDesks`.
-    static func operationID(_ op: Operation) -> String {
-        let words = op.path.split(separator: "/").filter { $0 != "v1" }.map { segment -> String in
-            if segment.hasPrefix("{") { return "By" + capitalized(String(segment.dropFirst().dropLast())) }
-            return segment.split(whereSeparator: { $0 == "-" || $0 == "." }).map { capitalized(String($0)) }.joined()
-        }
-        return op.method + (words.isEmpty ? "Root" : words.joined())
-    }
-
-    static func capitalized(_ s: String) -> String { s.prefix(1).uppercased() + s.dropFirst() }
 }

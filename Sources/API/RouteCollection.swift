@@ -235,11 +235,11 @@ protocol RouteCollection {
     static var constraints: [String: Problem] { get }
 }
 
-/// The features written as route collections. The router serves them and the OpenAPI document is generated from
-/// them; features not yet converted are still added by `App.makeRouter` and described in `OpenAPISpec.legacy`.
+/// Every feature of the service, each a route collection. The router serves them and the OpenAPI document is
+/// generated from them.
 enum Features {
     static let all: [any RouteCollection.Type] = [AdminRoutes.self, OperationsRoutes.self, SessionRoutes.self, PageRoutes.self,
-                                                  CalendarRoutes.self]
+                                                  QueueRoutes.self, CalendarRoutes.self]
 
     static var routes: [(route: DeclaredRoute, constraints: [String: Problem])] {
         all.flatMap { feature in feature.routes.map { ($0, feature.constraints) } }

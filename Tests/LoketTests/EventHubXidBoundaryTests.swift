@@ -89,7 +89,7 @@ final class EventHubXidBoundaryTests: XCTestCase {
         let newest = try burner.query(Query("""
             SELECT e.tx::text AS tx_text, e.id FROM event e ORDER BY e.tx DESC, e.id DESC LIMIT 1
             """)).first!
-        let expectedHead = try EventCursor(row: newest)
+        let expectedHead = try EventCursor(txText: newest.string("tx_text"), id: newest.int("id"))
         XCTAssertGreaterThanOrEqual(expectedHead.tx, 100_000)
         XCTAssertEqual(try EventHub.head(burner), expectedHead, "the head is the numerically newest event")
         let fresh = try SSEClient(port: app.app.port, path: path)

@@ -40,12 +40,16 @@ GROUP BY t.location_id
 
 -- name: recent_calls
 -- The last calls of today at a location, newest first, for a display that just started.
-SELECT e.payload::text AS payload, e.type
+-- $1 location, $2 now (the application's clock: "today" is its local day at the location)
+-- The payload's fields come out as columns with their JSON types kept (recallCount is a number, never a boolean).
+SELECT e.payload->>'number' AS number, e.payload->>'deskName' AS desk_name, e.payload->>'at' AS called_at,
+       coalesce((e.payload->>'recallCount')::int, 0) AS recall_count
 FROM event e JOIN location l ON l.id = e.location_id
 WHERE e.location_id = $1 AND e.type IN ('ticket.called', 'ticket.recalled')
-  AND e.at >= (date_trunc('day', now() AT TIME ZONE l.time_zone) AT TIME ZONE l.time_zone)
+  AND e.at >= (date_trunc('day', $2::timestamptz AT TIME ZONE l.time_zone) AT TIME ZONE l.time_zone)
 ORDER BY e.tx DESC, e.id DESC
 LIMIT 50
 
 -- name: purge_events
-DELETE FROM event WHERE at < now() - interval '3 days'
+-- $1 now (the application's clock). Three days cover every replay a client can still ask for.
+DELETE FROM event WHERE at < $1::timestamptz - interval '3 days'

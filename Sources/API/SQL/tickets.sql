@@ -5,7 +5,7 @@
 -- The call order is the Queue module's QueueKey: (priority_rank, due_at, number_prefix, number_sequence), the columns
 -- of the index ticket_call_order. Every ORDER BY and row comparison of waiting tickets uses exactly that list.
 -- Statuses a change starts from and leads to are passed from the state machine (TicketStateMachine), never written
--- here. "Now" is a parameter from the application's clock.
+-- here. "Now" is a parameter from the application's clock, also for the events' `at` (today's calls, purging).
 
 -- name: take_number
 -- $1 location, $2 service, $3 asked priority ('urgent' or null), $4 language, $5 staff who took it for a visitor,
@@ -45,9 +45,9 @@ WITH loc AS (
     FROM open, counter
     RETURNING *
 ), e AS (
-    INSERT INTO event (location_id, type, payload)
+    INSERT INTO event (location_id, type, payload, at)
     SELECT t.location_id, 'ticket.created',
-           json_build_object('number', t.number, 'at', rfc3339(t.arrived_at, open.time_zone))
+           json_build_object('number', t.number, 'at', rfc3339(t.arrived_at, open.time_zone)), $6::timestamptz
     FROM t, open
 )
 SELECT (SELECT count(*) FROM loc)::int AS location_found,
@@ -103,10 +103,10 @@ WITH d AS (
     FROM next WHERE t.id = next.id AND t.status = ANY ($4::text[])
     RETURNING t.*
 ), e AS (
-    INSERT INTO event (location_id, type, payload)
+    INSERT INTO event (location_id, type, payload, at)
     SELECT upd.location_id, 'ticket.called',
            json_build_object('number', upd.number, 'deskName', d.name, 'deskId', d.id,
-                             'at', rfc3339(upd.called_at, d.time_zone))
+                             'at', rfc3339(upd.called_at, d.time_zone)), $3::timestamptz
     FROM upd, d
 )
 SELECT (SELECT count(*) FROM d)::int AS desk_found,
@@ -151,10 +151,10 @@ WITH cur AS (
            CASE $3 WHEN 'finish' THEN 'done' WHEN 'noShow' THEN 'noShow' ELSE 'requeue' END
     FROM cur WHERE $3 IN ('finish', 'noShow', 'requeue')
 ), e AS (
-    INSERT INTO event (location_id, type, payload)
+    INSERT INTO event (location_id, type, payload, at)
     SELECT upd.location_id, $7,
            json_build_object('number', upd.number, 'deskName', d.name, 'deskId', d.id, 'recallCount', upd.recall_count,
-                             'at', rfc3339($8::timestamptz, l.time_zone))
+                             'at', rfc3339($8::timestamptz, l.time_zone)), $8::timestamptz
     FROM upd JOIN cur ON cur.id = upd.id JOIN location l ON l.id = upd.location_id LEFT JOIN desk d ON d.id = cur.desk_id
 )
 SELECT upd.id, upd.status, ticket_staff_json(upd)::text AS j FROM upd
@@ -193,9 +193,9 @@ WITH cur AS (
     SELECT cur.id, cur.service_id, cur.desk_id, cur.staff_id, cur.called_at, cur.started_at, $8::timestamptz, 'handover'
     FROM cur JOIN upd ON upd.id = cur.id
 ), e AS (
-    INSERT INTO event (location_id, type, payload)
+    INSERT INTO event (location_id, type, payload, at)
     SELECT upd.location_id, 'ticket.handover',
-           json_build_object('number', upd.number, 'at', rfc3339($8::timestamptz, l.time_zone))
+           json_build_object('number', upd.number, 'at', rfc3339($8::timestamptz, l.time_zone)), $8::timestamptz
     FROM upd JOIN cur ON cur.id = upd.id JOIN location l ON l.id = upd.location_id
 )
 SELECT (SELECT count(*) FROM cur)::int AS held, (SELECT count(*) FROM target)::int AS target_found,
@@ -256,9 +256,9 @@ WITH stale AS (
     FROM stale WHERE t.id = stale.id AND t.status = ANY ($2::text[])
     RETURNING t.*
 ), e AS (
-    INSERT INTO event (location_id, type, payload)
+    INSERT INTO event (location_id, type, payload, at)
     SELECT upd.location_id, 'ticket.finished',
-           json_build_object('number', upd.number, 'at', rfc3339($1::timestamptz, l.time_zone))
+           json_build_object('number', upd.number, 'at', rfc3339($1::timestamptz, l.time_zone)), $1::timestamptz
     FROM upd JOIN location l ON l.id = upd.location_id
 )
 SELECT count(*)::int AS n FROM upd

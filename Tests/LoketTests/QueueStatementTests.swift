@@ -1,0 +1,130 @@
+@testable import API
+import Foundation
+import Postgres
+import TestSupport
+import Time
+import XCTest
+
+/// Typed statements of the walk-in queue (tickets.sql, events.sql), checked like the administration's in
+/// StatementTests: one type per statement, parameter counts that match, everything PREPAREs on a migrated database.
+final class QueueStatementTests: XCTestCase {
+    static let samples: [any Statement] = {
+        let id = "00000000-0000-0000-0000-000000000000"
+        let now = Instant(microseconds: 0)
+        return [
+            TakeNumber(locationID: id, serviceID: id, priority: nil, language: "nl", createdBy: nil, now: now),
+            TicketPublic(ticketID: id, now: now),
+            CallNext(deskID: id, staffID: id, now: now, sources: ["waiting"], target: "called"),
+            DeskCurrent(deskID: id, staffID: id),
+            TicketAct(ticketID: id, staffID: id, action: "recall", sources: ["called"], target: "called", outcome: nil,
+                      eventKind: "ticket.recalled", now: now),
+            TicketHolder(ticketID: id),
+            TicketHandover(ticketID: id, staffID: id, serviceID: id, note: nil, urgent: nil, sources: ["serving"], target: "waiting", now: now),
+            QueueForStaff(locationID: id, staffID: id, agencyID: id, now: now, afterRank: -1, afterDueAt: now, afterPrefix: "",
+                          afterSequence: 0, limit: 51),
+            LocationExists(locationID: id),
+            CloseStaleTickets(now: now, sources: ["waiting"], targets: ["noShow"]),
+            EventsAfter(tx: "0", id: 0), EventsHead(),
+            EventsReplay(locationID: id, fromTx: "0", fromID: 0, toTx: "1", toID: 1),
+            WaitingTotals(locationIDs: [id]), RecentCalls(locationID: id, now: now), PurgeEvents(now: now),
+        ]
+    }()
+
+    func testEveryQueueStatementHasATypeAndEveryTypeAStatement() throws {
+        for (file, library, types) in [("tickets", Statements.tickets, TicketStatements.all), ("events", Statements.events, EventStatements.all)] {
+            let names = types.map { $0.sqlName }
+            XCTAssertEqual(Set(names).count, names.count, "two types for one statement of \(file).sql")
+            XCTAssertEqual(Set(names), Set(library.statements.keys), "\(file).sql and its `all` must list the same statements")
+            for type in types {
+                XCTAssertNoThrow(try type.sql(), "\(type) names \(type.sqlName), which \(file).sql does not define")
+                XCTAssertEqual(type.libraryName, file)
+            }
+        }
+        XCTAssertEqual(Set(Self.samples.map { "\(type(of: $0))" }),
+                       Set((TicketStatements.all + EventStatements.all).map { "\($0)" }), "the samples cover every type")
+    }
+
+    func testStoredPropertiesMatchTheParametersAndEverythingPrepares() throws {
+        let url = try TestPostgres.createDatabase()
+        defer { TestPostgres.dropDatabase(url) }
+        try App.migrate(conninfo: url, logger: TestPostgres.logger)
+        let db = try Connection(conninfo: url)
+        defer { db.close() }
+        for (i, sample) in Self.samples.enumerated() {
+            let name = "\(type(of: sample))"
+            XCTAssertEqual(sample.unbindableProperties, [], "\(name) has properties that cannot be bound")
+            let sql = try type(of: sample).sql()
+            XCTAssertNoThrow(try db.execute(SQL(unsafeUnchecked: "PREPARE queue_typed_\(i) AS \(sql.text)")), name)
+            let count = try db.query(Query("SELECT cardinality(parameter_types)::int AS n FROM pg_prepared_statements WHERE name = $1",
+                                           "queue_typed_\(i)")).first?.int("n")
+            XCTAssertEqual(count, sample.bindings.count, "\(name): stored properties must be the $n parameters, in order")
+        }
+    }
+
+    /// "Now" comes from the app's clock: no queue or event statement reads the database's own clock.
+    func testNoQueueStatementReadsTheDatabaseClock() {
+        for library in [Statements.tickets, Statements.events] {
+            for (name, sql) in library.statements {
+                let text = sql.text.lowercased()
+                XCTAssertFalse(text.contains("now()") || text.contains("current_timestamp") || text.contains("clock_timestamp"),
+                               "\(name) reads the database clock")
+            }
+        }
+    }
+
+    /// The statements run and their rows decode: an empty database answers through every row type.
+    func testRowsDecodeOnAnEmptyDatabase() throws {
+        let url = try TestPostgres.createDatabase()
+        defer { TestPostgres.dropDatabase(url) }
+        try App.migrate(conninfo: url, logger: TestPostgres.logger)
+        let db = try Connection(conninfo: url)
+        defer { db.close() }
+        let id = "00000000-0000-0000-0000-000000000000"
+        let now = Instant(microseconds: 1_800_000_000_000_000)
+        let taken = try XCTUnwrap(db.first(TakeNumber(locationID: id, serviceID: id, priority: nil, language: "nl", createdBy: nil, now: now)))
+        XCTAssertEqual(taken.locationFound, 0)
+        XCTAssertNil(taken.id)
+        let call = try XCTUnwrap(db.first(CallNext(deskID: id, staffID: id, now: now, sources: ["waiting"], target: "called")))
+        XCTAssertEqual(call.deskFound, 0)
+        let page = try db.all(QueueForStaff(locationID: id, staffID: id, agencyID: id, now: now, afterRank: -1,
+                                            afterDueAt: Instant(microseconds: 0), afterPrefix: "", afterSequence: 0, limit: 2))
+        XCTAssertEqual(page.map(\.total), [0])
+        XCTAssertEqual(try db.first(EventsHead())?.txText, "0")
+        XCTAssertEqual(try db.first(CloseStaleTickets(now: now, sources: ["waiting"], targets: ["noShow"]))?.n, 0)
+    }
+
+    /// Today's calls and the purge of old events go by the app's clock, like the tickets themselves: a display of a
+    /// day the clock says is over shows none of its calls, and events leave three days after their (app) time.
+    func testRecentCallsAndEventPurgeFollowTheAppClock() throws {
+        let clock = ManualClock(Instant(rfc3339: "2026-03-29T10:00:00Z")!)
+        let t = try TestApp { $0.clock = clock; $0.runJobs = false }
+        defer { t.tearDown() }
+        let w = try World.make(t, desks: 1)
+        let number = try w.take(t, w.serviceA)["number"] as! String
+        let called = try w.staffA.post("/api/v1/desks/\(w.desks[0])/call-next")
+        XCTAssertEqual(called.status, 200)
+        XCTAssertEqual(try w.staffA.post("/api/v1/tickets/\(called.object["id"] as! String)/recall").status, 200)
+        let calls = try t.client.get("/api/v1/locations/\(w.locationID)/calls")
+        XCTAssertEqual(calls.status, 200)
+        // A number, as documented: a JSON round trip of the payload once turned 1 into true.
+        XCTAssertTrue(calls.text.contains("\"recallCount\":1"), calls.text)
+        let today = (calls.object["calls"] as? [[String: Any]])?.compactMap { $0["number"] as? String }
+        XCTAssertEqual(today, [number], "the call of the clock's today")
+        XCTAssertEqual((calls.object["calls"] as? [[String: Any]])?.first?["calledAt"] as? String, "2026-03-29T12:00:00+02:00")
+
+        clock.advance(seconds: 86_400)
+        let tomorrow = try t.client.get("/api/v1/locations/\(w.locationID)/calls")
+        XCTAssertEqual((tomorrow.object["calls"] as? [[String: Any]])?.count, 0, "yesterday's calls are not today's")
+
+        let db = try t.connection()
+        defer { db.close() }
+        let count = { try db.query(Query("SELECT count(*)::int AS n FROM event WHERE location_id = $1", w.locationID)).first!.int("n") }
+        XCTAssertEqual(try count(), 3, "ticket.created, ticket.called and ticket.recalled")
+        // Day end closes the called ticket of the day before (one more event, at the clock's time); nothing is purged.
+        t.app.runJobsOnce()
+        XCTAssertEqual(try count(), 4, "one day old: kept, plus day end's ticket.finished")
+        clock.advance(seconds: 3 * 86_400 + 1)
+        t.app.runJobsOnce()
+        XCTAssertEqual(try count(), 0, "older than three days by the app's clock: purged")
+    }
+}
