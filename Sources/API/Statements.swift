@@ -9,6 +9,14 @@ public enum Statements {
     public static let kiosk = SQLLibrary(PackageResources.kiosk_sql)
     public static let calendars = SQLLibrary(PackageResources.calendars_sql)
 
+    /// Every SQL file with the statement types written for it. The statement test ties them together: each type
+    /// names a statement of its file, each statement has exactly one type, and they all prepare.
+    static let typed: [(file: String, library: SQLLibrary, types: [any Statement.Type])] = [
+        ("admin", admin, AdminStatements.all), ("sessions", sessions, SessionStatements.all),
+        ("kiosk", kiosk, KioskStatements.all), ("tickets", tickets, TicketStatements.all),
+        ("events", events, EventStatements.all), ("calendars", calendars, CalendarStatements.all),
+    ]
+
     /// Every named statement, so a test can prepare each against a real database.
     public static var all: [(file: String, name: String, sql: SQL)] {
         [("admin", admin), ("sessions", sessions), ("tickets", tickets), ("events", events), ("kiosk", kiosk),

@@ -459,9 +459,8 @@ final class LockedStatuses: @unchecked Sendable {
     var all: [Int] { lock.lock(); defer { lock.unlock() }; return values }
 }
 
-/// Typed statements of calendars.sql: each type names a statement, every statement has a type, parameters match, and
-/// everything prepares on a migrated database.
-final class CalendarStatementTests: XCTestCase {
+/// One value of every statement type of calendars.sql, for the statement test (StatementTests).
+enum CalendarStatementSamples {
     static let samples: [any Statement] = {
         let id = "00000000-0000-0000-0000-000000000000"
         let now = Instant(microseconds: 0)
@@ -483,31 +482,4 @@ final class CalendarStatementTests: XCTestCase {
             AppointmentTypeList(includeInactive: true), AppointmentTypePublicList(),
         ]
     }()
-
-    func testEveryCalendarStatementHasATypeAndEveryTypeAStatement() throws {
-        let names = CalendarStatements.all.map { $0.sqlName }
-        XCTAssertEqual(Set(names).count, names.count, "two types for one statement")
-        XCTAssertEqual(Set(names), Set(Statements.calendars.statements.keys), "calendars.sql and CalendarStatements.all must list the same statements")
-        for type in CalendarStatements.all { XCTAssertNoThrow(try type.sql(), "\(type)") }
-        XCTAssertEqual(Set(Self.samples.map { "\(type(of: $0))" }), Set(CalendarStatements.all.map { "\($0)" }), "the samples cover every type")
-    }
-
-    func testParametersMatchAndEverythingPrepares() throws {
-        let url = try TestPostgres.createDatabase()
-        defer { TestPostgres.dropDatabase(url) }
-        try App.migrate(conninfo: url, logger: TestPostgres.logger)
-        let db = try Connection(conninfo: url)
-        defer { db.close() }
-        for (i, sample) in Self.samples.enumerated() {
-            let name = "\(type(of: sample))"
-            XCTAssertEqual(sample.unbindableProperties, [], name)
-            let sql = try type(of: sample).sql()
-            XCTAssertNoThrow(try db.execute(SQL(unsafeUnchecked: "PREPARE cal_\(i) AS \(sql.text)")), name)
-            let count = try db.query(Query("SELECT cardinality(parameter_types)::int AS n FROM pg_prepared_statements WHERE name = $1",
-                                           "cal_\(i)")).first?.int("n")
-            XCTAssertEqual(count, sample.bindings.count, "\(name): stored properties must be the $n parameters, in order")
-        }
-        // And they run: a whole replacement on an empty database finds nothing to replace, without errors.
-        XCTAssertNil(try db.first(OpeningHoursGet(locationID: "00000000-0000-0000-0000-000000000000", now: Instant(microseconds: 0))))
-    }
 }

@@ -5,8 +5,8 @@ import TestSupport
 import Time
 import XCTest
 
-/// Typed statements of the walk-in queue (tickets.sql, events.sql), checked like the administration's in
-/// StatementTests: one type per statement, parameter counts that match, everything PREPAREs on a migrated database.
+/// Typed statements of the walk-in queue (tickets.sql, events.sql): their samples for StatementTests, and that their
+/// rows decode and their times follow the app clock.
 final class QueueStatementTests: XCTestCase {
     static let samples: [any Statement] = {
         let id = "00000000-0000-0000-0000-000000000000"
@@ -29,48 +29,6 @@ final class QueueStatementTests: XCTestCase {
             WaitingTotals(locationIDs: [id]), RecentCalls(locationID: id, now: now), PurgeEvents(now: now),
         ]
     }()
-
-    func testEveryQueueStatementHasATypeAndEveryTypeAStatement() throws {
-        for (file, library, types) in [("tickets", Statements.tickets, TicketStatements.all), ("events", Statements.events, EventStatements.all)] {
-            let names = types.map { $0.sqlName }
-            XCTAssertEqual(Set(names).count, names.count, "two types for one statement of \(file).sql")
-            XCTAssertEqual(Set(names), Set(library.statements.keys), "\(file).sql and its `all` must list the same statements")
-            for type in types {
-                XCTAssertNoThrow(try type.sql(), "\(type) names \(type.sqlName), which \(file).sql does not define")
-                XCTAssertEqual(type.libraryName, file)
-            }
-        }
-        XCTAssertEqual(Set(Self.samples.map { "\(type(of: $0))" }),
-                       Set((TicketStatements.all + EventStatements.all).map { "\($0)" }), "the samples cover every type")
-    }
-
-    func testStoredPropertiesMatchTheParametersAndEverythingPrepares() throws {
-        let url = try TestPostgres.createDatabase()
-        defer { TestPostgres.dropDatabase(url) }
-        try App.migrate(conninfo: url, logger: TestPostgres.logger)
-        let db = try Connection(conninfo: url)
-        defer { db.close() }
-        for (i, sample) in Self.samples.enumerated() {
-            let name = "\(type(of: sample))"
-            XCTAssertEqual(sample.unbindableProperties, [], "\(name) has properties that cannot be bound")
-            let sql = try type(of: sample).sql()
-            XCTAssertNoThrow(try db.execute(SQL(unsafeUnchecked: "PREPARE queue_typed_\(i) AS \(sql.text)")), name)
-            let count = try db.query(Query("SELECT cardinality(parameter_types)::int AS n FROM pg_prepared_statements WHERE name = $1",
-                                           "queue_typed_\(i)")).first?.int("n")
-            XCTAssertEqual(count, sample.bindings.count, "\(name): stored properties must be the $n parameters, in order")
-        }
-    }
-
-    /// "Now" comes from the app's clock: no queue or event statement reads the database's own clock.
-    func testNoQueueStatementReadsTheDatabaseClock() {
-        for library in [Statements.tickets, Statements.events] {
-            for (name, sql) in library.statements {
-                let text = sql.text.lowercased()
-                XCTAssertFalse(text.contains("now()") || text.contains("current_timestamp") || text.contains("clock_timestamp"),
-                               "\(name) reads the database clock")
-            }
-        }
-    }
 
     /// The statements run and their rows decode: an empty database answers through every row type.
     func testRowsDecodeOnAnEmptyDatabase() throws {

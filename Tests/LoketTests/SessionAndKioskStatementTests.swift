@@ -22,37 +22,6 @@ final class SessionAndKioskStatementTests: XCTestCase {
         ]
     }()
 
-    func testEveryStatementHasATypeAndEveryTypeAStatement() throws {
-        for (file, library, types) in [("sessions", Statements.sessions, SessionStatements.all), ("kiosk", Statements.kiosk, KioskStatements.all)] {
-            let names = types.map { $0.sqlName }
-            XCTAssertEqual(Set(names).count, names.count, "two types for one statement of \(file).sql")
-            XCTAssertEqual(Set(names), Set(library.statements.keys), "\(file).sql and its `all` list must name the same statements")
-            for type in types {
-                XCTAssertEqual(type.libraryName, file)
-                XCTAssertNoThrow(try type.sql(), "\(type) names \(type.sqlName), which \(file).sql does not define")
-            }
-        }
-        XCTAssertEqual(Set(Self.samples.map { "\(type(of: $0))" }), Set((SessionStatements.all + KioskStatements.all).map { "\($0)" }),
-                       "the samples cover every type")
-    }
-
-    func testStoredPropertiesMatchTheParametersAndEverythingPrepares() throws {
-        let url = try TestPostgres.createDatabase()
-        defer { TestPostgres.dropDatabase(url) }
-        try App.migrate(conninfo: url, logger: TestPostgres.logger)
-        let db = try Connection(conninfo: url)
-        defer { db.close() }
-        for (i, sample) in Self.samples.enumerated() {
-            let name = "\(type(of: sample))"
-            XCTAssertEqual(sample.unbindableProperties, [], "\(name) has properties that cannot be bound")
-            let sql = try type(of: sample).sql()
-            XCTAssertNoThrow(try db.execute(SQL(unsafeUnchecked: "PREPARE typed_\(i) AS \(sql.text)")), name)
-            let count = try db.query(Query("SELECT cardinality(parameter_types)::int AS n FROM pg_prepared_statements WHERE name = $1",
-                                           "typed_\(i)")).first?.int("n")
-            XCTAssertEqual(count, sample.bindings.count, "\(name): stored properties must be the $n parameters, in order")
-        }
-    }
-
     /// The statements that decide by time take it from the caller's clock, not PostgreSQL's `now()`.
     func testSessionsExpireByTheGivenTime() throws {
         let url = try TestPostgres.createDatabase()

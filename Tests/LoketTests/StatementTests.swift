@@ -5,7 +5,7 @@ import TestSupport
 import Time
 import XCTest
 
-/// Typed statements: every type names an existing statement, every statement of a converted file has a type, the
+/// Typed statements of every feature: every type names an existing statement, every statement has a type, the
 /// stored properties match the statement's `$n` parameters, and all of them PREPARE on a migrated database.
 final class StatementTests: XCTestCase {
     /// One value of every admin statement type (the values only matter for their count and bindability).
@@ -29,15 +29,24 @@ final class StatementTests: XCTestCase {
         ]
     }()
 
-    func testEveryAdminStatementHasATypeAndEveryTypeAStatement() throws {
-        let typeNames = AdminStatements.all.map { $0.sqlName }
-        XCTAssertEqual(Set(typeNames).count, typeNames.count, "two types for one statement")
-        XCTAssertEqual(Set(typeNames), Set(Statements.admin.statements.keys), "admin.sql and AdminStatements.all must list the same statements")
-        for type in AdminStatements.all {
-            XCTAssertNoThrow(try type.sql(), "\(type) names \(type.sqlName), which admin.sql does not define")
+    /// One value of every statement type of every feature (each feature's test file keeps its own list).
+    static var allSamples: [any Statement] {
+        adminSamples + SessionAndKioskStatementTests.samples + QueueStatementTests.samples + CalendarStatementSamples.samples
+    }
+
+    func testEveryStatementHasATypeAndEveryTypeAStatement() throws {
+        XCTAssertEqual(Set(Statements.typed.map(\.file)), Set(Statements.all.map(\.file)), "every SQL file has its statement types")
+        for (file, library, types) in Statements.typed {
+            let names = types.map { $0.sqlName }
+            XCTAssertEqual(Set(names).count, names.count, "two types for one statement of \(file).sql")
+            XCTAssertEqual(Set(names), Set(library.statements.keys), "\(file).sql and its `all` list must name the same statements")
+            for type in types {
+                XCTAssertEqual(type.libraryName, file, "\(type)")
+                XCTAssertNoThrow(try type.sql(), "\(type) names \(type.sqlName), which \(file).sql does not define")
+            }
         }
-        XCTAssertEqual(Set(Self.adminSamples.map { "\(type(of: $0))" }), Set(AdminStatements.all.map { "\($0)" }),
-                       "the samples below cover every type")
+        XCTAssertEqual(Set(Self.allSamples.map { "\(type(of: $0))" }), Set(Statements.typed.flatMap(\.types).map { "\($0)" }),
+                       "the samples cover every type")
     }
 
     func testStoredPropertiesMatchTheParametersAndEverythingPrepares() throws {
@@ -46,7 +55,7 @@ final class StatementTests: XCTestCase {
         try App.migrate(conninfo: url, logger: TestPostgres.logger)
         let db = try Connection(conninfo: url)
         defer { db.close() }
-        for (i, sample) in Self.adminSamples.enumerated() {
+        for (i, sample) in Self.allSamples.enumerated() {
             let name = "\(type(of: sample))"
             XCTAssertEqual(sample.unbindableProperties, [], "\(name) has properties that cannot be bound")
             let sql = try type(of: sample).sql()
@@ -54,6 +63,16 @@ final class StatementTests: XCTestCase {
             let count = try db.query(Query("SELECT cardinality(parameter_types)::int AS n FROM pg_prepared_statements WHERE name = $1",
                                            "typed_\(i)")).first?.int("n")
             XCTAssertEqual(count, sample.bindings.count, "\(name): stored properties must be the $n parameters, in order")
+        }
+    }
+
+    /// "Now" comes from the app's clock: no statement reads the database's own clock, so tests can set the time.
+    func testNoStatementReadsTheDatabaseClock() {
+        for (file, name, sql) in Statements.all {
+            let text = sql.text.lowercased()
+            for clock in ["now()", "current_timestamp", "current_date", "clock_timestamp", "localtimestamp", "transaction_timestamp"] {
+                XCTAssertFalse(text.contains(clock), "\(file).\(name) reads the database clock (\(clock))")
+            }
         }
     }
 
