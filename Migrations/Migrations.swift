@@ -15,6 +15,7 @@ public enum BundledMigrations {
         let files: [(String, [UInt8])] = [
             ("0001_foundation.sql", PackageResources._001_foundation_sql),
             ("0002_walk_in_queue.sql", PackageResources._002_walk_in_queue_sql),
+            ("0006_take_number_speed.sql", PackageResources._006_take_number_speed_sql),
         ]
         return files.map { name, bytes in
             MigrationFile(version: Int(name.prefix(4))!, name: name, sql: String(decoding: bytes, as: UTF8.self))
