@@ -17,8 +17,8 @@ public enum BundledMigrations {
             ("0002_walk_in_queue.sql", PackageResources._002_walk_in_queue_sql),
             ("0003_queue_due_time.sql", PackageResources._003_queue_due_time_sql),
             ("0004_ticket_prefix_groups.sql", PackageResources._004_ticket_prefix_groups_sql),
-            // 0005 and 0006 are reserved for work merged separately.
             ("0005_calendars.sql", PackageResources._005_calendars_sql),
+            ("0006_take_number_speed.sql", PackageResources._006_take_number_speed_sql),
         ]
         return files.map { name, bytes in
             MigrationFile(version: Int(name.prefix(4))!, name: name, sql: String(decoding: bytes, as: UTF8.self))

@@ -22,11 +22,14 @@ END $$;
 -- RFC 3339 text of an instant in a location's time zone, e.g. 2026-03-29T03:00:00+02:00. The offset comes from
 -- PostgreSQL's own time zone database, so daylight saving time is always right.
 CREATE OR REPLACE FUNCTION rfc3339(ts timestamptz, tz text) RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    -- One expression without FROM, so the planner inlines it into the calling statement's cached plan instead of
+    -- planning a sub-query on every call (measured: that planning cost take-a-number more than its work). The
+    -- output is what the earlier sub-query form gave, for every zone (offsets truncated to minutes).
     SELECT to_char(ts AT TIME ZONE tz, 'YYYY-MM-DD"T"HH24:MI:SS')
-        || CASE WHEN o = 0 THEN 'Z'
-                ELSE CASE WHEN o < 0 THEN '-' ELSE '+' END
-                     || lpad((abs(o) / 3600)::text, 2, '0') || ':' || lpad((abs(o) / 60 % 60)::text, 2, '0') END
-    FROM (SELECT extract(epoch FROM (ts AT TIME ZONE tz) - (ts AT TIME ZONE 'UTC'))::int AS o) AS offset_seconds
+        || CASE WHEN (ts AT TIME ZONE tz) = (ts AT TIME ZONE 'UTC') THEN 'Z'
+                WHEN (ts AT TIME ZONE tz) < (ts AT TIME ZONE 'UTC')
+                THEN to_char((ts AT TIME ZONE 'UTC') - (ts AT TIME ZONE tz), '"-"HH24:MI')
+                ELSE to_char((ts AT TIME ZONE tz) - (ts AT TIME ZONE 'UTC'), '"+"HH24:MI') END
 $$;
 
 -- The same in the installation's display zone (setting loket.time_zone, default Europe/Amsterdam), for things

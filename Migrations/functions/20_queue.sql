@@ -4,22 +4,28 @@
 -- numbered migration that drops the old one first.
 
 -- Durations (seconds) of the most recent services of a service up to p_now, newest first: the wait estimate's history.
-CREATE OR REPLACE FUNCTION service_recent_seconds(p_service uuid, p_now timestamptz) RETURNS float8[] LANGUAGE sql STABLE AS $$
-    SELECT coalesce(array_agg(seconds ORDER BY ended_at DESC), '{}')
-    FROM (SELECT extract(epoch FROM ended_at - coalesce(started_at, called_at))::float8 AS seconds, ended_at
-          FROM service_record
-          WHERE service_id = p_service AND result IN ('done', 'handover') AND ended_at > p_now - interval '14 days'
-          ORDER BY ended_at DESC
-          LIMIT 20) AS recent
+CREATE OR REPLACE FUNCTION service_recent_seconds(p_service uuid, p_now timestamptz) RETURNS float8[] LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    -- PL/pgSQL keeps this statement's plan for the session; as LANGUAGE sql (not inlinable: an aggregate) it was
+    -- planned again on every take-a-number, which cost more than running it.
+    RETURN (SELECT coalesce(array_agg(seconds ORDER BY ended_at DESC), '{}')
+            FROM (SELECT extract(epoch FROM ended_at - coalesce(started_at, called_at))::float8 AS seconds, ended_at
+                  FROM service_record
+                  WHERE service_id = p_service AND result IN ('done', 'handover') AND ended_at > p_now - interval '14 days'
+                  ORDER BY ended_at DESC
+                  LIMIT 20) AS recent);
+END
 $$;
 
 -- Desks working on a service at p_now: holding one of its tickets, or having finished one in the 30 minutes before.
-CREATE OR REPLACE FUNCTION service_active_desks(p_service uuid, p_now timestamptz) RETURNS integer LANGUAGE sql STABLE AS $$
-    SELECT count(DISTINCT desk_id)::integer FROM (
-        SELECT desk_id FROM service_record WHERE service_id = p_service AND ended_at > p_now - interval '30 minutes'
-        UNION
-        SELECT desk_id FROM ticket WHERE service_id = p_service AND status IN ('called', 'serving')
-    ) AS desks
+CREATE OR REPLACE FUNCTION service_active_desks(p_service uuid, p_now timestamptz) RETURNS integer LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT count(DISTINCT desk_id)::integer FROM (
+                SELECT desk_id FROM service_record WHERE service_id = p_service AND ended_at > p_now - interval '30 minutes'
+                UNION
+                SELECT desk_id FROM ticket WHERE service_id = p_service AND status IN ('called', 'serving')
+            ) AS desks);
+END
 $$;
 
 -- A ticket as staff see it at the desk, as JSON. One function, so every statement that changes a ticket can return
