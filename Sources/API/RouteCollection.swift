@@ -239,7 +239,7 @@ protocol RouteCollection {
 /// them; features not yet converted are still added by `App.makeRouter` and described in `OpenAPISpec.legacy`.
 enum Features {
     static let all: [any RouteCollection.Type] = [AdminRoutes.self, OperationsRoutes.self, SessionRoutes.self, PageRoutes.self,
-                                                  CalendarRoutes.self]
+                                                  CalendarRoutes.self, AvailabilityRoutes.self]
 
     static var routes: [(route: DeclaredRoute, constraints: [String: Problem])] {
         all.flatMap { feature in feature.routes.map { ($0, feature.constraints) } }
