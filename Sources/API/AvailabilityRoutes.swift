@@ -136,18 +136,19 @@ enum AvailabilityRoutes: RouteCollection {
         // Never in the past; the public also not within the notice nor beyond the horizon.
         let notBefore = privileged ? now : now.adding(minutes: Int64(setup.min_notice_minutes))
         let notAfter = privileged ? nil : Int64(setup.horizon_end).map { Instant(microseconds: $0) }
-        let starts = setup.starts.compactMap { Int64($0) }.map { Instant(microseconds: $0) }
+        let starts = instants(setup.starts)
             .filter { start in start >= notBefore && (notAfter.map { start <= $0 } ?? true) }
 
         var slots: [Slot] = []
         if !starts.isEmpty {
             let staff = try db.all(AvailabilityStaff(locationID: location, appointmentTypeID: typeID, from: from.description, to: to.description))
-                .map { StaffCalendar(id: $0.id, services: Set($0.services), available: intervals($0.available), busy: intervals($0.busy)) }
+                .map { StaffCalendar(id: $0.id, services: Set($0.services), available: intervals($0.available_starts, $0.available_ends),
+                                     busy: intervals($0.busy_starts, $0.busy_ends)) }
             let rooms = setup.needs_room
                 ? try db.all(AvailabilityRooms(locationID: location, from: from.description, to: to.description))
-                    .map { RoomCalendar(id: $0.id, capacity: $0.capacity, busy: intervals($0.busy)) }
+                    .map { RoomCalendar(id: $0.id, capacity: $0.capacity, busy: intervals($0.busy_starts, $0.busy_ends)) }
                 : []
-            slots = SlotSearch.slots(SlotQuery(candidateStarts: starts, opening: intervals(setup.opening), staff: staff, rooms: rooms,
+            slots = SlotSearch.slots(SlotQuery(candidateStarts: starts, opening: intervals(setup.opening_starts, setup.opening_ends), staff: staff, rooms: rooms,
                                                type: rule, persons: persons, notBefore: notBefore, notAfter: notAfter))
         }
         guard let answer = try db.first(AvailabilityAnswer(timeZone: setup.tz, starts: slots.map { String($0.start.microseconds) },
@@ -167,12 +168,30 @@ enum AvailabilityRoutes: RouteCollection {
         return d
     }
 
-    /// "start:end" pairs of epoch microseconds (availability.sql) as intervals; malformed pairs are skipped.
-    static func intervals(_ pairs: [String]) -> [Interval] {
-        pairs.compactMap { pair in
-            let parts = pair.split(separator: ":")
-            guard parts.count == 2, let s = Int64(parts[0]), let e = Int64(parts[1]) else { return nil }
-            return Interval(start: Instant(microseconds: s), end: Instant(microseconds: e))
+    /// A PostgreSQL bigint array in text form (`{1,-2,3}`) of epoch microseconds as instants. Read byte by byte:
+    /// busy lists run to tens of thousands of numbers per search. Anything but digits, '-' and ',' separates.
+    static func instants(_ text: String) -> [Instant] {
+        var out: [Instant] = []
+        var value: Int64 = 0, negative = false, inNumber = false
+        for byte in text.utf8 {
+            if byte >= 48 && byte <= 57 {
+                let (m, o1) = value.multipliedReportingOverflow(by: 10)
+                let (a, o2) = m.addingReportingOverflow(Int64(byte - 48))
+                value = o1 || o2 ? Int64.max : a
+                inNumber = true
+            } else if byte == 45 {  // '-'
+                negative = true
+            } else {
+                if inNumber { out.append(Instant(microseconds: negative ? -value : value)) }
+                value = 0; negative = false; inNumber = false
+            }
         }
+        if inNumber { out.append(Instant(microseconds: negative ? -value : value)) }
+        return out
+    }
+
+    /// Intervals from parallel arrays of starts and ends (see `instants`); unpaired trailing values are ignored.
+    static func intervals(_ starts: String, _ ends: String) -> [Interval] {
+        zip(instants(starts), instants(ends)).map { Interval(start: $0.0, end: $0.1) }
     }
 }

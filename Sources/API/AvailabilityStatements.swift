@@ -2,7 +2,7 @@ import Postgres
 import Time
 
 // The statements of `SQL/availability.sql`, one type each. Instants travel as epoch microseconds in text arrays;
-// intervals as "start:end" (see the file's header).
+// intervals as an array of starts and one of ends (see the file's header).
 
 /// A statement of `availability.sql`.
 protocol AvailabilityStatement: Statement {}
@@ -34,8 +34,10 @@ struct AvailabilitySetup: AvailabilityStatement {
         let min_notice_minutes: Int
         let services: [String]
         let agencies: [String]
-        let starts: [String]
-        let opening: [String]
+        /// Bigint arrays as text (`{1,2}`); see `AvailabilityRoutes.instants`.
+        let starts: String
+        let opening_starts: String
+        let opening_ends: String
         let horizon_end: String
     }
     let locationID: String
@@ -51,7 +53,14 @@ struct AvailabilitySetup: AvailabilityStatement {
 /// Staff who serve any requirement: their services, availability at the location and busy intervals.
 struct AvailabilityStaff: AvailabilityStatement {
     static let sqlName = "availability_staff"
-    struct Row: Decodable, Sendable { let id: String; let services: [String]; let available: [String]; let busy: [String] }
+    struct Row: Decodable, Sendable {
+        let id: String
+        let services: [String]
+        let available_starts: String
+        let available_ends: String
+        let busy_starts: String
+        let busy_ends: String
+    }
     let locationID: String
     let appointmentTypeID: String
     let from: String
@@ -61,7 +70,7 @@ struct AvailabilityStaff: AvailabilityStatement {
 /// Active rooms of the location with capacity and bookings.
 struct AvailabilityRooms: AvailabilityStatement {
     static let sqlName = "availability_rooms"
-    struct Row: Decodable, Sendable { let id: String; let capacity: Int; let busy: [String] }
+    struct Row: Decodable, Sendable { let id: String; let capacity: Int; let busy_starts: String; let busy_ends: String }
     let locationID: String
     let from: String
     let to: String
