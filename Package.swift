@@ -50,7 +50,7 @@ let package = Package(
         // HTTP handlers of the public API, SQL of the domain, demo data, OpenAPI document.
         .target(
             name: "API",
-            dependencies: ["HTTP", "Postgres", "Locking", "Queue", "Time", "Credentials", "Migrations", "QRCode",
+            dependencies: ["HTTP", "Postgres", "Locking", "Queue", "Scheduling", "Time", "Credentials", "Migrations", "QRCode",
                            .product(name: "Logging", package: "swift-log")],
             resources: [.embedInCode("SQL")]
         ),

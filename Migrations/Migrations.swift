@@ -43,6 +43,7 @@ public enum BundledFunctions {
             ("20_queue.sql", PackageResources._0_queue_sql),
             ("30_ticket_prefixes.sql", PackageResources._0_ticket_prefixes_sql),
             ("40_calendars.sql", PackageResources._0_calendars_sql),
+            ("50_availability.sql", PackageResources._0_availability_sql),
         ]
         return files.map { RepeatableFile(name: $0.0, sql: String(decoding: $0.1, as: UTF8.self)) }.sorted { $0.name < $1.name }
     }()

@@ -119,7 +119,7 @@ enum OpenAPISpec {
         ("KioskData", obj([("location", ref("Location")), ("language", str), ("dir", str), ("texts", s("object")),
                            ("languages", arr(obj([("code", str), ("name", str), ("dir", str)]))),
                            ("services", arr(obj([("id", id), ("code", str), ("name", str), ("lifeQuestion", str), ("ticketPrefix", str), ("urgent", bool)])))])),
-    ] + calendarSchemas
+    ] + calendarSchemas + availabilitySchemas
 
     static let date = s("string", [("format", .string("date"))])
     /// Wall-clock time in the location's zone.
@@ -130,6 +130,22 @@ enum OpenAPISpec {
     }
 
     /// Calendars (CalendarRoutes): opening hours, rooms, staff availability and absences, appointment types.
+    /// Available times (AvailabilityRoutes): public holidays and bookable start times; times only, never staff or rooms.
+    static let availabilitySchemas: [(String, JSON)] = [
+        ("Holiday", obj([("date", date), ("name", s("string", [("description", .string("Dutch name, e.g. Koningsdag"))])),
+                         ("key", enumeration(["new-years-day", "good-friday", "easter-sunday", "easter-monday", "kings-day", "liberation-day",
+                                              "ascension-day", "whit-sunday", "whit-monday", "christmas-day", "boxing-day"])),
+                         ("optional", s("boolean", [("description", .string(
+                             "Good Friday and Liberation Day: a location closes on them only when it chose to."))]))],
+                        required: ["date", "name", "key", "optional"])),
+        ("HolidayList", list("Holiday")),
+        ("AvailableTime", obj([("start", time), ("end", s("string", [("format", .string("date-time")), ("description", .string(
+            "Start plus the duration for the persons, without buffers; RFC 3339 with the location's offset at that instant."))]))],
+                              required: ["start", "end"])),
+        ("AvailableTimeList", list("AvailableTime")),
+        ("AvailableDayList", obj([("items", arr(date))], required: ["items"])),
+    ]
+
     static let calendarSchemas: [(String, JSON)] = [
         ("OpeningHours", obj([
             ("locationId", id), ("timeZone", str),

@@ -239,7 +239,8 @@ protocol RouteCollection {
 /// generated from them.
 enum Features {
     static let all: [any RouteCollection.Type] = [AdminRoutes.self, OperationsRoutes.self, SessionRoutes.self, PageRoutes.self,
-                                                  QueueRoutes.self, CalendarRoutes.self]
+    static let all: [any RouteCollection.Type] = [AdminRoutes.self, OperationsRoutes.self, SessionRoutes.self, PageRoutes.self,
+                                                  QueueRoutes.self, CalendarRoutes.self, AvailabilityRoutes.self]
 
     static var routes: [(route: DeclaredRoute, constraints: [String: Problem])] {
         all.flatMap { feature in feature.routes.map { ($0, feature.constraints) } }
