@@ -239,7 +239,6 @@ protocol RouteCollection {
 /// generated from them.
 enum Features {
     static let all: [any RouteCollection.Type] = [AdminRoutes.self, OperationsRoutes.self, SessionRoutes.self, PageRoutes.self,
-    static let all: [any RouteCollection.Type] = [AdminRoutes.self, OperationsRoutes.self, SessionRoutes.self, PageRoutes.self,
                                                   QueueRoutes.self, CalendarRoutes.self, AvailabilityRoutes.self]
 
     static var routes: [(route: DeclaredRoute, constraints: [String: Problem])] {
