@@ -238,8 +238,10 @@ protocol RouteCollection {
 /// Every feature of the service, each a route collection. The router serves them and the OpenAPI document is
 /// generated from them.
 enum Features {
-    static let all: [any RouteCollection.Type] = [AdminRoutes.self, OperationsRoutes.self, SessionRoutes.self, PageRoutes.self,
-                                                  QueueRoutes.self, CalendarRoutes.self, AvailabilityRoutes.self]
+    static var all: [any RouteCollection.Type] {
+        [AdminRoutes.self, OperationsRoutes.self, SessionRoutes.self, PageRoutes.self,
+         QueueRoutes.self, CalendarRoutes.self, AvailabilityRoutes.self]
+    }
 
     static var routes: [(route: DeclaredRoute, constraints: [String: Problem])] {
         all.flatMap { feature in feature.routes.map { ($0, feature.constraints) } }
