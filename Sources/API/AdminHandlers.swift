@@ -380,15 +380,6 @@ enum AdminRoutes: RouteCollection {
     }
 }
 
-extension App {
-    /// Appends to the audit log (in the caller's transaction). For features not yet converted; converted ones use
-    /// `RouteContext.audit`.
-    func audit(_ db: Connection, _ actor: Actor, _ action: String, _ subjectType: String, _ subjectID: String?, _ detail: JSON?) throws {
-        try db.run(AuditInsert(staffID: actor.staffID, agencyID: actor.agencyID, action: action, subjectType: subjectType,
-                               subjectID: subjectID, detail: detail?.serialized))
-    }
-}
-
 /// A JSON text rendered by PostgreSQL, as a response.
 func raw(_ json: String, status: Int = 200) -> Response {
     Response(status: status, contentType: "application/json", body: Array(json.utf8))

@@ -51,8 +51,7 @@ enum PageRoutes: RouteCollection {
              OpenAPIOperation("getTicketQRCode", summary: "QR code of the ticket's status page", tag: "queue",
                               responses: [.init(200, "SVG image", contentType: "image/svg+xml")])) { ctx in
             let id = try ctx.id("ticketId", "ticket")
-            // ticket_public belongs to the queue feature (tickets.sql); its typed statement comes with that feature.
-            guard try ctx.db.query(Query(Statements.tickets["ticket_public"], id, ctx.now)).first != nil else {
+            guard try ctx.db.first(TicketExists(ticketID: id)) != nil else {
                 throw Problem.notFound("There is no ticket with id \(id).")
             }
             let url = ctx.app.publicBaseURL(ctx.request) + "/t/" + id

@@ -5,57 +5,126 @@ import Postgres
 
 /// Counts attempts per client address in fixed one-minute windows, in memory per process (with several processes
 /// a limit applies per process, which still stops a flood). Shared by the ticket limit and the login limit.
+///
+/// The counts of one minute are one generation, replaced whole when the minute changes (the old one is freed
+/// outside the shared lock), so old keys go without any call scanning the table under the lock. A generation holds at most
+/// `maxKeys` addresses: when a flood from ever-new addresses fills it, further new addresses are refused (429) until
+/// the minute ends, rather than growing memory without bound; addresses already counted keep their own limit.
 final class AddressWindows: Sendable {
     let perMinute: Int
     /// Addresses of reverse proxies whose `X-Forwarded-For` is believed (a TLS proxy in front of Loket).
     let trustedProxies: Set<String>
-    private let windows = LockedValue<[String: (minute: Int64, count: Int)]>([:])
+    /// The most addresses one minute counts; new addresses beyond it are refused.
+    let maxKeys: Int
+    private let generation = LockedValue(Generation())
 
-    init(perMinute: Int, trustedProxies: Set<String>) {
+    /// The counts of one minute.
+    struct Generation {
+        var minute: Int64 = .min
+        var counts: [String: Int] = [:]
+
+        /// Moves to `minute`, returning the counts of the minute that ended (nil when it is the same minute), for
+        /// the caller to free after releasing the lock. O(1): the dictionary is replaced, never filtered.
+        mutating func advance(to minute: Int64) -> [String: Int]? {
+            guard minute != self.minute else { return nil }
+            defer { counts = [:]; self.minute = minute }
+            return counts
+        }
+    }
+
+    init(perMinute: Int, trustedProxies: Set<String>, maxKeys: Int = 100_000) {
         self.perMinute = perMinute
         self.trustedProxies = trustedProxies
+        self.maxKeys = max(1, maxKeys)
     }
 
     /// Who is counted: the client address, taken from `X-Forwarded-For` only when the peer is a trusted proxy (the
     /// right-most address not itself a trusted proxy), and for IPv6 the /64 network, since one phone can rotate
-    /// through the addresses of its /64 at will.
+    /// through the addresses of its /64 at will. An IPv4 address mapped into IPv6 (`::ffff:192.0.2.7`, as a
+    /// dual-stack proxy reports IPv4 clients) is counted as the IPv4 address: as a /64 all IPv4 clients would share
+    /// one key, and one of them could use up the limit of all.
     func clientKey(_ request: Request) -> String {
         var address = request.clientAddress
         if trustedProxies.contains(address), let forwarded = request.header("x-forwarded-for") {
             let hops = forwarded.split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
             if let client = hops.last(where: { !trustedProxies.contains($0) }) { address = client }
         }
+        return Self.key(address)
+    }
+
+    /// The counting key of one address (see `clientKey`).
+    static func key(_ address: String) -> String {
         guard address.contains(":") else { return address }
-        // Expand "::" and keep the first four groups.
-        let halves = address.split(separator: "::", omittingEmptySubsequences: false).map { $0.split(separator: ":").map(String.init) }
-        var groups = halves[0]
-        if halves.count > 1 { groups += Array(repeating: "0", count: max(0, 8 - halves[0].count - halves[1].count)) + halves[1] }
-        return groups.prefix(4).map { String(Int($0, radix: 16) ?? 0, radix: 16) }.joined(separator: ":") + "::/64"
+        // A zone (fe80::1%eth0) names the interface, not the client.
+        let text = String(address.lowercased().split(separator: "%", maxSplits: 1, omittingEmptySubsequences: false)[0])
+        guard let groups = ipv6Groups(text) else { return text }
+        if groups[0..<5].allSatisfy({ $0 == 0 }) && groups[5] == 0xFFFF {
+            return [groups[6] >> 8, groups[6] & 0xFF, groups[7] >> 8, groups[7] & 0xFF].map(String.init).joined(separator: ".")
+        }
+        return groups.prefix(4).map { String($0, radix: 16) }.joined(separator: ":") + "::/64"
+    }
+
+    /// The eight 16-bit groups of an IPv6 address ("::" expanded, a trailing dotted IPv4 part as two groups), or
+    /// nil when it is not one.
+    static func ipv6Groups(_ text: String) -> [Int]? {
+        func parse(_ part: Substring) -> [Int]? {
+            if part.isEmpty { return [] }
+            var out: [Int] = []
+            let pieces = part.split(separator: ":", omittingEmptySubsequences: false)
+            for (i, piece) in pieces.enumerated() {
+                if i == pieces.count - 1, piece.contains(".") {
+                    let octets = piece.split(separator: ".", omittingEmptySubsequences: false).compactMap { UInt8($0) }
+                    guard octets.count == 4 else { return nil }
+                    out += [Int(octets[0]) << 8 | Int(octets[1]), Int(octets[2]) << 8 | Int(octets[3])]
+                } else {
+                    guard piece.count <= 4, let v = Int(piece, radix: 16), v >= 0 else { return nil }
+                    out.append(v)
+                }
+            }
+            return out
+        }
+        let halves = text.components(separatedBy: "::")
+        guard halves.count <= 2, let head = parse(Substring(halves[0])) else { return nil }
+        if halves.count == 1 { return head.count == 8 ? head : nil }
+        guard let tail = parse(Substring(halves[1])), head.count + tail.count < 8 else { return nil }
+        return head + Array(repeating: 0, count: 8 - head.count - tail.count) + tail
     }
 
     /// Counts one attempt of `key`. Nil when it is allowed, else the seconds until the window ends (for Retry-After).
-    func count(_ key: String) -> Int? {
+    func count(_ key: String) -> Int? { count(key, at: monotonicNanoseconds()) }
+
+    /// `count` at a given monotonic time in nanoseconds.
+    func count(_ key: String, at nanoseconds: UInt64) -> Int? {
         guard perMinute > 0 else { return nil }
-        let minute = Int64(monotonicNanoseconds() / 60_000_000_000)
-        let allowed: Bool = windows.withValue { w in
-            if w.count > 100_000 { w = w.filter { $0.value.minute == minute } }
-            var entry = w[key] ?? (minute, 0)
-            if entry.minute != minute { entry = (minute, 0) }
-            entry.count += 1
-            w[key] = entry
-            return entry.count <= perMinute
+        let minute = Int64(nanoseconds / 60_000_000_000)
+        let (allowed, ended): (Bool, [String: Int]?) = generation.withValue { g in
+            let ended = g.advance(to: minute)
+            let seen = g.counts[key] ?? 0
+            if seen == 0, g.counts.count >= maxKeys { return (false, ended) }
+            g.counts[key] = seen + 1
+            return (seen + 1 <= perMinute, ended)
         }
-        return allowed ? nil : max(1, 60 - Int(monotonicNanoseconds() / 1_000_000_000 % 60))
+        _ = ended  // freed here, outside the lock
+        return allowed ? nil : max(1, 60 - Int(nanoseconds / 1_000_000_000 % 60))
     }
 
     /// Takes back one counted attempt (still in the same window), e.g. a login that succeeded.
-    func refund(_ key: String) {
+    func refund(_ key: String) { refund(key, at: monotonicNanoseconds()) }
+
+    /// `refund` at a given monotonic time in nanoseconds.
+    func refund(_ key: String, at nanoseconds: UInt64) {
         guard perMinute > 0 else { return }
-        let minute = Int64(monotonicNanoseconds() / 60_000_000_000)
-        windows.withValue { w in
-            if let entry = w[key], entry.minute == minute, entry.count > 0 { w[key] = (minute, entry.count - 1) }
+        let minute = Int64(nanoseconds / 60_000_000_000)
+        let ended: [String: Int]? = generation.withValue { g in
+            let ended = g.advance(to: minute)
+            if let n = g.counts[key], n > 0 { g.counts[key] = n - 1 }
+            return ended
         }
+        _ = ended
     }
+
+    /// How many addresses the current minute counts.
+    var keyCount: Int { generation.withValue { $0.counts.count } }
 }
 
 /// Limits how many tickets one anonymous client address may take per minute, so one person cannot flood the queue

@@ -43,12 +43,30 @@ enum SessionRoutes: RouteCollection {
         },
     ]
 
+    /// The longest password a login checks. Argon2id hashes any length, but one request must not buy minutes of it.
+    static let maxPasswordBytes = 1_024
+
+    /// The shape `staff.username` allows (`staff_username_check`): 2–64 of a–z, 0–9, `.`, `_`, `-`, starting with a
+    /// letter or digit. Anything else cannot be an account.
+    static func isPossibleUsername(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard (2...64).contains(bytes.count) else { return false }
+        func letterOrDigit(_ b: UInt8) -> Bool { (0x61...0x7A).contains(b) || (0x30...0x39).contains(b) }
+        return letterOrDigit(bytes[0]) && bytes.dropFirst().allSatisfy { letterOrDigit($0) || $0 == 0x2E || $0 == 0x5F || $0 == 0x2D }
+    }
+
     static func login(_ ctx: RouteContext) throws -> Response {
         let app = ctx.app
         let logins = app.logins
         let body = try ctx.decode(LoginBody.self)
         let username = body.username.trimmingSpaces.lowercased()
         let address = try logins.addresses.reserve(ctx.request)
+        // A name no account can have, or an oversized password, is a wrong login (401, still counted against the
+        // address) that never reaches the database: the throttle's key is the username, and kilobytes of junk as a
+        // btree key fail the insert (SQLSTATE 54000) and would otherwise stay a day as throttle rows.
+        guard isPossibleUsername(username), body.password.utf8.count <= maxPasswordBytes else {
+            throw Problem.unauthorized("The username or password is wrong.")
+        }
         // Only attempts whose password was checked and wrong (or refused by the account throttle) stay counted.
         var counted = true
         defer { if !counted { logins.addresses.refund(address) } }

@@ -13,16 +13,9 @@ extension TicketStatement {
 
 enum TicketStatements {
     static let all: [any Statement.Type] = [
-        TakeNumber.self, TicketPublic.self, CallNext.self, DeskCurrent.self, TicketAct.self, TicketHolder.self,
+        TakeNumber.self, TicketPublic.self, CallNext.self, DeskCurrent.self, TicketAct.self, TicketHolder.self, TicketExists.self,
         TicketHandover.self, QueueForStaff.self, LocationExists.self, CloseStaleTickets.self,
     ]
-}
-
-/// A ticket as staff see it: `j` from `ticket_staff_json`, and its status for the allowed actions.
-struct DeskTicketRow: Decodable, Sendable {
-    let id: String
-    let status: String
-    let j: String
 }
 
 struct TakeNumber: TicketStatement {
@@ -87,9 +80,21 @@ struct DeskCurrent: TicketStatement {
     let staffID: String?
 }
 
+/// Whether a ticket exists.
+struct TicketExists: TicketStatement {
+    static let sqlName = "ticket_exists"
+    struct Row: Decodable, Sendable { let found: Bool }
+    let ticketID: String
+}
+
 struct TicketAct: TicketStatement {
     static let sqlName = "ticket_act"
-    typealias Row = DeskTicketRow
+    struct Row: Decodable, Sendable {
+        /// The ticket as staff see it (`ticket_staff_json`) and its status, for the allowed actions.
+        let id: String, status: String, j: String
+        /// False when the caller acted on a ticket a colleague held (audited).
+        let held: Bool
+    }
     let ticketID: String
     let staffID: String?
     let action: String

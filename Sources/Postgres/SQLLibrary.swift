@@ -33,10 +33,10 @@ public struct SQLLibrary: Sendable {
         self.statements = statements
     }
 
-    /// The statement's text, for code not yet converted to typed statements (`Statement`, which throws
-    /// `StatementError.missing` instead). A missing name must never stop the process: it yields SQL that PostgreSQL
-    /// refuses when preparing (an undefined column named after the statement), so the request fails with a logged 500.
-    /// The statement tests catch it before that.
+    /// The statement's text by name. The app itself runs typed statements (`Statement`, which throws
+    /// `StatementError.missing` for an unknown name); only tests still use this, to run a statement with parameters
+    /// no typed statement takes (e.g. a literal time text). A missing name yields SQL that PostgreSQL refuses when
+    /// preparing (an undefined column named after the statement), so a mistake fails loudly, never silently.
     public subscript(name: String) -> SQL {
         if let sql = statements[name] { return sql }
         let safe = String(name.lowercased().unicodeScalars.filter { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }.map(Character.init))

@@ -116,13 +116,16 @@ final class HTTPHardeningTests: XCTestCase {
         XCTAssertEqual((nested.object["invalidParams"] as? [[String: Any]])?.first?["name"] as? String, "citizen.name", nested.text)
         let inArray = try t.admin.send("POST", "/api/v1/agencies",
                                        body: Array(#"{"code":"nul-agency","name":"ok","items":["x","\u0000"]}"#.utf8))
+        assertProblem(inArray, 422)
         XCTAssertEqual((inArray.object["invalidParams"] as? [[String: Any]])?.first?["name"] as? String, "items[1]", inArray.text)
         let inKey = try t.admin.send("POST", "/api/v1/agencies",
                                      body: Array(#"{"code":"nul-agency","na\u0000me":"ok"}"#.utf8))
         assertProblem(inKey, 422)
         let rawByte = try t.admin.send("POST", "/api/v1/agencies",
                                        body: Array(#"{"code":"nul-agency","name":"a"#.utf8) + [0] + Array(#"b"}"#.utf8))
-        XCTAssertTrue([400, 422].contains(rawByte.status), rawByte.text)
+        // A raw NUL byte inside a string is the same character as an escaped one: 422 naming the field (README).
+        assertProblem(rawByte, 422)
+        XCTAssertEqual((rawByte.object["invalidParams"] as? [[String: Any]])?.first?["name"] as? String, "name", rawByte.text)
 
         let list = try t.admin.get("/api/v1/agencies").text
         XCTAssertFalse(list.contains("nul-agency"), "nothing may be stored: \(list)")
@@ -138,10 +141,10 @@ final class HTTPHardeningTests: XCTestCase {
         let id = try t.admin.post("/api/v1/agencies", json: ["code": "nul-path", "name": "Path"]).object["id"] as! String
         // libmicrohttpd decodes %00 into a NUL that would cut the path to the bare id: the lookup must not succeed.
         let path = try t.admin.get("/api/v1/agencies/\(id)%00anything")
-        XCTAssertTrue([400, 422].contains(path.status), path.text)
+        assertProblem(path, 400)
         XCTAssertEqual(path.header("content-type"), "application/problem+json")
         let query = try t.admin.get("/api/v1/agencies?code=a%00b")
-        XCTAssertTrue([400, 422].contains(query.status), query.text)
+        assertProblem(query, 400)
         XCTAssertEqual(query.header("content-type"), "application/problem+json")
         XCTAssertEqual(try t.admin.get("/api/v1/agencies/\(id)").status, 200)
     }
@@ -167,8 +170,8 @@ final class HTTPHardeningTests: XCTestCase {
 
     func testUnsupportedTransferEncodingIsAnsweredAtOnce() throws {
         let r = try rawAnswer("POST /api/v1/agencies HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n")
-        XCTAssertTrue([400, 501].contains(r.status), r.text)
-        XCTAssertEqual(r.header("content-type"), "application/problem+json")
+        // Any transfer coding but plain chunked is not implemented (README): 501, not a generic 400.
+        assertProblem(r, 501)
     }
 
     func testGarbageRequestLineIsAnsweredAtOnce() throws {

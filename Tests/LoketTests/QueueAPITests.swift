@@ -118,6 +118,40 @@ final class QueueAPITests: XCTestCase {
         XCTAssertEqual(try colleague.post("/api/v1/desks/\(w.desks[0])/call-next").status, 204, "the desk is free again")
     }
 
+    /// A colleague who serves the service may act on a ticket someone else holds, and gets the visitor's data back:
+    /// that is audited (`ticket.act`: action and ticket, no values), as reading the desk's ticket is. The holder's own
+    /// actions are not.
+    func testColleagueActingOnAnotherStaffMembersTicketIsAudited() throws {
+        let taken = try w.take(t, w.serviceA)
+        let id = taken["id"] as! String
+        XCTAssertEqual(try w.staffA.post("/api/v1/desks/\(w.desks[0])/call-next").object["id"] as? String, id)
+        XCTAssertEqual(try w.staffA.post("/api/v1/tickets/\(id)/recall").status, 200, "the holder's own action")
+        XCTAssertEqual(try t.admin.post("/api/v1/staff", json: ["agencyId": w.agencyA, "username": "anna-3", "password": "long enough password",
+                                                                 "displayName": "Anna 3", "role": "staff", "serviceIds": [w.serviceA]]).status, 201)
+        let colleague = try World.login(t, "anna-3", password: "long enough password")
+        let db = try t.connection()
+        defer { db.close() }
+        func acts() throws -> [(staff: String, subject: String?, detail: String)] {
+            try db.query(Query("""
+                SELECT s.username, a.subject_type, a.subject_id AS subject_id, a.detail::text AS detail
+                FROM audit_log a JOIN staff s ON s.id = a.staff_id WHERE a.action = 'ticket.act' ORDER BY a.id
+                """)).map { (try $0.string("username"), try $0.optionalString("subject_id"), try $0.string("detail")) }
+        }
+        XCTAssertEqual(try acts().count, 0, "the holder's actions are not audited")
+        let recall = try colleague.post("/api/v1/tickets/\(id)/recall")
+        XCTAssertEqual(recall.status, 200, recall.text)
+        XCTAssertEqual(recall.object["id"] as? String, id)
+        XCTAssertEqual(try colleague.post("/api/v1/tickets/\(id)/start").object["status"] as? String, "serving")
+        let logged = try acts()
+        XCTAssertEqual(logged.map(\.staff), ["anna-3", "anna-3"])
+        XCTAssertEqual(logged.map(\.subject), [id, id])
+        XCTAssertEqual(logged.map(\.detail), [#"{"action": "recall"}"#, #"{"action": "start"}"#], "the action only, no personal values")
+        // The holder finishing is not audited; a refused action (another agency) writes nothing.
+        XCTAssertEqual(try w.staffB.post("/api/v1/tickets/\(id)/finish").status, 403)
+        XCTAssertEqual(try w.staffA.post("/api/v1/tickets/\(id)/finish").object["status"] as? String, "done")
+        XCTAssertEqual(try acts().count, 2)
+    }
+
     func testPublicTicketShowsNoPersonalDataAndDeskWhenCalled() throws {
         let first = try w.take(t, w.serviceA)
         let second = try w.take(t, w.serviceA, language: "en")

@@ -18,7 +18,7 @@ final class QueueStatementTests: XCTestCase {
             DeskCurrent(deskID: id, staffID: id),
             TicketAct(ticketID: id, staffID: id, action: "recall", sources: ["called"], target: "called", outcome: nil,
                       eventKind: "ticket.recalled", now: now),
-            TicketHolder(ticketID: id),
+            TicketHolder(ticketID: id), TicketExists(ticketID: id),
             TicketHandover(ticketID: id, staffID: id, serviceID: id, note: nil, urgent: nil, sources: ["serving"], target: "waiting", now: now),
             QueueForStaff(locationID: id, staffID: id, agencyID: id, now: now, afterRank: -1, afterDueAt: now, afterPrefix: "",
                           afterSequence: 0, limit: 51),

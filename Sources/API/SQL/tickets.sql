@@ -114,6 +114,10 @@ SELECT (SELECT count(*) FROM d)::int AS desk_found,
        upd.id, upd.status, ticket_staff_json(upd)::text AS j
 FROM (SELECT 1) AS one LEFT JOIN upd ON true
 
+-- name: ticket_exists
+-- $1 ticket. Whether it exists, and nothing else (the QR code of its status page).
+SELECT true AS found FROM ticket WHERE id = $1
+
 -- name: desk_current
 -- The ticket held at a desk, as staff see it, for staff behind the same agency wall as the queue: the staff member
 -- holding it, or one who serves its service. `allowed` false means it is another agency's visitor (403).
@@ -124,7 +128,8 @@ FROM ticket t WHERE t.desk_id = $1 AND t.status IN ('called', 'serving')
 
 -- name: ticket_act
 -- One desk action (recall, start, finish, noShow, requeue) as a guarded transition: the row must be held by this
--- staff member and be in one of the statuses the domain's state machine allows for the action.
+-- staff member and be in one of the statuses the domain's state machine allows for the action. `held` is false when
+-- a colleague acted on a ticket someone else held: that reads the visitor's data, so the caller audits it.
 -- $1 ticket, $2 staff, $3 action, $4 allowed source statuses, $5 target status, $6 outcome, $7 event, $8 now
 WITH cur AS (
     SELECT t.* FROM ticket t
@@ -157,7 +162,8 @@ WITH cur AS (
                              'at', rfc3339($8::timestamptz, l.time_zone)), $8::timestamptz
     FROM upd JOIN cur ON cur.id = upd.id JOIN location l ON l.id = upd.location_id LEFT JOIN desk d ON d.id = cur.desk_id
 )
-SELECT upd.id, upd.status, ticket_staff_json(upd)::text AS j FROM upd
+SELECT upd.id, upd.status, ticket_staff_json(upd)::text AS j, coalesce(cur.staff_id = $2, false) AS held
+FROM upd JOIN cur ON cur.id = upd.id
 
 -- name: ticket_holder
 SELECT status, staff_id FROM ticket WHERE id = $1
