@@ -90,10 +90,9 @@ struct TicketExists: TicketStatement {
 struct TicketAct: TicketStatement {
     static let sqlName = "ticket_act"
     struct Row: Decodable, Sendable {
-        /// The ticket as staff see it (`ticket_staff_json`) and its status, for the allowed actions.
+        /// The ticket as staff see it (`ticket_staff_json`) and its status, for the allowed actions. When the caller
+        /// acted on a ticket a colleague held, the statement also wrote the audit row.
         let id: String, status: String, j: String
-        /// False when the caller acted on a ticket a colleague held (audited).
-        let held: Bool
     }
     let ticketID: String
     let staffID: String?

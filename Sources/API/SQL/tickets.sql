@@ -161,9 +161,17 @@ WITH cur AS (
            json_build_object('number', upd.number, 'deskName', d.name, 'deskId', d.id, 'recallCount', upd.recall_count,
                              'at', rfc3339($8::timestamptz, l.time_zone)), $8::timestamptz
     FROM upd JOIN cur ON cur.id = upd.id JOIN location l ON l.id = upd.location_id LEFT JOIN desk d ON d.id = cur.desk_id
+), audited AS (
+    -- A colleague acting on a ticket someone else held gets the visitor's data back (as desk_current shows it): that
+    -- read is audited in the same statement (the action and the ticket, no values), so the common case stays one
+    -- autocommit round trip.
+    INSERT INTO audit_log (at, staff_id, agency_id, action, subject_type, subject_id, detail)
+    SELECT $8::timestamptz, s.id, s.agency_id, 'ticket.act', 'ticket', upd.id::text, jsonb_build_object('action', $3::text)
+    FROM upd JOIN cur ON cur.id = upd.id JOIN staff s ON s.id = $2
+    WHERE cur.staff_id IS DISTINCT FROM $2
 )
-SELECT upd.id, upd.status, ticket_staff_json(upd)::text AS j, coalesce(cur.staff_id = $2, false) AS held
-FROM upd JOIN cur ON cur.id = upd.id
+SELECT upd.id, upd.status, ticket_staff_json(upd)::text AS j
+FROM upd
 
 -- name: ticket_holder
 SELECT status, staff_id FROM ticket WHERE id = $1
