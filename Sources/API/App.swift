@@ -51,6 +51,9 @@ public final class App: @unchecked Sendable {
     let texts: Translations
     let rateLimiter: RateLimiter
     let logins: LoginGuard
+    /// Where `/readyz` runs: two threads and a short queue of their own, so a readiness check never waits behind
+    /// database work stuck on the workers; when both are busy too, the server answers 503 at once.
+    let readiness = WorkerPool(threads: 2, maxQueued: 2, name: "loket-ready")
     private var server: HTTPServer?
     private var jobs: Jobs?
 
@@ -118,6 +121,7 @@ public final class App: @unchecked Sendable {
         server?.stop()
         server?.workers.shutdown()
         logins.shutdown()
+        readiness.shutdown()
         jobs?.stop()
         pool.closeIdle()
     }

@@ -38,7 +38,9 @@ enum ErrorMapping {
             return .conflict("This time overlaps with an existing booking.")
         }
         if error.sqlState == "23502" {
-            let name = notNullColumn(error).map { camel($0.replacingUnderscores) } ?? "a required field"
+            // The column comes from libpq's structured field, never from the message: messages are translated
+            // (lc_messages) and the DETAIL quotes the row.
+            let name = error.column.map { camel($0.replacingUnderscores) } ?? "a required field"
             return .unprocessable("A required value is missing.", invalidParams: [.init(name: name, reason: "is required")])
         }
         if error.isCheckViolation {
@@ -84,14 +86,6 @@ enum ErrorMapping {
 
     /// Feature tables give the precise reasons; the fallback only knows that the value broke a rule.
     private static func reason(for constraint: String) -> String { "is not valid" }
-
-    /// The column of a not-null violation, from the server's message `null value in column "x" of relation "y" …`
-    /// (the message names only the column, never a value).
-    static func notNullColumn(_ error: PostgresError) -> String? {
-        guard case .server(_, let message, _, _) = error else { return nil }
-        let parts = message.split(separator: "\"", omittingEmptySubsequences: false)
-        return parts.count >= 3 && message.hasPrefix("null value in column") ? String(parts[1]) : nil
-    }
 }
 
 extension String {

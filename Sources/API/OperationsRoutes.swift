@@ -1,4 +1,5 @@
 import HTTP
+import Locking
 import Migrations
 import Postgres
 
@@ -16,14 +17,20 @@ enum OperationsRoutes: RouteCollection {
              execution: .inline) { _ in
             .json(.object([("status", .string("ok"))]))
         },
-        // Borrows a connection with a short deadline: a load balancer needs a quick "no" while the database is
-        // frozen or unreachable.
+        // On a pool of its own (`App.readiness`), never behind requests queued for the database workers, and under
+        // one deadline for the checkout and the query: a load balancer needs a quick "no" while the database is
+        // frozen, unreachable or saturated.
         .get("/readyz", .public, OpenAPIOperation("checkReady", summary: "The database is reachable and migrated", tag: tag,
                                                   responses: [.init(200, "Ready", "Health")]),
-             database: .brief) { ctx in
+             execution: .pool { $0.readiness }, database: .brief) { ctx in
+            let budget = 2.0
+            let deadline = monotonicNanoseconds() + UInt64(budget * 1e9)
             do {
-                let current = try ctx.withConnection(timeoutSeconds: 2) {
-                    try Migrator(migrations: App.migrations, logger: ctx.app.logger).isCurrent($0)
+                let current = try ctx.withConnection(timeoutSeconds: budget) { db -> Bool in
+                    let now = monotonicNanoseconds()
+                    guard now + 50_000_000 < deadline else { throw PostgresError.poolTimeout }
+                    db.queryTimeoutSeconds = Double(deadline - now) / 1e9
+                    return try Migrator(migrations: App.migrations, logger: ctx.app.logger).isCurrent(db)
                 }
                 guard current else { throw Problem.unavailable("Database migrations are not applied yet.") }
                 return .json(.object([("status", .string("ready"))]))

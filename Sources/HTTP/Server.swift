@@ -140,17 +140,17 @@ public final class HTTPServer: @unchecked Sendable {
         daemon = withUnsafePointer(to: &storage) { p in
             p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
                 loket_mhd_start(flags, sa, accessHandler, me, completedHandler, me,
-                                UInt32(configuration.networkThreads), UInt32(limit),
-                                configuration.connectionMemoryLimit, UInt32(max(1, configuration.connectionTimeoutSeconds)),
-                                UInt32(configuration.connectionsPerAddress), uriLogHandler, me,
-                                UInt32(max(1, configuration.firstRequestTimeoutSeconds)))
+                                UInt32(clamping: configuration.networkThreads), UInt32(clamping: limit),
+                                configuration.connectionMemoryLimit, UInt32(clamping: max(1, configuration.connectionTimeoutSeconds)),
+                                UInt32(clamping: configuration.connectionsPerAddress), uriLogHandler, me,
+                                UInt32(clamping: max(1, configuration.firstRequestTimeoutSeconds)))
             }
         }
         guard let daemon else { throw ServerError.startFailed(host: host, port: configuration.port) }
         port = Int(loket_mhd_bound_port(daemon))
         logger.info("HTTP: at most \(limit) connections (open-file limit \(files)), \(configuration.connectionsPerAddress) per client address, idle timeout \(configuration.connectionTimeoutSeconds) s")
         running.set(true)
-        let heartbeatSeconds = UInt32(max(1, configuration.heartbeatSeconds))
+        let heartbeatSeconds = UInt32(clamping: max(1, configuration.heartbeatSeconds))
         startThread(name: "loket-heartbeat") { [weak self] in
             // Every `heartbeatSeconds` (15) a comment on each event stream: keeps proxies from closing idle
             // streams, and a write to a client that went away fails, so libmicrohttpd reaps the connection.
@@ -218,7 +218,7 @@ public final class HTTPServer: @unchecked Sendable {
             inFlight.withValue { $0 += 1 }
             state.counted = true
             // From here on the connection speaks HTTP: it gets the (longer) keep-alive idle timeout.
-            loket_mhd_use_timeout(connection, UInt32(max(1, configuration.connectionTimeoutSeconds)))
+            loket_mhd_use_timeout(connection, UInt32(clamping: max(1, configuration.connectionTimeoutSeconds)))
             // Problems with the request's framing or size are answered now, before libmicrohttpd reads a body
             // (and before it sends `100 Continue`), with `Connection: close`: the rest of the stream cannot be
             // trusted to start at a request boundary.

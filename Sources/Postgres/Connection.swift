@@ -289,7 +289,7 @@ public final class Connection: @unchecked Sendable {
         }
         let state = field("C") ?? "XX000"
         let error = PostgresError.server(sqlState: state, message: field("M") ?? "unknown error",
-                                         detail: field("D"), constraint: field("n"))
+                                         detail: field("D"), constraint: field("n"), column: field("c"), table: field("t"))
         if error.isUnavailable { isBroken = true }
         throw error
     }

@@ -10,8 +10,9 @@ public enum PostgresError: Error, CustomStringConvertible, Sendable {
     case timedOut(String)
     /// The server refused a statement. `sqlState` is the SQLSTATE code, e.g. "23505" for a unique violation.
     /// `detail` is PostgreSQL's DETAIL, which quotes whole rows (personal data): it never appears in `description`
-    /// (what logs print), and must not be logged or sent to clients.
-    case server(sqlState: String, message: String, detail: String?, constraint: String?)
+    /// (what logs print), and must not be logged or sent to clients. `column` and `table` are libpq's structured
+    /// fields (PG_DIAG_COLUMN_NAME, PG_DIAG_TABLE_NAME): unlike the message they do not depend on `lc_messages`.
+    case server(sqlState: String, message: String, detail: String?, constraint: String?, column: String? = nil, table: String? = nil)
     /// A column could not be decoded to the Swift type asked for.
     case decoding(String)
 
@@ -20,7 +21,7 @@ public enum PostgresError: Error, CustomStringConvertible, Sendable {
         case .connectionFailed(let m): return "database connection failed: \(m)"
         case .poolTimeout: return "no database connection became free in time"
         case .timedOut(let m): return "database timed out: \(m)"
-        case .server(let state, let message, _, let constraint):
+        case .server(let state, let message, _, let constraint, _, _):
             var s = "database error \(state): \(message)"
             if let constraint { s += " [constraint \(constraint)]" }
             return s
@@ -29,13 +30,25 @@ public enum PostgresError: Error, CustomStringConvertible, Sendable {
     }
 
     public var sqlState: String? {
-        if case .server(let state, _, _, _) = self { return state }
+        if case .server(let state, _, _, _, _, _) = self { return state }
         return nil
     }
 
     /// The named constraint a statement violated, if any.
     public var constraint: String? {
-        if case .server(_, _, _, let c) = self { return c }
+        if case .server(_, _, _, let c, _, _) = self { return c }
+        return nil
+    }
+
+    /// The column the error is about (e.g. the one a not-null violation left empty), from the structured field.
+    public var column: String? {
+        if case .server(_, _, _, _, let c, _) = self { return c }
+        return nil
+    }
+
+    /// The table the error is about, from the structured field.
+    public var table: String? {
+        if case .server(_, _, _, _, _, let t) = self { return t }
         return nil
     }
 
@@ -51,7 +64,7 @@ public enum PostgresError: Error, CustomStringConvertible, Sendable {
     public var isUnavailable: Bool {
         switch self {
         case .connectionFailed, .poolTimeout, .timedOut: return true
-        case .server(let state, _, _, _):
+        case .server(let state, _, _, _, _, _):
             return state.hasPrefix("08") || state == "57P01" || state == "57P02" || state == "57P03" || state == "53300"
         case .decoding: return false
         }

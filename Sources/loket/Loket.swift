@@ -18,7 +18,8 @@ struct Loket: ParsableCommand {
             LOKET_TICKET_RATE_PER_MINUTE (10; 0 = off), LOKET_TRUSTED_PROXIES (addresses whose X-Forwarded-For is believed), \
             LOKET_CONNECTIONS_PER_ADDRESS (64; 0 = off; raise or 0 behind a reverse proxy), LOKET_IDLE_TIMEOUT_SECONDS (30), \
             LOKET_MAX_CONNECTIONS (from the open-file limit), LOKET_METRICS_TOKEN (bearer for /metrics from other machines), \
-            LOKET_LOGIN_RATE_PER_MINUTE (10; 0 = off), LOKET_HASHING_THREADS (half the cores).
+            LOKET_LOGIN_RATE_PER_MINUTE (10; 0 = off), LOKET_HASHING_THREADS (half the cores). Numbers outside their \
+            range (e.g. LOKET_WORKERS 1-256, LOKET_MAX_CONNECTIONS 1-1000000) are refused at start.
             """,
         subcommands: [Serve.self, Migrate.self, Demo.self],
         defaultSubcommand: Serve.self
@@ -32,30 +33,36 @@ struct Environment {
     var databaseURL: String? { values["LOKET_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 } }
     var dataDirectory: String { values["LOKET_DATA"] ?? "./.loket" }
 
-    func int(_ key: String, _ fallback: Int) throws -> Int {
+    /// A whole-number setting within `range` (or `fallback` when unset). Every numeric setting has a maximum:
+    /// a value beyond what the process can use (threads, connections, seconds that no longer fit the C types)
+    /// is refused here with a message naming the variable, instead of crashing or starting millions of threads.
+    func int(_ key: String, _ fallback: Int, in range: ClosedRange<Int>) throws -> Int {
         guard let raw = values[key], !raw.isEmpty else { return fallback }
-        guard let value = Int(raw), value >= 0 else { throw ValidationError("\(key) must be a whole number, not '\(raw)'.") }
+        guard let value = Int(raw.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
+            throw ValidationError("\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(raw)'.")
+        }
         return value
     }
 
     func appConfiguration(databaseURL: String) throws -> AppConfiguration {
         var c = AppConfiguration(databaseURL: databaseURL)
         c.server.host = values["LOKET_LISTEN"] ?? "127.0.0.1"
-        c.server.port = try int("LOKET_PORT", 8080)
-        c.workerThreads = max(1, try int("LOKET_WORKERS", 8))
-        c.ticketRatePerMinute = try int("LOKET_TICKET_RATE_PER_MINUTE", 10)
-        c.loginAttemptsPerMinute = try int("LOKET_LOGIN_RATE_PER_MINUTE", 10)
-        c.passwordHashingThreads = max(1, try int("LOKET_HASHING_THREADS", c.passwordHashingThreads))
+        c.server.port = try int("LOKET_PORT", 8080, in: 0...65535)
+        c.workerThreads = try int("LOKET_WORKERS", 8, in: 1...256)
+        c.ticketRatePerMinute = try int("LOKET_TICKET_RATE_PER_MINUTE", 10, in: 0...1_000_000)
+        c.loginAttemptsPerMinute = try int("LOKET_LOGIN_RATE_PER_MINUTE", 10, in: 0...1_000_000)
+        c.passwordHashingThreads = try int("LOKET_HASHING_THREADS", c.passwordHashingThreads, in: 1...64)
         c.kioskDirectory = values["LOKET_KIOSK_DIR"] ?? Environment.findKioskDirectory()
         c.adminToken = values["LOKET_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         c.publicURL = values["LOKET_PUBLIC_URL"]
-        c.server.connectionsPerAddress = try int("LOKET_CONNECTIONS_PER_ADDRESS", c.server.connectionsPerAddress)
-        c.server.connectionTimeoutSeconds = max(1, try int("LOKET_IDLE_TIMEOUT_SECONDS", c.server.connectionTimeoutSeconds))
-        if let limit = values["LOKET_MAX_CONNECTIONS"], !limit.isEmpty { c.server.connectionLimit = max(1, try int("LOKET_MAX_CONNECTIONS", 0)) }
+        c.server.connectionsPerAddress = try int("LOKET_CONNECTIONS_PER_ADDRESS", c.server.connectionsPerAddress, in: 0...1_000_000)
+        c.server.connectionTimeoutSeconds = try int("LOKET_IDLE_TIMEOUT_SECONDS", c.server.connectionTimeoutSeconds, in: 1...86_400)
+        if let limit = values["LOKET_MAX_CONNECTIONS"], !limit.isEmpty {
+            c.server.connectionLimit = try int("LOKET_MAX_CONNECTIONS", 0, in: 1...1_000_000)
+        }
         c.metricsToken = values["LOKET_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         c.trustedProxies = Set((values["LOKET_TRUSTED_PROXIES"] ?? "").split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty })
-        guard c.server.port <= 65535 else { throw ValidationError("LOKET_PORT must be between 0 and 65535.") }
         return c
     }
 
@@ -127,8 +134,10 @@ struct Serve: ParsableCommand {
         pthread_sigmask(SIG_BLOCK, &signals, nil)
         signal(SIGPIPE, SIG_IGN)
 
+        // Settings first: a bad value must not leave an embedded PostgreSQL running.
+        var configuration = try env.appConfiguration(databaseURL: "")
         let (url, embedded) = try database(env, logger: logger)
-        var configuration = try env.appConfiguration(databaseURL: url)
+        configuration.databaseURL = url
         configuration.loadDemoData = embedded != nil
         let app = App(configuration: configuration, logger: logger)
         do {

@@ -119,6 +119,32 @@ final class DatabaseTests: XCTestCase {
         XCTAssertEqual(try db.query(Query("SELECT $1::text[] AS a", ["a,b", "c\"d", "e\\f", "NULL"])).first!.stringArray("a"), ["a,b", "c\"d", "e\\f", "NULL"])
     }
 
+    /// A not-null violation names its column and table in libpq's structured fields, and the problem is built from
+    /// them, never from the message text (which the server translates with `lc_messages`).
+    func testNotNullViolationIsMappedFromStructuredFieldsNotTheMessage() throws {
+        let url = try TestPostgres.createDatabase()
+        defer { TestPostgres.dropDatabase(url) }
+        let db = try Connection(conninfo: url)
+        defer { db.close() }
+        try db.execute("CREATE TABLE opening (id int, time_zone text NOT NULL)")
+        XCTAssertThrowsError(try db.query(Query("INSERT INTO opening (id, time_zone) VALUES (1, NULL)"))) { error in
+            guard let e = error as? PostgresError else { return XCTFail("\(error)") }
+            XCTAssertTrue(e.isNotNullViolation)
+            XCTAssertEqual(e.column, "time_zone")
+            XCTAssertEqual(e.table, "opening")
+            XCTAssertEqual(ErrorMapping.problem(for: e)?.invalidParams, [.init(name: "timeZone", reason: "is required")])
+        }
+        // The same error as a Dutch server reports it: the message is no help, the fields are.
+        let dutch = PostgresError.server(sqlState: "23502",
+                                         message: "null-waarde in kolom \"time_zone\" van relatie \"opening\" schendt not-null-beperking",
+                                         detail: nil, constraint: nil, column: "time_zone", table: "opening")
+        XCTAssertEqual(ErrorMapping.problem(for: dutch)?.invalidParams, [.init(name: "timeZone", reason: "is required")])
+        let withoutField = PostgresError.server(sqlState: "23502", message: "null value in column \"time_zone\" of relation \"x\"",
+                                                detail: nil, constraint: nil)
+        XCTAssertEqual(ErrorMapping.problem(for: withoutField)?.invalidParams, [.init(name: "a required field", reason: "is required")],
+                       "the English message is not parsed")
+    }
+
     func testTransactionRetriesSerializationFailures() throws {
         let url = try TestPostgres.createDatabase()
         defer { TestPostgres.dropDatabase(url) }

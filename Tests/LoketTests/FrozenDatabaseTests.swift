@@ -79,6 +79,37 @@ final class FrozenDatabaseTests: XCTestCase {
         XCTAssertTrue(waitUntil(seconds: 30) { (try? loket.client.get("/readyz").status) == 200 }, "ready again")
         XCTAssertTrue(waitUntil(seconds: 30) { (try? admin.get("/api/v1/agencies").status) == 200 }, "the API recovers")
     }
+
+    /// /readyz runs on its own small pool under one deadline: with every database worker stuck on the frozen
+    /// database and more requests queued behind them, it still says 503 within seconds instead of waiting its
+    /// turn behind the queue.
+    func testReadinessAnswersWhileTheDatabaseWorkersAreStuck() throws {
+        let pg = try ThrowawayCluster(folder: "/tmp/loket-frozen-busy-\(getpid())")
+        defer { pg.destroy() }
+        let loket = try LoketProcess(databaseURL: pg.url, extraEnvironment: ["LOKET_WORKERS": "2"])
+        defer { loket.terminate() }
+        let admin = loket.client.with(bearer: TestApp.adminToken)
+        XCTAssertEqual(try admin.get("/api/v1/agencies").status, 200)
+
+        let frozen = try pg.freeze()
+        defer { ThrowawayCluster.thaw(frozen) }
+        // Twelve requests for two workers: each takes seconds against the frozen database, the rest queue.
+        let group = DispatchGroup()
+        for _ in 0..<12 {
+            DispatchQueue.global().async(group: group) { _ = try? admin.send("GET", "/api/v1/agencies", timeout: 120) }
+        }
+        usleep(500_000)
+        for attempt in 1...2 {
+            let started = Date()
+            let ready = try loket.client.send("GET", "/readyz", timeout: 60)
+            let seconds = Date().timeIntervalSince(started)
+            XCTAssertEqual(ready.status, 503, ready.text)
+            XCTAssertLessThan(seconds, 4, "attempt \(attempt): readiness does not wait behind the stuck workers")
+        }
+        ThrowawayCluster.thaw(frozen)
+        _ = group.wait(timeout: .now() + 120)
+        XCTAssertTrue(waitUntil(seconds: 30) { (try? loket.client.get("/readyz").status) == 200 }, "ready again")
+    }
 }
 
 /// A PostgreSQL of this test alone, started with `deploy/throwaway-postgres` (freezing the shared test server would

@@ -1,4 +1,6 @@
 import API
+import Foundation
+import Glibc
 import HTTP
 import Locking
 import TestSupport
@@ -35,6 +37,46 @@ final class HTTPTests: XCTestCase {
         XCTAssertTrue(metrics.contains("loket_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"+Inf\"}"))
         XCTAssertTrue(metrics.contains("loket_db_pool_connections{state=\"idle\"}"))
         XCTAssertTrue(metrics.contains("loket_db_errors_total"))
+    }
+
+    /// Numeric settings outside what the process can use are refused at start with a message naming the variable
+    /// and the range: no crash converting to the C types (a connection limit or idle timeout above 2^32 − 1 used
+    /// to trap), no millions of threads.
+    func testOutOfRangeSettingsAreRefusedWithAMessage() throws {
+        let cases = [("LOKET_MAX_CONNECTIONS", "99999999999", "1 to 1000000"),
+                     ("LOKET_IDLE_TIMEOUT_SECONDS", "99999999999", "1 to 86400"),
+                     ("LOKET_WORKERS", "100000000", "1 to 256"),
+                     ("LOKET_HASHING_THREADS", "100000000", "1 to 64"),
+                     ("LOKET_PORT", "70000", "0 to 65535"),
+                     ("LOKET_TICKET_RATE_PER_MINUTE", "-1", "0 to 1000000")]
+        let url = try TestPostgres.createDatabase()
+        defer { TestPostgres.dropDatabase(url) }
+        for (key, value, range) in cases {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: TestApp.loketBinary)
+            process.arguments = ["serve"]
+            var env = ProcessInfo.processInfo.environment
+            env["LOKET_DATABASE_URL"] = url
+            env["LOKET_PORT"] = "0"
+            env["LOKET_KIOSK_DIR"] = TestApp.repositoryRoot + "/kiosk"
+            env[key] = value
+            process.environment = env
+            let logPath = "/tmp/loket-settings-\(getpid())-\(key).log"
+            FileManager.default.createFile(atPath: logPath, contents: nil)
+            defer { unlink(logPath) }
+            let log = FileHandle(forWritingAtPath: logPath)!
+            process.standardOutput = log
+            process.standardError = log
+            try process.run()
+            let exited = waitUntil(seconds: 30) { !process.isRunning }
+            if !exited { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+            let output = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+            XCTAssertTrue(exited, "\(key)=\(value): loket kept running: \(output)")
+            XCTAssertEqual(process.terminationReason, .exit, "\(key)=\(value): no crash: \(output)")
+            XCTAssertNotEqual(process.terminationStatus, 0, "\(key)=\(value)")
+            XCTAssertTrue(output.contains(key) && output.contains(range), "\(key)=\(value): \(output)")
+        }
     }
 
     func testUnknownPathIs404Problem() throws {

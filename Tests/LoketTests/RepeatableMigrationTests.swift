@@ -91,6 +91,74 @@ final class RepeatableMigrationTests: XCTestCase {
         XCTAssertEqual(try db.query(Query("SELECT f() AS v")).first!.int("v"), 100, "10_f.sql was rolled back with it")
     }
 
+    /// A start whose functions are unchanged takes no table lock: with another transaction holding a lock on
+    /// `service` (which 30_ticket_prefixes.sql changes triggers on), migrate returns at once instead of waiting for
+    /// it, and so never makes the running processes' take-a-number queue behind it.
+    func testUnchangedFunctionsAreNotReappliedAndDoNotWaitForTableLocks() throws {
+        let url = try TestPostgres.createDatabase()
+        defer { TestPostgres.dropDatabase(url) }
+        try App.migrate(conninfo: url, logger: logger)
+        let holder = try Connection(conninfo: url)
+        defer { holder.close() }
+        try holder.execute("BEGIN; LOCK TABLE service IN ROW EXCLUSIVE MODE")
+        let finished = LockedResults()
+        let started = Date()
+        let logger = self.logger
+        let thread = Thread {
+            do { finished.add(try App.migrate(conninfo: url, logger: logger)) } catch { finished.fail("\(error)") }
+        }
+        thread.start()
+        let promptly = waitUntil(seconds: 8) { finished.all.count + finished.errors.count == 1 }
+        let elapsed = Date().timeIntervalSince(started)
+        try holder.execute("ROLLBACK")  // lets a waiting migrate finish either way
+        XCTAssertTrue(waitUntil(seconds: 30) { finished.all.count + finished.errors.count == 1 })
+        XCTAssertTrue(promptly, "migrate waited \(elapsed) s for the lock on service")
+        XCTAssertLessThan(elapsed, 5)
+        XCTAssertEqual(finished.errors, [])
+        XCTAssertEqual(finished.all, [[]])
+    }
+
+    /// Changed functions that cannot get their table locks wait a bounded time per attempt, retry, and then fail
+    /// clearly with nothing changed; once the lock is gone the next migrate applies them.
+    func testChangedFunctionsBlockedByALockFailClearlyAndApplyLater() throws {
+        let url = try TestPostgres.createDatabase()
+        defer { TestPostgres.dropDatabase(url) }
+        let db = try Connection(conninfo: url)
+        defer { db.close() }
+        let migrations = [Migration(version: 1, name: "0001_a.sql", sql: "CREATE TABLE a (x int)")]
+        func version(_ n: Int) -> Migrator {
+            var m = Migrator(migrations: migrations, repeatables: [
+                RepeatableMigration(name: "10_f.sql", sql: SQLText.function(n)),
+                // Like 30_ticket_prefixes.sql: a trigger change takes an exclusive lock on the table until commit.
+                RepeatableMigration(name: "20_t.sql", sql: """
+                    CREATE OR REPLACE FUNCTION a_touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+                    DROP TRIGGER IF EXISTS a_touch ON a;
+                    CREATE TRIGGER a_touch BEFORE INSERT ON a FOR EACH ROW EXECUTE FUNCTION a_touch();
+                    """),
+            ], logger: logger)
+            m.repeatableLockTimeoutSeconds = 0.3
+            m.repeatableAttempts = 3
+            m.repeatableRetryPauseSeconds = 0.1
+            return m
+        }
+        try version(1).migrate(db)
+        let holder = try Connection(conninfo: url)
+        defer { holder.close() }
+        try holder.execute("BEGIN; LOCK TABLE a IN ROW EXCLUSIVE MODE")
+        let started = Date()
+        XCTAssertNoThrow(try version(1).migrate(db), "unchanged: no lock needed")
+        XCTAssertThrowsError(try version(2).migrate(db)) { error in
+            guard case MigrationError.lockTimeout(let attempts, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(attempts, 3)
+            XCTAssertTrue("\(error)".contains("locked by another transaction"), "\(error)")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 10, "bounded: three short attempts")
+        XCTAssertEqual(try db.query(Query("SELECT f() AS v")).first!.int("v"), 100, "nothing changed")
+        try holder.execute("ROLLBACK")
+        try version(2).migrate(db)
+        XCTAssertEqual(try db.query(Query("SELECT f() AS v")).first!.int("v"), 200, "applied once the lock is gone")
+    }
+
     /// Without the migration lock, concurrent CREATE OR REPLACE of one function fails with "tuple concurrently
     /// updated"; under it, processes starting together all succeed.
     func testConcurrentMigratesReplaceFunctionsSafely() throws {
