@@ -1,22 +1,8 @@
 -- Calendar rules as questions a slot search can ask in SQL (Migrations/sql/0005_calendars.sql has the tables).
 
--- The two functions the exclusion constraints of 0005 index. Their meaning must never change (the indexes hold
--- their old results): a different rule needs a new function and a migration that rebuilds the constraints.
-
--- Minutes since midnight of a wall-clock time.
-CREATE OR REPLACE FUNCTION minute_of_day(t time) RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT (extract(hour FROM t) * 60 + extract(minute FROM t))::integer
-$$;
-
--- The week parities a weekly interval applies in: [0,2) every week; an every-other-week interval only the parity of
--- valid_from's ISO week, counting weeks from Monday 1900-01-01 (shifted by 2^20 weeks so earlier dates stay
--- non-negative).
-CREATE OR REPLACE FUNCTION week_parity(every_other_week boolean, valid_from date) RETURNS int4range LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN every_other_week AND valid_from IS NOT NULL
-                THEN int4range(week_number % 2, week_number % 2 + 1)
-                ELSE int4range(0, 2) END
-    FROM (SELECT (valid_from - date '1900-01-01' + 7 * 1048576) / 7 AS week_number) AS w
-$$;
+-- Not here: minute_of_day and week_parity. The exclusion constraints of 0005 index their results, so their
+-- meaning must never change and they are defined only in Migrations/sql/0005_calendars.sql; this folder is
+-- re-applied with CREATE OR REPLACE on every migrate, where an edit would silently disagree with the indexes.
 
 -- Does a weekly rule (ISO weekday, validity dates, every other week) apply on local date `d`? An every-other-week
 -- rule applies in valid_from's ISO week and every second week after it (weeks run Monday to Sunday), on its weekday,

@@ -3,9 +3,13 @@
 -- (a "09:00" stays 09:00 across daylight saving time); absences are instants (`timestamptz`).
 -- (0005 and 0006 are reserved for work merged separately; the migrator applies versions in order and accepts gaps.)
 
--- Minutes since midnight of a wall-clock time, for the int4range of the exclusion constraints below. Defined here
--- because the constraints need it now (Migrations/functions, applied after every migrate, repeats it like
--- is_time_zone). Extracting hour and minute of a `time` never depends on settings, so IMMUTABLE is true.
+-- minute_of_day and week_parity back the exclusion constraints below: their indexes hold the functions' results, so
+-- their meaning must never change (a different rule needs new functions and a migration rebuilding the
+-- constraints). That is why they are defined only here and not in Migrations/functions, whose files are
+-- re-applied with CREATE OR REPLACE on every migrate (RepeatableMigrationTests lists them as index-backing).
+
+-- Minutes since midnight of a wall-clock time, for the int4range of the exclusion constraints below. Extracting
+-- hour and minute of a `time` never depends on settings, so IMMUTABLE is true.
 CREATE FUNCTION minute_of_day(t time) RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT (extract(hour FROM t) * 60 + extract(minute FROM t))::integer
 $$;

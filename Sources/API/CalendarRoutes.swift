@@ -1,5 +1,6 @@
 import HTTP
 import Postgres
+import Scheduling
 import Time
 
 // Calendars for appointments: a location's opening hours and closures, its rooms, staff availability and absences,
@@ -85,7 +86,9 @@ enum CalendarRoutes: RouteCollection {
         },
         .put("/api/v1/locations/{locationId}/opening-hours", .coordinator,
              OpenAPIOperation("replaceOpeningHours",
-                              summary: "Replace the weekly opening hours, the closures from today on and the holiday settings",
+                              summary: "Replace the weekly opening hours, the closures from today on and the holiday settings. "
+                                + "Today's closure (POST …/closure) stays whether or not the body lists today; listing today sets its "
+                                + "reason or closes today. Reopen today with DELETE …/closure.",
                               tag: tag, body: "OpeningHours", responses: [.init(200, "Replaced", "OpeningHours")])) { ctx in
             let location = try ctx.id("locationId", "location")
             let b = try ctx.decode(OpeningHoursBody.self)
@@ -130,7 +133,7 @@ enum CalendarRoutes: RouteCollection {
                                               opens: weekly.map { $0.opens ?? "" }, closes: weekly.map { $0.closes ?? "" },
                                               validFrom: weekly.map { $0.validFrom ?? "" }, validUntil: weekly.map { $0.validUntil ?? "" }))
                 try db.run(ClosuresInsert(locationID: location, dates: closures.map { $0.date ?? "" }, reasons: closures.map { $0.reason ?? "" },
-                                          plannedBy: actor.staffID))
+                                          plannedBy: actor.staffID, now: ctx.now))
                 try db.run(LocationHolidaySettings(locationID: location, closedOnPublicHolidays: b.closedOnPublicHolidays ?? true,
                                                    goodFridayClosed: b.goodFridayClosed, liberationDayClosed: b.liberationDayClosed))
                 try ctx.audit(db, "opening-hours.replace", "location", location,
@@ -156,7 +159,7 @@ enum CalendarRoutes: RouteCollection {
             v.require(b.capacity.map { (1...100).contains($0) } ?? true, "capacity", "must be between 1 and 100")
             try v.check()
             return try write(ctx, "room.create", "room", status: 201) { db in
-                guard let row = try db.first(RoomInsert(locationID: location, name: b.name ?? "", capacity: b.capacity ?? 1)) else {
+                guard let row = try db.first(RoomInsert(locationID: location, name: b.name ?? "", capacity: b.capacity ?? 1, now: ctx.now)) else {
                     throw Problem.notFound("There is no location with id \(location).")
                 }
                 return row
@@ -237,7 +240,7 @@ enum CalendarRoutes: RouteCollection {
                     v.require(!alternate || a.validFrom != nil, name + ".validFrom", "is required with everyOtherWeek: it anchors the weeks")
                     if var rule = WeeklyRule.validate(&v, name, index: i, weekday: a.weekday, start: (a.start, "start"), end: (a.end, "end"),
                                                       validFrom: a.validFrom, validUntil: a.validUntil) {
-                        if alternate, let from = a.validFrom { rule.parity = CalendarDate.weekParity(from) }
+                        if alternate, let from = a.validFrom { rule.parity = CalendarDate.date(from)?.isoWeekParity }
                         rules.append(rule)
                     }
                 }
@@ -275,7 +278,7 @@ enum CalendarRoutes: RouteCollection {
                 let other = try calendarAccess(ctx, db, staff: staff)
                 try v.check()
                 guard let row = try db.first(AbsenceInsert(staffID: staff, start: start!, end: end!, reason: b.reason ?? "",
-                                                           enteredBy: actor.staffID)) else {
+                                                           enteredBy: actor.staffID, now: ctx.now)) else {
                     throw Problem.notFound("There is no staff member with id \(staff).")
                 }
                 // Field names only: the reason category is personal data.
@@ -326,7 +329,7 @@ enum CalendarRoutes: RouteCollection {
                     code: b.code ?? "", name: b.name ?? "", durationMinutes: b.durationMinutes ?? 0, needsRoom: b.needsRoom ?? false,
                     bufferBeforeMinutes: b.bufferBeforeMinutes ?? 0, bufferAfterMinutes: b.bufferAfterMinutes ?? 0,
                     minNoticeMinutes: b.minNoticeMinutes ?? 60, horizonDays: b.horizonDays ?? 90, maxPersons: b.maxPersons ?? 1,
-                    extraMinutesPerPerson: b.extraMinutesPerPerson ?? 0, publicBooking: b.publicBooking ?? false))?.id
+                    extraMinutesPerPerson: b.extraMinutesPerPerson ?? 0, publicBooking: b.publicBooking ?? false, now: ctx.now))?.id
                 else { throw Problem.internalError }
                 try db.run(AppointmentTypeRequirementsInsert(appointmentTypeID: id, serviceIDs: requirementIDs(b)))
                 guard let row = try db.first(AppointmentTypeGet(id: id)) else { throw Problem.internalError }
@@ -527,40 +530,18 @@ enum WallClock {
     }
 }
 
-/// Calendar dates "YYYY-MM-DD" that exist (no 2026-02-30).
+/// Calendar dates "YYYY-MM-DD" that exist (no 2026-02-30), from 1900 on: an earlier date in a calendar is a typo.
+/// Parsing, arithmetic and week parity are `LocalDate`'s (Scheduling), defined once.
 enum CalendarDate {
     static let reason = "must be a date YYYY-MM-DD that exists"
 
-    static func parts(_ s: String) -> (y: Int, m: Int, d: Int)? {
-        let u = Array(s.utf8)
-        guard u.count == 10, u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-"),
-              u.enumerated().allSatisfy({ $0.offset == 4 || $0.offset == 7 || ($0.element >= 48 && $0.element <= 57) }),
-              let y = Int(String(s.prefix(4))), let m = Int(String(s.dropFirst(5).prefix(2))), let d = Int(String(s.suffix(2)))
-        else { return nil }
-        guard y >= 1900, (1...12).contains(m) else { return nil }
-        let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
-        guard (1...days).contains(d) else { return nil }
-        return (y, m, d)
+    static func date(_ s: String) -> LocalDate? {
+        guard let d = LocalDate(iso: s), d.year >= 1900 else { return nil }
+        return d
     }
 
-    static func isValid(_ s: String) -> Bool { parts(s) != nil }
+    static func isValid(_ s: String) -> Bool { date(s) != nil }
 
-    /// Days since 1970-01-01 (proleptic Gregorian).
-    static func days(_ s: String) -> Int? {
-        guard let (y0, m, d) = parts(s) else { return nil }
-        let y = m <= 2 ? y0 - 1 : y0
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146097 + doe - 719468
-    }
-
-    /// The parity of the date's ISO week, counted from Monday 1900-01-01 (as `week_parity` in the database).
-    static func weekParity(_ s: String) -> Int? {
-        guard let d = days(s) else { return nil }
-        // 1900-01-01 is day -25567; dates here are from 1900 on, so the count is never negative.
-        return ((d + 25567) / 7) % 2
-    }
+    /// The year, month and day of a valid date (AvailabilityRoutes' validation reads them).
+    static func parts(_ s: String) -> (y: Int, m: Int, d: Int)? { date(s).map { ($0.year, $0.month, $0.day) } }
 }

@@ -42,7 +42,7 @@ struct OpeningHoursGet: CalendarStatement {
 struct OpeningHoursClear: CalendarStatement {
     static let sqlName = "opening_hours_clear"
     let locationID: String
-    /// Local today (YYYY-MM-DD): closures before it are history and stay.
+    /// Local today (YYYY-MM-DD): closures before it are history and stay, and so does today's (see calendars.sql).
     let today: String
 }
 
@@ -62,6 +62,7 @@ struct ClosuresInsert: CalendarStatement {
     let dates: [String]
     let reasons: [String]
     let plannedBy: String?
+    let now: Instant
 }
 
 struct LocationHolidaySettings: CalendarStatement {
@@ -80,6 +81,7 @@ struct RoomInsert: CalendarStatement {
     let locationID: String
     let name: String
     let capacity: Int
+    let now: Instant
 }
 
 /// No row when the location does not exist.
@@ -153,6 +155,7 @@ struct AbsenceInsert: CalendarStatement {
     let end: Instant
     let reason: String
     let enteredBy: String?
+    let now: Instant
 }
 
 struct AbsenceList: CalendarStatement {
@@ -194,6 +197,7 @@ struct AppointmentTypeInsert: CalendarStatement {
     let maxPersons: Int
     let extraMinutesPerPerson: Int
     let publicBooking: Bool
+    let now: Instant
 }
 
 struct AppointmentTypeUpdate: CalendarStatement {

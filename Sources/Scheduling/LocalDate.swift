@@ -31,6 +31,23 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
         year = yoe + era * 400 + (month <= 2 ? 1 : 0)
     }
 
+    /// The date written `YYYY-MM-DD` (four-digit year, two-digit month and day, nothing else); nil when the text
+    /// has another shape or the date does not exist.
+    public init?(iso text: String) {
+        let u = Array(text.utf8)
+        guard u.count == 10, u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-") else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var n = 0
+            for i in range {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(u[i]) else { return nil }
+                n = n * 10 + Int(u[i] - UInt8(ascii: "0"))
+            }
+            return n
+        }
+        guard let y = number(0..<4), let m = number(5..<7), let d = number(8..<10) else { return nil }
+        self.init(year: y, month: m, day: d)
+    }
+
     /// Days since 1970-01-01.
     public var daysSinceEpoch: Int {
         let y = month <= 2 ? year - 1 : year
@@ -46,6 +63,20 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
         let r = (daysSinceEpoch + 3) % 7  // 1970-01-01 was a Thursday (4)
         return (r < 0 ? r + 7 : r) + 1
     }
+
+    /// The parity (0 or 1) of the date's ISO week (Monday to Sunday), counting weeks from Monday 1900-01-01 (week 0),
+    /// also for earlier dates. The one definition in Swift of the week parity an every-other-week rule alternates
+    /// on; it must equal SQL `week_parity` of Migrations/sql/0005_calendars.sql, whose results an exclusion
+    /// constraint's index holds (LoketTests' CalendarAPITests compares the two over decades).
+    public var isoWeekParity: Int {
+        let week = LocalDate.floorDivide(daysSinceEpoch - LocalDate.mondayOfWeekZero, 7)
+        return week & 1  // two's complement: -1 & 1 == 1, a floor modulo 2
+    }
+
+    /// 1900-01-01, a Monday, in days since 1970-01-01.
+    static let mondayOfWeekZero = -25_567
+
+    static func floorDivide(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
 
     public func adding(days: Int) -> LocalDate { LocalDate(daysSinceEpoch: daysSinceEpoch + days) }
 

@@ -1,6 +1,7 @@
 @testable import API
 import Foundation
 import Postgres
+import Scheduling
 import TestSupport
 import Time
 import XCTest
@@ -109,6 +110,32 @@ final class CalendarAPITests: XCTestCase {
         XCTAssertEqual(try count("SELECT count(*)::int AS n FROM location_closure WHERE service_day = '2026-02-01'"), 1, "history stays")
     }
 
+    /// The queue's "closed for the rest of today" survives a replacement of the opening hours made from an older read:
+    /// who closed and why stay; naming today in the body only sets its reason. Later closures are still replaced.
+    func testReplacingOpeningHoursKeepsTodaysEmergencyClosure() throws {
+        let (w, coord, _, coordID) = try world()
+        let path = "/api/v1/locations/\(w.locationID)/opening-hours"
+        XCTAssertEqual(try coord.putJSON(path, json: ["weekly": Self.weekdays, "closures": [["date": "2026-03-10", "reason": "Verbouwing"]],
+                                                      "closedOnPublicHolidays": true]).status, 200)
+        let close = try coord.post("/api/v1/locations/\(w.locationID)/closure", json: ["reason": "Stroomstoring"])
+        XCTAssertEqual(close.status, 200, close.text)
+        // Made a minute later from the read before the closure: today is not in the body.
+        clock.set(clock.now().adding(minutes: 1))
+        let replaced = try coord.putJSON(path, json: ["weekly": Self.weekdays, "closures": [], "closedOnPublicHolidays": true])
+        XCTAssertEqual(replaced.status, 200, replaced.text)
+        let closures = { (r: HTTPResponse) in (r.object["closures"] as? [[String: Any]] ?? []).map { "\($0["date"] ?? "") \($0["reason"] ?? "")" } }
+        XCTAssertEqual(closures(replaced), ["2026-03-02 Stroomstoring"], "today's closure stays, the later one is replaced")
+        let kept = "SELECT count(*)::int AS n FROM location_closure WHERE location_id = $1 AND service_day = '2026-03-02' AND closed_by = $2 AND reason = $3"
+        XCTAssertEqual(try count(kept, w.locationID, coordID, "Stroomstoring"), 1, "closed_by and reason kept")
+        XCTAssertEqual(try t.client.post("/api/v1/locations/\(w.locationID)/tickets", json: ["serviceId": w.serviceA]).status, 409,
+                       "still closed for the rest of today")
+        // Naming today sets its reason and keeps who closed it.
+        let named = try coord.putJSON(path, json: ["weekly": Self.weekdays, "closures": [["date": "2026-03-02", "reason": "Stroomstoring, morgen open"]],
+                                                   "closedOnPublicHolidays": true])
+        XCTAssertEqual(closures(named), ["2026-03-02 Stroomstoring, morgen open"], named.text)
+        XCTAssertEqual(try count(kept, w.locationID, coordID, "Stroomstoring, morgen open"), 1)
+    }
+
     func testOpeningHoursValidationNamesEveryFieldAndChangesNothing() throws {
         let (w, coord, _, _) = try world()
         let path = "/api/v1/locations/\(w.locationID)/opening-hours"
@@ -180,6 +207,31 @@ final class CalendarAPITests: XCTestCase {
         XCTAssertEqual((try coord.get(path).object["items"] as? [Any])?.count, 0)
         XCTAssertEqual((try coord.get(path + "?includeInactive=true").object["items"] as? [Any])?.count, 1)
         XCTAssertEqual(try count("SELECT count(*)::int AS n FROM audit_log WHERE action LIKE 'room.%'"), 3)
+    }
+
+    /// Calendar rows are stamped with the app's clock, not the database's: created_at follows a ManualClock (set in
+    /// March while the machine's clock is elsewhere). Closures planned with the opening hours likewise.
+    func testCalendarRowsAreCreatedAtTheAppClock() throws {
+        let (w, coord, _, _) = try world()
+        let at = Instant(rfc3339: "2026-03-02T10:05:30.123456Z")!  // within the session's idle time
+        clock.set(at)
+        let room = try coord.post("/api/v1/locations/\(w.locationID)/rooms", json: ["name": "Spreekkamer 2"])
+        XCTAssertEqual(room.status, 201, room.text)
+        XCTAssertEqual(room.object["createdAt"] as? String, "2026-03-02T11:05:30+01:00", room.text)
+        let absence = try coord.post("/api/v1/staff/\(w.staffAID)/absences",
+                                     json: ["start": "2026-03-09T09:00:00+01:00", "end": "2026-03-10T09:00:00+01:00", "reason": "leave"])
+        XCTAssertEqual(absence.status, 201, absence.text)
+        let type = try coord.post("/api/v1/appointment-types", json: ["code": "clock-check", "name": "Klok", "durationMinutes": 30,
+                                                                      "requirements": [["serviceId": w.serviceA]]])
+        XCTAssertEqual(type.status, 201, type.text)
+        XCTAssertEqual(try coord.putJSON("/api/v1/locations/\(w.locationID)/opening-hours",
+                                         json: ["weekly": [], "closures": [["date": "2026-03-20", "reason": "Studiedag"]],
+                                                "closedOnPublicHolidays": true]).status, 200)
+        for (table, column) in [("room", "created_at"), ("staff_absence", "created_at"), ("appointment_type", "created_at"),
+                                ("location_closure", "closed_at")] {
+            XCTAssertEqual(try count("SELECT count(*)::int AS n FROM \(table) WHERE \(column) = $1::timestamptz", at), 1, table)
+            XCTAssertEqual(try count("SELECT count(*)::int AS n FROM \(table) WHERE \(column) <> $1::timestamptz", at), 0, table)
+        }
     }
 
     // MARK: Staff availability
@@ -435,6 +487,37 @@ final class CalendarAPITests: XCTestCase {
         XCTAssertFalse(try on("2026-03-19"), "other weekday")
     }
 
+    /// Swift's week parity (the API's overlap check) is SQL `week_parity` (the exclusion constraint's index) on every
+    /// day from 1880 to 2040, before week 0 (1900-01-01) too.
+    func testWeekParityInSwiftIsTheDatabases() throws {
+        let db = try t.connection()
+        defer { db.close() }
+        let rows = try db.query(Query("""
+            SELECT d::date::text AS d, lower(week_parity(true, d::date)) AS p, lower(week_parity(false, d::date)) AS every
+            FROM generate_series(date '1880-01-01', date '2040-12-31', interval '1 day') AS d ORDER BY d
+            """))
+        XCTAssertEqual(rows.count, 58_805)
+        var mismatches: [String] = []
+        for row in rows {
+            let text = try row.string("d")
+            guard let date = LocalDate(iso: text) else { XCTFail(text); continue }
+            XCTAssertEqual(try row.int("every"), 0)
+            if date.isoWeekParity != (try row.int("p")) { mismatches.append(text) }
+        }
+        XCTAssertEqual(mismatches.prefix(5), [], "\(mismatches.count) dates differ")
+        // The API's overlap check uses it: alternating weeks do not overlap, equal parities do.
+        let (w, coord, _, _) = try world()
+        let path = "/api/v1/staff/\(w.staffAID)/availability"
+        func interval(_ from: String) -> [String: Any] {
+            ["locationId": w.locationID, "weekday": 5, "start": "09:00", "end": "17:00", "validFrom": from, "everyOtherWeek": true]
+        }
+        XCTAssertEqual(try coord.putJSON(path, json: ["intervals": [interval("1899-12-29"), interval("1900-01-01")]]).status, 422,
+                       "validFrom before 1900 is refused as a typo")
+        XCTAssertEqual(try coord.putJSON(path, json: ["intervals": [interval("2026-03-02"), interval("2026-03-09")]]).status, 200)
+        XCTAssertEqual(try coord.putJSON(path, json: ["intervals": [interval("2026-03-02"), interval("2026-03-16")]]).invalidNames,
+                       ["intervals[1]"])
+    }
+
     func testDemoDataHasCalendars() throws {
         let db = try t.connection()
         defer { db.close() }
@@ -468,15 +551,15 @@ enum CalendarStatementSamples {
             CalendarLocationLock(locationID: id, now: now), OpeningHoursGet(locationID: id, now: now),
             OpeningHoursClear(locationID: id, today: "2026-01-01"),
             OpeningHoursInsert(locationID: id, weekdays: [], opens: [], closes: [], validFrom: [], validUntil: []),
-            ClosuresInsert(locationID: id, dates: [], reasons: [], plannedBy: nil),
+            ClosuresInsert(locationID: id, dates: [], reasons: [], plannedBy: nil, now: now),
             LocationHolidaySettings(locationID: id, closedOnPublicHolidays: true, goodFridayClosed: nil, liberationDayClosed: nil),
-            RoomInsert(locationID: id, name: "x", capacity: 1), RoomList(locationID: id, includeInactive: false), RoomUpdate(id: id),
+            RoomInsert(locationID: id, name: "x", capacity: 1, now: now), RoomList(locationID: id, includeInactive: false), RoomUpdate(id: id),
             StaffOwner(staffID: id), StaffCalendarLock(staffID: id), LocationsExisting(ids: []), AvailabilityGet(staffID: id), AvailabilityClear(staffID: id),
             AvailabilityInsert(staffID: id, locations: [], weekdays: [], starts: [], ends: [], validFrom: [], validUntil: [], everyOtherWeek: []),
-            AbsenceInsert(staffID: id, start: now, end: now, reason: "leave", enteredBy: nil), AbsenceList(staffID: id),
+            AbsenceInsert(staffID: id, start: now, end: now, reason: "leave", enteredBy: nil, now: now), AbsenceList(staffID: id),
             AbsenceOwner(absenceID: id), AbsenceDelete(absenceID: id), ServicesActive(ids: []),
             AppointmentTypeInsert(code: "x", name: "x", durationMinutes: 5, needsRoom: false, bufferBeforeMinutes: 0, bufferAfterMinutes: 0,
-                                  minNoticeMinutes: 0, horizonDays: 1, maxPersons: 1, extraMinutesPerPerson: 0, publicBooking: false),
+                                  minNoticeMinutes: 0, horizonDays: 1, maxPersons: 1, extraMinutesPerPerson: 0, publicBooking: false, now: now),
             AppointmentTypeUpdate(id: id), AppointmentTypeRequirementsClear(appointmentTypeID: id),
             AppointmentTypeRequirementsInsert(appointmentTypeID: id, serviceIDs: []), AppointmentTypeGet(id: id),
             AppointmentTypeList(includeInactive: true), AppointmentTypePublicList(),

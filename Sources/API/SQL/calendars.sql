@@ -23,9 +23,11 @@ SELECT json_build_object('locationId', l.id, 'timeZone', l.time_zone,
 FROM location l WHERE l.id = $1
 
 -- name: opening_hours_clear
--- $1 location, $2 local today: the weekly rules and the closures from today on (past closures stay).
+-- $1 location, $2 local today: the weekly rules and the closures after today. Past closures are history; today's
+-- may be the queue's "closed for the rest of today" a coordinator made a minute ago, so it stays with its closed_by
+-- (closures_insert only updates its reason when the replacement names today; reopening is DELETE …/closure).
 WITH weekly AS (DELETE FROM opening_hours WHERE location_id = $1)
-DELETE FROM location_closure WHERE location_id = $1 AND service_day >= $2::date
+DELETE FROM location_closure WHERE location_id = $1 AND service_day > $2::date
 
 -- name: opening_hours_insert
 -- $1 location, $2 weekdays, $3 opens, $4 closes, $5 valid from ('' = none), $6 valid until ('' = none)
@@ -34,9 +36,11 @@ SELECT $1, w::smallint, o::time, c::time, nullif(f, '')::date, nullif(u, '')::da
 FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS x (w, o, c, f, u)
 
 -- name: closures_insert
--- $1 location, $2 dates, $3 reasons, $4 staff member who planned them
-INSERT INTO location_closure (location_id, service_day, reason, closed_by)
-SELECT $1, d::date, btrim(r), $4 FROM unnest($2::text[], $3::text[]) AS x (d, r)
+-- $1 location, $2 dates, $3 reasons, $4 staff member who planned them, $5 now. Only today's closure can exist
+-- already (opening_hours_clear keeps it): it keeps who closed it and when, and takes the new reason.
+INSERT INTO location_closure (location_id, service_day, reason, closed_by, closed_at)
+SELECT $1, d::date, btrim(r), $4, $5::timestamptz FROM unnest($2::text[], $3::text[]) AS x (d, r)
+ON CONFLICT (location_id, service_day) DO UPDATE SET reason = excluded.reason
 
 -- name: location_holiday_settings
 -- $1 location, $2 closed on public holidays, $3 Good Friday closed, $4 Liberation Day closed (null: unchanged)
@@ -46,8 +50,9 @@ UPDATE location SET closed_on_public_holidays = $2::boolean,
 WHERE id = $1
 
 -- name: room_insert
--- $1 location, $2 name, $3 capacity
-WITH r AS (INSERT INTO room (location_id, name, capacity) SELECT l.id, btrim($2), $3 FROM location l WHERE l.id = $1 RETURNING *)
+-- $1 location, $2 name, $3 capacity, $4 now
+WITH r AS (INSERT INTO room (location_id, name, capacity, created_at)
+           SELECT l.id, btrim($2), $3, $4::timestamptz FROM location l WHERE l.id = $1 RETURNING *)
 SELECT json_build_object('id', r.id, 'locationId', r.location_id, 'name', r.name, 'capacity', r.capacity, 'active', r.active,
                          'createdAt', rfc3339(r.created_at, l.time_zone))::text AS j
 FROM r JOIN location l ON l.id = r.location_id
@@ -102,9 +107,9 @@ SELECT $1, l::uuid, w::smallint, s::time, e::time, nullif(f, '')::date, nullif(u
 FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS x (l, w, s, e, f, u, a)
 
 -- name: absence_insert
--- $1 staff member, $2 start, $3 end, $4 reason, $5 who entered it
-INSERT INTO staff_absence (staff_id, during, reason, created_by)
-VALUES ($1, tstzrange($2::timestamptz, $3::timestamptz, '[)'), $4, $5)
+-- $1 staff member, $2 start, $3 end, $4 reason, $5 who entered it, $6 now
+INSERT INTO staff_absence (staff_id, during, reason, created_by, created_at)
+VALUES ($1, tstzrange($2::timestamptz, $3::timestamptz, '[)'), $4, $5, $6::timestamptz)
 RETURNING json_build_object('id', id, 'staffId', staff_id, 'start', rfc3339(lower(during)), 'end', rfc3339(upper(during)),
                             'reason', reason, 'createdAt', rfc3339(created_at))::text AS j
 
@@ -128,10 +133,10 @@ SELECT id::text AS id FROM service WHERE id = ANY ($1::uuid[]) AND active
 
 -- name: appointment_type_insert
 -- $1 code, $2 name, $3 minutes, $4 needs room, $5 buffer before, $6 buffer after, $7 min notice, $8 horizon days,
--- $9 max persons, $10 extra minutes per person, $11 public booking
+-- $9 max persons, $10 extra minutes per person, $11 public booking, $12 now
 INSERT INTO appointment_type (code, name, duration_minutes, needs_room, buffer_before_minutes, buffer_after_minutes,
-                              min_notice_minutes, horizon_days, max_persons, extra_minutes_per_person, public_booking)
-VALUES ($1, btrim($2), $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                              min_notice_minutes, horizon_days, max_persons, extra_minutes_per_person, public_booking, created_at)
+VALUES ($1, btrim($2), $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::timestamptz)
 RETURNING id
 
 -- name: appointment_type_update
