@@ -153,15 +153,22 @@ enum AvailabilityRoutes: RouteCollection {
         }
         let keys = days.map { AvailabilityCache.Key(location: location, type: typeID, persons: persons, day: $0.daysSinceEpoch, version: head.version) }
         var perDay = AvailabilityRoutes.cache.get(keys)
-        if let first = perDay.firstIndex(where: { $0 == nil }), let last = perDay.lastIndex(where: { $0 == nil }) {
-            let computed = try computeDays(db, location: location, typeID: typeID, head: head, persons: persons, from: days[first], to: days[last])
-            var fresh: [(AvailabilityCache.Key, [AvailabilityCache.Slot])] = []
-            for i in first...last where perDay[i] == nil {
-                let slots = computed[days[i].daysSinceEpoch] ?? []
-                perDay[i] = slots
-                fresh.append((keys[i], slots))
+        if perDay.contains(where: { $0 == nil }) {
+            // One computation at a time per location, type and persons: requests that missed together (after a
+            // change, or a burst of new ranges) wait for it and then compute only what is still missing, instead of
+            // all doing the same 50 ms of work on the same two cores.
+            try AvailabilityRoutes.cache.computing(location: location, type: typeID, persons: persons) {
+                perDay = AvailabilityRoutes.cache.get(keys)
+                guard let first = perDay.firstIndex(where: { $0 == nil }), let last = perDay.lastIndex(where: { $0 == nil }) else { return }
+                let computed = try computeDays(db, location: location, typeID: typeID, head: head, persons: persons, from: days[first], to: days[last])
+                var fresh: [(AvailabilityCache.Key, [AvailabilityCache.Slot])] = []
+                for i in first...last where perDay[i] == nil {
+                    let slots = computed[days[i].daysSinceEpoch] ?? []
+                    perDay[i] = slots
+                    fresh.append((keys[i], slots))
+                }
+                AvailabilityRoutes.cache.put(fresh)
             }
-            AvailabilityRoutes.cache.put(fresh)
         }
 
         var out = "["
@@ -319,6 +326,17 @@ final class AvailabilityCache: @unchecked Sendable {
             }
         }
     }
+
+    /// Runs `body` holding one of 64 locks chosen by (location, type, persons): computations of one search wait for
+    /// each other, different searches mostly do not.
+    func computing(location: String, type: String, persons: Int, _ body: () throws -> Void) throws {
+        var h = Hasher()
+        h.combine(location)
+        h.combine(type)
+        h.combine(persons)
+        try stripes[Int(UInt(bitPattern: h.finalize()) % UInt(stripes.count))].withLock(body)
+    }
+    private let stripes = (0..<64).map { _ in Mutex() }
 
     /// Entries held (for tests).
     var count: Int { mutex.withLock { entries.count } }
