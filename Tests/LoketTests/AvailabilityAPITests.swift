@@ -359,6 +359,23 @@ final class AvailabilityAPITests: XCTestCase {
         XCTAssertEqual(try times(otherAdmin, simple, day, day), ["09:00", "09:15", "09:30"].map { "\(day)T\($0):00+01:00" })
     }
 
+    /// The cache is bounded by the slots it holds, and what was used last survives an eviction.
+    func testCacheIsBoundedAndKeepsTheRecentlyUsed() {
+        let cache = AvailabilityCache(maxSlots: 100)
+        func key(_ day: Int) -> AvailabilityCache.Key { .init(location: "l", type: "t", persons: 1, day: day, version: 1) }
+        let tenSlots = (0..<10).map { AvailabilityCache.Slot(start: Instant(microseconds: Int64($0)), json: "{}") }
+        for day in 0..<10 { cache.put([(key(day), tenSlots)]) }
+        XCTAssertEqual(cache.count, 10, "100 slots fit")
+        XCTAssertNotNil(cache.get([key(0)])[0])  // day 0 is now the most recently used
+        cache.put([(key(10), tenSlots)])
+        XCTAssertLessThanOrEqual(cache.count, 6, "over the bound: the least recently used half goes")
+        XCTAssertNotNil(cache.get([key(0)])[0], "recently used")
+        XCTAssertNotNil(cache.get([key(10)])[0], "just added")
+        XCTAssertNil(cache.get([key(1)])[0], "least recently used")
+        for day in 0..<1000 { cache.put([(key(day), tenSlots)]) }
+        XCTAssertLessThanOrEqual(cache.count, 10)
+    }
+
     // MARK: Public holidays
 
     func testHolidays() throws {
