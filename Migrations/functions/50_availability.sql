@@ -16,7 +16,8 @@ $$;
 
 -- What keeps a staff member busy during `span`: one row per interval, buffers included. The one place the slot
 -- search learns about busy staff, so booked and held appointments are added here (a UNION ALL), not in every query.
--- Today: absences (leave, sickness, training). A plain SQL function so the planner inlines it and uses the
+-- Today: absences (leave, sickness, training). Whatever is added here must bump calendar_version too (see below):
+-- the appointments feature's booking and hold statements bump the location they book at, in their transaction. A plain SQL function so the planner inlines it and uses the
 -- exclusion constraint's index on (staff_id, during).
 CREATE OR REPLACE FUNCTION staff_busy(span tstzrange) RETURNS TABLE (staff_id uuid, during tstzrange)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
@@ -29,3 +30,97 @@ CREATE OR REPLACE FUNCTION room_busy(span tstzrange) RETURNS TABLE (room_id uuid
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT NULL::uuid, NULL::tstzrange WHERE false AND span IS NOT NULL
 $$;
+
+-- Calendar versions (migration 0008): every change that can change a location's free times bumps its number in the
+-- same transaction, once per transaction (bumped_by), locking the rows in id order so two bumping transactions do
+-- not deadlock over them. The cache of AvailabilityRoutes relies on this list being complete: opening hours,
+-- closures, holiday settings and zone, rooms, staff availability, absences, who serves what, staff activity,
+-- appointment types and their requirements, services' activity.
+CREATE OR REPLACE FUNCTION bump_calendar_versions(locations uuid[]) RETURNS void LANGUAGE sql AS $$
+    INSERT INTO calendar_version AS v (location_id, version, bumped_by)
+    SELECT DISTINCT l, 1, pg_current_xact_id() FROM unnest(locations) AS l WHERE l IS NOT NULL ORDER BY 1
+    ON CONFLICT (location_id) DO UPDATE SET version = v.version + 1, bumped_by = excluded.bumped_by
+        WHERE v.bumped_by IS DISTINCT FROM excluded.bumped_by
+$$;
+
+-- Rows that belong to one location (opening_hours, location_closure, room, staff_availability): the old and the new.
+CREATE OR REPLACE FUNCTION calendar_changed_at_location() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN PERFORM bump_calendar_versions(ARRAY[NEW.location_id]);
+    ELSIF TG_OP = 'DELETE' THEN PERFORM bump_calendar_versions(ARRAY[OLD.location_id]);
+    ELSE PERFORM bump_calendar_versions(ARRAY[OLD.location_id, NEW.location_id]);
+    END IF;
+    RETURN NULL;
+END $$;
+
+-- Rows of one staff member (staff_absence, staff_service): the locations where they have availability; only there
+-- can they change free times (availability added later bumps its own location).
+CREATE OR REPLACE FUNCTION calendar_changed_for_staff() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE who uuid[];
+BEGIN
+    IF TG_OP = 'INSERT' THEN who := ARRAY[NEW.staff_id];
+    ELSIF TG_OP = 'DELETE' THEN who := ARRAY[OLD.staff_id];
+    ELSE who := ARRAY[OLD.staff_id, NEW.staff_id];
+    END IF;
+    PERFORM bump_calendar_versions(ARRAY(SELECT DISTINCT a.location_id FROM staff_availability a WHERE a.staff_id = ANY (who)));
+    RETURN NULL;
+END $$;
+
+-- A staff member becoming active or inactive.
+CREATE OR REPLACE FUNCTION calendar_changed_for_staff_member() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM bump_calendar_versions(ARRAY(SELECT DISTINCT a.location_id FROM staff_availability a WHERE a.staff_id = NEW.id));
+    RETURN NULL;
+END $$;
+
+-- A location's own settings (holidays, zone).
+CREATE OR REPLACE FUNCTION calendar_changed_location_settings() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM bump_calendar_versions(ARRAY[NEW.id]);
+    RETURN NULL;
+END $$;
+
+-- Appointment types, their requirements and services are not tied to one location, and change rarely: every
+-- location (once per statement).
+CREATE OR REPLACE FUNCTION calendar_changed_everywhere() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM bump_calendar_versions(ARRAY(SELECT id FROM location));
+    RETURN NULL;
+END $$;
+
+DROP TRIGGER IF EXISTS calendar_version ON opening_hours;
+CREATE TRIGGER calendar_version AFTER INSERT OR UPDATE OR DELETE ON opening_hours
+    FOR EACH ROW EXECUTE FUNCTION calendar_changed_at_location();
+DROP TRIGGER IF EXISTS calendar_version ON location_closure;
+CREATE TRIGGER calendar_version AFTER INSERT OR UPDATE OR DELETE ON location_closure
+    FOR EACH ROW EXECUTE FUNCTION calendar_changed_at_location();
+DROP TRIGGER IF EXISTS calendar_version ON room;
+CREATE TRIGGER calendar_version AFTER INSERT OR UPDATE OR DELETE ON room
+    FOR EACH ROW EXECUTE FUNCTION calendar_changed_at_location();
+DROP TRIGGER IF EXISTS calendar_version ON staff_availability;
+CREATE TRIGGER calendar_version AFTER INSERT OR UPDATE OR DELETE ON staff_availability
+    FOR EACH ROW EXECUTE FUNCTION calendar_changed_at_location();
+DROP TRIGGER IF EXISTS calendar_version ON staff_absence;
+CREATE TRIGGER calendar_version AFTER INSERT OR UPDATE OR DELETE ON staff_absence
+    FOR EACH ROW EXECUTE FUNCTION calendar_changed_for_staff();
+DROP TRIGGER IF EXISTS calendar_version ON staff_service;
+CREATE TRIGGER calendar_version AFTER INSERT OR UPDATE OR DELETE ON staff_service
+    FOR EACH ROW EXECUTE FUNCTION calendar_changed_for_staff();
+DROP TRIGGER IF EXISTS calendar_version ON staff;
+CREATE TRIGGER calendar_version AFTER UPDATE OF active ON staff
+    FOR EACH ROW WHEN (OLD.active IS DISTINCT FROM NEW.active) EXECUTE FUNCTION calendar_changed_for_staff_member();
+DROP TRIGGER IF EXISTS calendar_version ON location;
+CREATE TRIGGER calendar_version AFTER UPDATE OF closed_on_public_holidays, good_friday_closed, liberation_day_closed, time_zone
+    ON location FOR EACH ROW
+    WHEN ((OLD.closed_on_public_holidays, OLD.good_friday_closed, OLD.liberation_day_closed, OLD.time_zone)
+          IS DISTINCT FROM (NEW.closed_on_public_holidays, NEW.good_friday_closed, NEW.liberation_day_closed, NEW.time_zone))
+    EXECUTE FUNCTION calendar_changed_location_settings();
+DROP TRIGGER IF EXISTS calendar_version ON appointment_type;
+CREATE TRIGGER calendar_version AFTER INSERT OR UPDATE OR DELETE ON appointment_type
+    FOR EACH STATEMENT EXECUTE FUNCTION calendar_changed_everywhere();
+DROP TRIGGER IF EXISTS calendar_version ON appointment_type_requirement;
+CREATE TRIGGER calendar_version AFTER INSERT OR UPDATE OR DELETE ON appointment_type_requirement
+    FOR EACH STATEMENT EXECUTE FUNCTION calendar_changed_everywhere();
+DROP TRIGGER IF EXISTS calendar_version ON service;
+CREATE TRIGGER calendar_version AFTER UPDATE OF active ON service
+    FOR EACH STATEMENT EXECUTE FUNCTION calendar_changed_everywhere();

@@ -1,16 +1,27 @@
 import HTTP
+import Locking
 import Postgres
 import Scheduling
 import Time
 
 // Available times for appointments, and the Dutch public holidays they skip.
 //
-// A fixed number of queries per request, whatever the range or the number of staff (availability.sql):
-// (a) location, zone, type and requirements, the local 15-minute grid and the opening intervals as instants;
-// (b) the staff serving any requirement with their availability and busy intervals; (c) the rooms, only for types
-// that need one; (d) the answer, formatted with the location's offset. (b) and (c) are skipped when the grid is
-// empty after notice and horizon. Time zones stay in PostgreSQL: Swift only sees instants, and the pure
-// `SlotSearch` decides (exact bipartite matching of staff to requirements, one room).
+// Every request asks one cheap query first (availability.sql, availability_head): the location's calendar version,
+// zone and the type. The offered slots of each local day are cached in this process, keyed by (location, type,
+// persons, day, version); the version grows in the same transaction as any change that can change the location's
+// free times (migration 0008 and the triggers of functions/50_availability.sql). It is read before any data
+// (READ COMMITTED: each later statement sees at least that commit), so a cached day is never older than its version,
+// and a change through any process is seen by the very next request of every process. Only the days missing from the
+// cache are computed, from the first missing to the last, with a fixed number of queries whatever the range or the
+// number of staff: (a) the local 15-minute grid and opening intervals as instants; (b) the staff serving any
+// requirement with their availability and busy intervals; (c) the rooms, only for types that need one; (d) each
+// slot's local date and RFC 3339 times with the location's offset. Time zones stay in PostgreSQL: Swift only sees
+// instants, and the pure `SlotSearch` decides (exact bipartite matching of staff to requirements, one room).
+//
+// Per day rather than per asked range: overlapping and sliding ranges (a booking page paging through weeks) reuse
+// what is known, and it is exact, because a slot's buffered interval lies inside one opening interval and opening
+// intervals lie inside one local day, so a day's slots depend only on that day's data. What depends on "now" — never
+// in the past, the public notice and horizon — is applied after the cache, per request, and is never cached.
 //
 // Who may ask: anyone for an active type open to public booking (with the type's notice and horizon, never in the
 // past); staff of an agency that serves one of its requirements, coordinators and admins for any active type, and
@@ -109,54 +120,118 @@ enum AvailabilityRoutes: RouteCollection {
         }
         let db = try ctx.db
         let now = ctx.now
-        guard let setup = try db.first(AvailabilitySetup(locationID: location, appointmentTypeID: typeID, from: from.description,
-                                                        to: to.description, now: now, holidayDates: holidayDates, holidayKeys: holidayKeys)) else {
+        // The version first: everything read after it is at least as new.
+        guard let head = try db.first(AvailabilityHead(locationID: location, appointmentTypeID: typeID, now: now)) else {
             throw Problem.notFound("There is no location with id \(location).")
         }
-        guard setup.type_found, setup.active else { throw Problem.notFound("There is no active appointment type with id \(typeID).") }
+        guard head.type_found, head.active else { throw Problem.notFound("There is no active appointment type with id \(typeID).") }
         let privileged: Bool
         if let actor = ctx.principal {
-            privileged = actor.role >= .coordinator || actor.agencyID.map(setup.agencies.contains) == true
-            if !privileged && !setup.public_booking {
+            privileged = actor.role >= .coordinator || actor.agencyID.map(head.agencies.contains) == true
+            if !privileged && !head.public_booking {
                 throw Problem.forbidden("Only staff of the agencies involved, coordinators and admins may plan this appointment type.")
             }
         } else {
             privileged = false
             // Types not open to the public do not exist for anonymous callers.
-            if !setup.public_booking { throw Problem.notFound("There is no active appointment type with id \(typeID).") }
+            if !head.public_booking { throw Problem.notFound("There is no active appointment type with id \(typeID).") }
         }
-        if persons > setup.max_persons {
-            v.require(false, "persons", "must be at most \(setup.max_persons) for this appointment type")
+        if persons > head.max_persons {
+            v.require(false, "persons", "must be at most \(head.max_persons) for this appointment type")
             try v.check()
         }
-
-        let rule = AppointmentRule(durationMinutes: setup.duration_minutes, extraMinutesPerPerson: setup.extra_minutes_per_person,
-                                   maxPersons: setup.max_persons, bufferBeforeMinutes: setup.buffer_before_minutes,
-                                   bufferAfterMinutes: setup.buffer_after_minutes, needsRoom: setup.needs_room, requirements: setup.services)
         // Never in the past; the public also not within the notice nor beyond the horizon.
-        let notBefore = privileged ? now : now.adding(minutes: Int64(setup.min_notice_minutes))
-        let notAfter = privileged ? nil : Int64(setup.horizon_end).map { Instant(microseconds: $0) }
-        let starts = instants(setup.starts)
-            .filter { start in start >= notBefore && (notAfter.map { start <= $0 } ?? true) }
+        let notBefore = privileged ? now : now.adding(minutes: Int64(head.min_notice_minutes))
+        let notAfter = privileged ? nil : Int64(head.horizon_end).map { Instant(microseconds: $0) }
 
-        var slots: [Slot] = []
-        if !starts.isEmpty {
-            let staff = try db.all(AvailabilityStaff(locationID: location, appointmentTypeID: typeID, from: from.description, to: to.description))
-                .map { StaffCalendar(id: $0.id, services: Set($0.services), available: intervals($0.available_starts, $0.available_ends),
-                                     busy: intervals($0.busy_starts, $0.busy_ends)) }
-            let rooms = setup.needs_room
-                ? try db.all(AvailabilityRooms(locationID: location, from: from.description, to: to.description))
-                    .map { RoomCalendar(id: $0.id, capacity: $0.capacity, busy: intervals($0.busy_starts, $0.busy_ends)) }
-                : []
-            slots = SlotSearch.slots(SlotQuery(candidateStarts: starts, opening: intervals(setup.opening_starts, setup.opening_ends), staff: staff, rooms: rooms,
-                                               type: rule, persons: persons, notBefore: notBefore, notAfter: notAfter))
+        // Days that can hold a start within the bounds: a local day lies within 14 hours of its UTC day (zones are
+        // UTC−12…+14). The others are answered empty without work, so far-off ranges cost nothing.
+        let hour: Int64 = 3_600_000_000
+        let days = (0...from.days(until: to)).map { from.adding(days: $0) }.filter { day in
+            let utcStart = Int64(day.daysSinceEpoch) * 24 * hour
+            return utcStart + 38 * hour >= notBefore.microseconds && (notAfter.map { utcStart - 14 * hour <= $0.microseconds } ?? true)
         }
-        guard let answer = try db.first(AvailabilityAnswer(timeZone: setup.tz, starts: slots.map { String($0.start.microseconds) },
-                                                           ends: slots.map { String($0.end.microseconds) }, daysOnly: daysOnly)) else {
+        let keys = days.map { AvailabilityCache.Key(location: location, type: typeID, persons: persons, day: $0.daysSinceEpoch, version: head.version) }
+        var perDay = AvailabilityRoutes.cache.get(keys)
+        if perDay.contains(where: { $0 == nil }) {
+            // One computation at a time per location, type and persons: requests that missed together (after a
+            // change, or a burst of new ranges) wait for it and then compute only what is still missing, instead of
+            // all doing the same 50 ms of work on the same two cores.
+            try AvailabilityRoutes.cache.computing(location: location, type: typeID, persons: persons) {
+                perDay = AvailabilityRoutes.cache.get(keys)
+                guard let first = perDay.firstIndex(where: { $0 == nil }), let last = perDay.lastIndex(where: { $0 == nil }) else { return }
+                let computed = try computeDays(db, location: location, typeID: typeID, head: head, persons: persons, from: days[first], to: days[last])
+                var fresh: [(AvailabilityCache.Key, [AvailabilityCache.Slot])] = []
+                for i in first...last where perDay[i] == nil {
+                    let slots = computed[days[i].daysSinceEpoch] ?? []
+                    perDay[i] = slots
+                    fresh.append((keys[i], slots))
+                }
+                AvailabilityRoutes.cache.put(fresh)
+            }
+        }
+
+        var out = "["
+        var any = false
+        for (i, slots) in perDay.enumerated() {
+            for slot in slots ?? [] where slot.start >= notBefore && (notAfter.map { slot.start <= $0 } ?? true) {
+                if any { out += "," }
+                any = true
+                if daysOnly {
+                    out += "\"" + days[i].description + "\""
+                    break
+                }
+                out += slot.json
+            }
+        }
+        return items(out + "]")
+    }
+
+    /// The offered slots of the local days `from`…`to` by day (days since the epoch), for any time (no bounds):
+    /// what the cache keeps.
+    static func computeDays(_ db: Connection, location: String, typeID: String, head: AvailabilityHead.Row, persons: Int,
+                            from: LocalDate, to: LocalDate) throws -> [Int: [AvailabilityCache.Slot]] {
+        // Holidays in the range, all kinds; the query keeps those the location closes on.
+        var holidayDates: [String] = [], holidayKeys: [String] = []
+        for year in from.year...to.year {
+            for day in DutchHolidays.list(year: year, includeGoodFriday: true, includeLiberationDay: true) where day.date >= from && day.date <= to {
+                holidayDates.append(day.date.description)
+                holidayKeys.append(day.key)
+            }
+        }
+        guard let grid = try db.first(AvailabilityGrid(locationID: location, from: from.description, to: to.description,
+                                                       holidayDates: holidayDates, holidayKeys: holidayKeys)) else { return [:] }
+        let starts = instants(grid.starts)
+        if starts.isEmpty { return [:] }
+        let rule = AppointmentRule(durationMinutes: head.duration_minutes, extraMinutesPerPerson: head.extra_minutes_per_person,
+                                   maxPersons: head.max_persons, bufferBeforeMinutes: head.buffer_before_minutes,
+                                   bufferAfterMinutes: head.buffer_after_minutes, needsRoom: head.needs_room, requirements: head.services)
+        let staff = try db.all(AvailabilityStaff(locationID: location, appointmentTypeID: typeID, from: from.description, to: to.description))
+            .map { StaffCalendar(id: $0.id, services: Set($0.services), available: intervals($0.available_starts, $0.available_ends),
+                                 busy: intervals($0.busy_starts, $0.busy_ends)) }
+        let rooms = head.needs_room
+            ? try db.all(AvailabilityRooms(locationID: location, from: from.description, to: to.description))
+                .map { RoomCalendar(id: $0.id, capacity: $0.capacity, busy: intervals($0.busy_starts, $0.busy_ends)) }
+            : []
+        let slots = SlotSearch.slots(SlotQuery(candidateStarts: starts, opening: intervals(grid.opening_starts, grid.opening_ends),
+                                               staff: staff, rooms: rooms, type: rule, persons: persons))
+        if slots.isEmpty { return [:] }
+        guard let text = try db.first(AvailabilityFormat(timeZone: head.tz, starts: slots.map { String($0.start.microseconds) },
+                                                         ends: slots.map { String($0.end.microseconds) })),
+              text.days.count == slots.count, text.starts.count == slots.count, text.ends.count == slots.count else {
             throw Problem.internalError
         }
-        return items(answer.j)
+        var byDay: [Int: [AvailabilityCache.Slot]] = [:]
+        for (i, slot) in slots.enumerated() {
+            guard let p = CalendarDate.parts(text.days[i]), let day = LocalDate(year: p.y, month: p.m, day: p.d) else { throw Problem.internalError }
+            byDay[day.daysSinceEpoch, default: []].append(
+                AvailabilityCache.Slot(start: slot.start, json: "{\"start\":\"" + text.starts[i] + "\",\"end\":\"" + text.ends[i] + "\"}"))
+        }
+        return byDay
     }
+
+    /// This process's cache of offered slots per day (see the file's header).
+    static let cache = AvailabilityCache(maxSlots: 400_000)
 
     /// A `YYYY-MM-DD` query parameter that exists, or a complaint naming it.
     static func date(_ v: inout Validator, _ text: String?, _ name: String) -> LocalDate? {
@@ -194,4 +269,75 @@ enum AvailabilityRoutes: RouteCollection {
     static func intervals(_ starts: String, _ ends: String) -> [Interval] {
         zip(instants(starts), instants(ends)).map { Interval(start: $0.0, end: $0.1) }
     }
+}
+
+/// Offered slots per (location, type, persons, local day, calendar version), bounded by the number of slots held:
+/// when full, the least recently used half is dropped. Entries of old versions are never asked again and age out.
+final class AvailabilityCache: @unchecked Sendable {
+    struct Key: Hashable, Sendable {
+        let location: String
+        let type: String
+        let persons: Int
+        /// The local date as days since 1970-01-01.
+        let day: Int
+        let version: Int64
+    }
+    /// One offered start: its instant (for the bounds that depend on now) and its answer object, ready to send.
+    struct Slot: Sendable {
+        let start: Instant
+        let json: String
+    }
+
+    private let mutex = Mutex()
+    private var entries: [Key: (slots: [Slot], used: UInt64)] = [:]
+    private var tick: UInt64 = 0
+    private var held = 0
+    private let maxSlots: Int
+
+    /// `maxSlots` bounds memory: a slot is about 100 bytes; a day with no slots counts as one.
+    init(maxSlots: Int) { self.maxSlots = maxSlots }
+
+    /// The cached slots of each key, nil where unknown.
+    func get(_ keys: [Key]) -> [[Slot]?] {
+        mutex.withLock {
+            tick += 1
+            return keys.map { key in
+                guard var e = entries[key] else { return nil }
+                e.used = tick
+                entries[key] = e
+                return e.slots
+            }
+        }
+    }
+
+    func put(_ items: [(Key, [Slot])]) {
+        mutex.withLock {
+            tick += 1
+            for (key, slots) in items {
+                if let old = entries.updateValue((slots, tick), forKey: key) { held -= max(1, old.slots.count) }
+                held += max(1, slots.count)
+            }
+            if held > maxSlots {
+                let order = entries.sorted { $0.value.used < $1.value.used }
+                for (key, e) in order.prefix(order.count / 2 + 1) {
+                    entries[key] = nil
+                    held -= max(1, e.slots.count)
+                }
+            }
+        }
+    }
+
+    /// Runs `body` holding one of 64 locks chosen by (location, type, persons): computations of one search wait for
+    /// each other, different searches mostly do not.
+    func computing(location: String, type: String, persons: Int, _ body: () throws -> Void) throws {
+        var h = Hasher()
+        h.combine(location)
+        h.combine(type)
+        h.combine(persons)
+        try stripes[Int(UInt(bitPattern: h.finalize()) % UInt(stripes.count))].withLock(body)
+    }
+    private let stripes = (0..<64).map { _ in Mutex() }
+
+    /// Entries held (for tests).
+    var count: Int { mutex.withLock { entries.count } }
 }

@@ -13,15 +13,18 @@ extension AvailabilityStatement {
 
 enum AvailabilityStatements {
     static let all: [any Statement.Type] = [
-        AvailabilitySetup.self, AvailabilityStaff.self, AvailabilityRooms.self, AvailabilityAnswer.self, AvailabilityHolidaySettings.self,
+        AvailabilityHead.self, AvailabilityGrid.self, AvailabilityStaff.self, AvailabilityRooms.self, AvailabilityFormat.self,
+        AvailabilityHolidaySettings.self,
     ]
 }
 
-/// Location, zone, appointment type and requirements, the candidate grid and the opening intervals as instants.
-struct AvailabilitySetup: AvailabilityStatement {
-    static let sqlName = "availability_setup"
+/// Asked first on every search: the location's calendar version, zone and the appointment type with its requirements.
+struct AvailabilityHead: AvailabilityStatement {
+    static let sqlName = "availability_head"
     struct Row: Decodable, Sendable {
         let tz: String
+        /// Grows with every change that can change the location's free times (migration 0008).
+        let version: Int64
         let type_found: Bool
         let active: Bool
         let public_booking: Bool
@@ -34,17 +37,26 @@ struct AvailabilitySetup: AvailabilityStatement {
         let min_notice_minutes: Int
         let services: [String]
         let agencies: [String]
-        /// Bigint arrays as text (`{1,2}`); see `AvailabilityRoutes.instants`.
-        let starts: String
-        let opening_starts: String
-        let opening_ends: String
+        /// Epoch microseconds as text.
         let horizon_end: String
     }
     let locationID: String
     let appointmentTypeID: String
+    let now: Instant
+}
+
+/// The candidate grid and the opening intervals of a range of local dates, as instants.
+struct AvailabilityGrid: AvailabilityStatement {
+    static let sqlName = "availability_grid"
+    struct Row: Decodable, Sendable {
+        /// Bigint arrays as text (`{1,2}`); see `AvailabilityRoutes.instants`.
+        let starts: String
+        let opening_starts: String
+        let opening_ends: String
+    }
+    let locationID: String
     let from: String
     let to: String
-    let now: Instant
     /// Public holidays in the range (YYYY-MM-DD) and their keys, from `DutchHolidays`.
     let holidayDates: [String]
     let holidayKeys: [String]
@@ -76,16 +88,16 @@ struct AvailabilityRooms: AvailabilityStatement {
     let to: String
 }
 
-/// The answer as JSON: times in RFC 3339 with the location's offset, or the distinct local dates.
-struct AvailabilityAnswer: AvailabilityStatement {
-    static let sqlName = "availability_answer"
-    typealias Row = JSONRow
+/// Per slot: the local date of its start, and start and end in RFC 3339 with the location's offset.
+struct AvailabilityFormat: AvailabilityStatement {
+    static let sqlName = "availability_format"
+    struct Row: Decodable, Sendable { let days: [String]; let starts: [String]; let ends: [String] }
     let timeZone: String
     let starts: [String]
     let ends: [String]
-    let daysOnly: Bool
 }
 
+/// Which public holidays a location closes on.
 struct AvailabilityHolidaySettings: AvailabilityStatement {
     static let sqlName = "availability_holiday_settings"
     struct Row: Decodable, Sendable { let closed_on_public_holidays: Bool; let good_friday_closed: Bool; let liberation_day_closed: Bool }

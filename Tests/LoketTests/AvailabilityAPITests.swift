@@ -246,6 +246,136 @@ final class AvailabilityAPITests: XCTestCase {
         XCTAssertEqual(try t.client.get(base + "appointmentType=\(simple)&from=2026-03-01&to=2026-06-09&persons=3").status, 200, "100 days")
     }
 
+    // MARK: Cache and calendar versions
+
+    /// Local times of a Tuesday in March 2026 (UTC+1), as the API writes them.
+    func at(_ day: String, _ times: [String]) -> [String] { times.map { "\(day)T\($0):00+01:00" } }
+
+    /// Answers are cached per day and calendar version: a change that bypasses the version (its trigger switched
+    /// off) is not seen, which shows the cache answers; every kind of change that bumps it is seen in the next answer.
+    func testEveryKindOfChangeShowsInTheVeryNextAnswer() throws {
+        let day = "2026-03-10"
+        try opening([(2, "09:00", "11:00")])
+        let simple = try makeType("kort", [w.serviceA], duration: 60)
+        let a1 = try staff("a1", w.agencyA, [w.serviceA])
+        try available(a1, weekday: 2, "09:00", "11:00")
+        let all = at(day, ["09:00", "09:15", "09:30", "09:45", "10:00"])
+        XCTAssertEqual(try times(t.client, simple, day, day), all)
+        XCTAssertEqual(try times(t.client, simple, "2026-03-09", "2026-03-11"), all, "an overlapping range reuses the day")
+
+        // The cache answers: an absence written with the version trigger off is not seen (and a one-day request
+        // after a three-day one does not recompute).
+        try sql("ALTER TABLE staff_absence DISABLE TRIGGER calendar_version")
+        try sql("INSERT INTO staff_absence (staff_id, during, reason) VALUES ($1, tstzrange('2026-03-10 09:00+01', '2026-03-10 10:00+01'), 'leave')", a1)
+        try sql("ALTER TABLE staff_absence ENABLE TRIGGER calendar_version")
+        XCTAssertEqual(try times(t.client, simple, day, day), all, "served from the cache")
+        try sql("DELETE FROM staff_absence")
+
+        // Absence added.
+        try sql("INSERT INTO staff_absence (staff_id, during, reason) VALUES ($1, tstzrange('2026-03-10 09:00+01', '2026-03-10 09:30+01'), 'leave')", a1)
+        XCTAssertEqual(try times(t.client, simple, day, day), at(day, ["09:30", "09:45", "10:00"]), "absence")
+        try sql("DELETE FROM staff_absence")
+        XCTAssertEqual(try times(t.client, simple, day, day), all, "absence removed")
+        // Opening hours replaced (through the API).
+        try opening([(2, "09:30", "11:00")])
+        XCTAssertEqual(try times(t.client, simple, day, day), at(day, ["09:30", "09:45", "10:00"]), "opening hours")
+        try opening([(2, "09:00", "11:00")])
+        XCTAssertEqual(try times(t.client, simple, day, day), all)
+        // Closure.
+        try sql("INSERT INTO location_closure (location_id, service_day, reason) VALUES ($1, $2::date, 'Verbouwing')", w.locationID, day)
+        XCTAssertEqual(try times(t.client, simple, day, day), [], "closure")
+        try sql("DELETE FROM location_closure")
+        XCTAssertEqual(try times(t.client, simple, day, day), all)
+        // Availability replaced.
+        try sql("DELETE FROM staff_availability WHERE staff_id = $1", a1)
+        try available(a1, weekday: 2, "10:00", "11:00")
+        XCTAssertEqual(try times(t.client, simple, day, day), at(day, ["10:00"]), "availability")
+        try sql("UPDATE staff_availability SET starts = '09:00' WHERE staff_id = $1", a1)
+        XCTAssertEqual(try times(t.client, simple, day, day), all)
+        // Appointment type changed.
+        try sql("UPDATE appointment_type SET duration_minutes = 90 WHERE id = $1", simple)
+        XCTAssertEqual(try times(t.client, simple, day, day), at(day, ["09:00", "09:15", "09:30"]), "type's duration")
+        try sql("UPDATE appointment_type SET duration_minutes = 60 WHERE id = $1", simple)
+        // Staff member inactive; no longer serving the service.
+        try sql("UPDATE staff SET active = false WHERE id = $1", a1)
+        XCTAssertEqual(try times(t.client, simple, day, day), [], "inactive staff member")
+        try sql("UPDATE staff SET active = true WHERE id = $1", a1)
+        XCTAssertEqual(try times(t.client, simple, day, day), all)
+        try sql("DELETE FROM staff_service WHERE staff_id = $1", a1)
+        XCTAssertEqual(try times(t.client, simple, day, day), [], "staff service")
+        try sql("INSERT INTO staff_service (staff_id, service_id, agency_id) VALUES ($1, $2, $3)", a1, w.serviceA, w.agencyA)
+        XCTAssertEqual(try times(t.client, simple, day, day), all)
+        // Holiday settings: Good Friday 2026-04-03 (a Friday).
+        try opening([(2, "09:00", "11:00"), (5, "09:00", "11:00")])
+        try available(a1, weekday: 5, "09:00", "11:00")
+        XCTAssertEqual(try times(t.admin, simple, "2026-04-03", "2026-04-03").count, 5)
+        try sql("UPDATE location SET good_friday_closed = true WHERE id = $1", w.locationID)
+        XCTAssertEqual(try times(t.admin, simple, "2026-04-03", "2026-04-03"), [], "holiday settings")
+
+        // Room deactivated.
+        let withRoom = try makeType("kamer", [w.serviceA], duration: 60, fields: ["needsRoom": true])
+        let room = try t.admin.post("/api/v1/locations/\(w.locationID)/rooms", json: ["name": "Spreekkamer", "capacity": 4])
+        XCTAssertEqual(room.status, 201, room.text)
+        XCTAssertEqual(try times(t.client, withRoom, day, day), all)
+        try sql("UPDATE room SET active = false")
+        XCTAssertEqual(try times(t.client, withRoom, day, day), [], "room deactivated")
+    }
+
+    /// Now-dependent bounds are applied after the cache: a later clock hides what has passed, without a change.
+    func testNoticeAndPastAreAppliedAfterTheCache() throws {
+        let day = "2026-03-02"  // the clock's Monday, 11:00 local
+        try opening([(1, "09:00", "14:00")])
+        let simple = try makeType("kort", [w.serviceA], duration: 60)
+        let a1 = try staff("a1", w.agencyA, [w.serviceA])
+        try available(a1, weekday: 1, "09:00", "14:00")
+        XCTAssertEqual(try times(t.client, simple, day, day).first, "2026-03-02T11:00:00+01:00")
+        clock.advance(seconds: 3600)
+        XCTAssertEqual(try times(t.client, simple, day, day).first, "2026-03-02T12:00:00+01:00", "an hour later")
+        XCTAssertEqual(try times(t.admin, simple, day, day).first, "2026-03-02T12:00:00+01:00", "never in the past, also for planners")
+    }
+
+    /// Two processes on one database, each with its own cache: a change made through one is seen by the other's
+    /// very next answer, both ways.
+    func testTwoProcessesNeverServeAStaleAnswer() throws {
+        let day = "2027-03-09"  // a Tuesday, in the future of the real clock the other process runs on
+        try opening([(2, "09:00", "11:00")])
+        let simple = try makeType("kort", [w.serviceA], duration: 60)
+        let a1 = try staff("a1", w.agencyA, [w.serviceA])
+        try available(a1, weekday: 2, "09:00", "11:00")
+        let other = try LoketProcess(databaseURL: t.databaseURL)
+        defer { _ = other.terminate() }
+        let otherAdmin = other.client.with(bearer: TestApp.adminToken)
+        let all = ["09:00", "09:15", "09:30", "09:45", "10:00"].map { "\(day)T\($0):00+01:00" }
+        XCTAssertEqual(try times(otherAdmin, simple, day, day), all)
+        XCTAssertEqual(try times(t.admin, simple, day, day), all)
+        // Through this process; the other answers next.
+        try opening([(2, "10:00", "11:00")])
+        XCTAssertEqual(try times(otherAdmin, simple, day, day), ["\(day)T10:00:00+01:00"])
+        // Through the other process; this one answers next.
+        let r = try otherAdmin.send("PUT", "/api/v1/locations/\(w.locationID)/opening-hours", body: Array(try JSONSerialization.data(withJSONObject: [
+            "weekly": [["weekday": 2, "opens": "09:00", "closes": "10:30"]], "closures": [], "closedOnPublicHolidays": true] as [String: Any])))
+        XCTAssertEqual(r.status, 200, r.text)
+        XCTAssertEqual(try times(t.admin, simple, day, day), ["09:00", "09:15", "09:30"].map { "\(day)T\($0):00+01:00" })
+        XCTAssertEqual(try times(otherAdmin, simple, day, day), ["09:00", "09:15", "09:30"].map { "\(day)T\($0):00+01:00" })
+    }
+
+    /// The cache is bounded by the slots it holds, and what was used last survives an eviction.
+    func testCacheIsBoundedAndKeepsTheRecentlyUsed() {
+        let cache = AvailabilityCache(maxSlots: 100)
+        func key(_ day: Int) -> AvailabilityCache.Key { .init(location: "l", type: "t", persons: 1, day: day, version: 1) }
+        let tenSlots = (0..<10).map { AvailabilityCache.Slot(start: Instant(microseconds: Int64($0)), json: "{}") }
+        for day in 0..<10 { cache.put([(key(day), tenSlots)]) }
+        XCTAssertEqual(cache.count, 10, "100 slots fit")
+        XCTAssertNotNil(cache.get([key(0)])[0])  // day 0 is now the most recently used
+        cache.put([(key(10), tenSlots)])
+        XCTAssertLessThanOrEqual(cache.count, 6, "over the bound: the least recently used half goes")
+        XCTAssertNotNil(cache.get([key(0)])[0], "recently used")
+        XCTAssertNotNil(cache.get([key(10)])[0], "just added")
+        XCTAssertNil(cache.get([key(1)])[0], "least recently used")
+        for day in 0..<1000 { cache.put([(key(day), tenSlots)]) }
+        XCTAssertLessThanOrEqual(cache.count, 10)
+    }
+
     // MARK: Public holidays
 
     func testHolidays() throws {
@@ -279,11 +409,11 @@ enum AvailabilityStatementSamples {
     static let samples: [any Statement] = {
         let id = "00000000-0000-0000-0000-000000000000"
         return [
-            AvailabilitySetup(locationID: id, appointmentTypeID: id, from: "2026-01-01", to: "2026-01-02", now: Instant(microseconds: 0),
-                              holidayDates: [], holidayKeys: []),
+            AvailabilityHead(locationID: id, appointmentTypeID: id, now: Instant(microseconds: 0)),
+            AvailabilityGrid(locationID: id, from: "2026-01-01", to: "2026-01-02", holidayDates: [], holidayKeys: []),
             AvailabilityStaff(locationID: id, appointmentTypeID: id, from: "2026-01-01", to: "2026-01-02"),
             AvailabilityRooms(locationID: id, from: "2026-01-01", to: "2026-01-02"),
-            AvailabilityAnswer(timeZone: "Europe/Amsterdam", starts: [], ends: [], daysOnly: false),
+            AvailabilityFormat(timeZone: "Europe/Amsterdam", starts: [], ends: []),
             AvailabilityHolidaySettings(locationID: id),
         ]
     }()

@@ -8,27 +8,13 @@
 -- 15 minutes (all current zones; Europe/Amsterdam, and also +05:45); on the spring DST day the missing local hour
 -- simply produces no instants, on the autumn day the repeated hour gives its two real instants.
 
--- name: availability_setup
--- $1 location, $2 appointment type, $3 first local date, $4 last local date, $5 now, $6 public holiday dates in the
--- range, $7 their keys (good-friday and liberation-day count only when the location closes on them).
+-- name: availability_head
+-- $1 location, $2 appointment type, $3 now. Asked on every search, before any data: the location's calendar version
+-- (see migration 0008; read first, so whatever is read after it is at least that new), its zone, and the type.
 -- No row when the location does not exist; type_found false when the type does not.
-WITH l AS (SELECT id, time_zone AS tz, closed_on_public_holidays, good_friday_closed, liberation_day_closed
-           FROM location WHERE id = $1),
-closed AS (
-    SELECT c.service_day AS d FROM location_closure c WHERE c.location_id = $1 AND c.service_day BETWEEN $3::date AND $4::date
-    UNION
-    SELECT h.d::date FROM l, unnest($6::text[], $7::text[]) AS h (d, k)
-    WHERE CASE h.k WHEN 'good-friday' THEN l.good_friday_closed WHEN 'liberation-day' THEN l.liberation_day_closed
-                   ELSE l.closed_on_public_holidays END),
-opening AS (
-    SELECT (day + h.opens) AT TIME ZONE l.tz AS s, (day + h.closes) AT TIME ZONE l.tz AS e
-    FROM l CROSS JOIN LATERAL (SELECT $3::date + n AS day FROM generate_series(0, $4::date - $3::date) AS n) AS days
-    JOIN opening_hours h ON h.location_id = l.id AND weekly_rule_applies(h.weekday, h.valid_from, h.valid_until, false, day)
-    WHERE day NOT IN (SELECT d FROM closed)),
-grid AS (
-    SELECT DISTINCT g FROM l, opening o, generate_series(date_trunc('hour', o.s, 'UTC'), o.e, interval '15 minutes') AS g
-    WHERE g >= o.s AND g < o.e AND extract(minute FROM g AT TIME ZONE l.tz)::integer % 15 = 0)
-SELECT l.tz, t.id IS NOT NULL AS type_found, coalesce(t.active, false) AS active, coalesce(t.public_booking, false) AS public_booking,
+WITH l AS (SELECT id, time_zone AS tz FROM location WHERE id = $1)
+SELECT l.tz, coalesce((SELECT v.version FROM calendar_version v WHERE v.location_id = l.id), 0) AS version,
+    t.id IS NOT NULL AS type_found, coalesce(t.active, false) AS active, coalesce(t.public_booking, false) AS public_booking,
     coalesce(t.duration_minutes, 0) AS duration_minutes, coalesce(t.extra_minutes_per_person, 0) AS extra_minutes_per_person,
     coalesce(t.max_persons, 0) AS max_persons, coalesce(t.buffer_before_minutes, 0) AS buffer_before_minutes,
     coalesce(t.buffer_after_minutes, 0) AS buffer_after_minutes, coalesce(t.needs_room, false) AS needs_room,
@@ -37,13 +23,34 @@ SELECT l.tz, t.id IS NOT NULL AS type_found, coalesce(t.active, false) AS active
               WHERE r.appointment_type_id = t.id), '{}') AS services,
     coalesce((SELECT array_agg(DISTINCT s.agency_id::text) FROM appointment_type_requirement r JOIN service s ON s.id = r.service_id
               WHERE r.appointment_type_id = t.id), '{}') AS agencies,
-    coalesce((SELECT array_agg(epoch_us(g) ORDER BY g) FROM grid), '{}')::text AS starts,
-    coalesce((SELECT array_agg(epoch_us(o.s)) FROM opening o), '{}')::text AS opening_starts,
-    coalesce((SELECT array_agg(epoch_us(o.e)) FROM opening o), '{}')::text AS opening_ends,
     -- The last instant of local day today + horizon (public callers may book up to and including that day).
-    (epoch_us((((($5::timestamptz AT TIME ZONE l.tz)::date + coalesce(t.horizon_days, 0) + 1)::timestamp) AT TIME ZONE l.tz)) - 1)::text
+    (epoch_us((((($3::timestamptz AT TIME ZONE l.tz)::date + coalesce(t.horizon_days, 0) + 1)::timestamp) AT TIME ZONE l.tz)) - 1)::text
         AS horizon_end
 FROM l LEFT JOIN appointment_type t ON t.id = $2
+
+-- name: availability_grid
+-- $1 location, $2 first local date, $3 last local date, $4 public holiday dates in the range, $5 their keys
+-- (good-friday and liberation-day count only when the location closes on them). The candidate grid and the opening
+-- intervals as instants.
+WITH l AS (SELECT id, time_zone AS tz, closed_on_public_holidays, good_friday_closed, liberation_day_closed
+           FROM location WHERE id = $1),
+closed AS (
+    SELECT c.service_day AS d FROM location_closure c WHERE c.location_id = $1 AND c.service_day BETWEEN $2::date AND $3::date
+    UNION
+    SELECT h.d::date FROM l, unnest($4::text[], $5::text[]) AS h (d, k)
+    WHERE CASE h.k WHEN 'good-friday' THEN l.good_friday_closed WHEN 'liberation-day' THEN l.liberation_day_closed
+                   ELSE l.closed_on_public_holidays END),
+opening AS (
+    SELECT (day + h.opens) AT TIME ZONE l.tz AS s, (day + h.closes) AT TIME ZONE l.tz AS e
+    FROM l CROSS JOIN LATERAL (SELECT $2::date + n AS day FROM generate_series(0, $3::date - $2::date) AS n) AS days
+    JOIN opening_hours h ON h.location_id = l.id AND weekly_rule_applies(h.weekday, h.valid_from, h.valid_until, false, day)
+    WHERE day NOT IN (SELECT d FROM closed)),
+grid AS (
+    SELECT DISTINCT g FROM l, opening o, generate_series(date_trunc('hour', o.s, 'UTC'), o.e, interval '15 minutes') AS g
+    WHERE g >= o.s AND g < o.e AND extract(minute FROM g AT TIME ZONE l.tz)::integer % 15 = 0)
+SELECT coalesce((SELECT array_agg(epoch_us(g) ORDER BY g) FROM grid), '{}')::text AS starts,
+    coalesce((SELECT array_agg(epoch_us(o.s)) FROM opening o), '{}')::text AS opening_starts,
+    coalesce((SELECT array_agg(epoch_us(o.e)) FROM opening o), '{}')::text AS opening_ends
 
 -- name: availability_staff
 -- $1 location, $2 appointment type, $3 first local date, $4 last local date. Every active staff member who serves
@@ -86,16 +93,13 @@ CROSS JOIN LATERAL (SELECT array_agg(epoch_us(lower(b.during))) AS starts, array
                     FROM room_busy(l.span) b WHERE b.room_id = r.id) AS bz
 WHERE r.active
 
--- name: availability_answer
--- $1 zone, $2 starts, $3 ends (epoch microseconds, in order), $4 days only. Times in RFC 3339 with the location's
--- offset of that instant; days as the distinct local dates.
-SELECT CASE WHEN $4::boolean
-    THEN (SELECT coalesce(json_agg(d ORDER BY d), '[]') FROM
-            (SELECT DISTINCT (from_epoch_us(s::bigint) AT TIME ZONE $1)::date::text AS d FROM unnest($2::text[]) AS s) AS x)
-    ELSE (SELECT coalesce(json_agg(json_build_object('start', rfc3339(from_epoch_us(s::bigint), $1),
-                                                     'end', rfc3339(from_epoch_us(e::bigint), $1)) ORDER BY o), '[]')
-          FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS x (s, e, o))
-    END::text AS j
+-- name: availability_format
+-- $1 zone, $2 starts, $3 ends (epoch microseconds, in order). Per slot, in the same order: the local date of its
+-- start, and start and end in RFC 3339 with the location's offset of that instant.
+SELECT coalesce(array_agg((from_epoch_us(s::bigint) AT TIME ZONE $1)::date::text ORDER BY o), '{}') AS days,
+    coalesce(array_agg(rfc3339(from_epoch_us(s::bigint), $1) ORDER BY o), '{}') AS starts,
+    coalesce(array_agg(rfc3339(from_epoch_us(e::bigint), $1) ORDER BY o), '{}') AS ends
+FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS x (s, e, o)
 
 -- name: availability_holiday_settings
 -- $1 location: which public holidays it closes on.
