@@ -31,7 +31,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT NULL::uuid, NULL::tstzrange WHERE false AND span IS NOT NULL
 $$;
 
--- Calendar versions (migration 0008): every change that can change a location's free times bumps its number in the
+-- Calendar versions (migration 0007): every change that can change a location's free times bumps its number in the
 -- same transaction, once per transaction (bumped_by), locking the rows in id order so two bumping transactions do
 -- not deadlock over them. The cache of AvailabilityRoutes relies on this list being complete: opening hours,
 -- closures, holiday settings and zone, rooms, staff availability, absences, who serves what, staff activity,

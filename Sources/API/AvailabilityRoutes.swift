@@ -9,7 +9,7 @@ import Time
 // Every request asks one cheap query first (availability.sql, availability_head): the location's calendar version,
 // zone and the type. The offered slots of each local day are cached in this process, keyed by (location, type,
 // persons, day, version); the version grows in the same transaction as any change that can change the location's
-// free times (migration 0008 and the triggers of functions/50_availability.sql). It is read before any data
+// free times (migration 0007 and the triggers of functions/50_availability.sql). It is read before any data
 // (READ COMMITTED: each later statement sees at least that commit), so a cached day is never older than its version,
 // and a change through any process is seen by the very next request of every process. Only the days missing from the
 // cache are computed, from the first missing to the last, with a fixed number of queries whatever the range or the

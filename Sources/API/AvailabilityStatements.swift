@@ -23,7 +23,7 @@ struct AvailabilityHead: AvailabilityStatement {
     static let sqlName = "availability_head"
     struct Row: Decodable, Sendable {
         let tz: String
-        /// Grows with every change that can change the location's free times (migration 0008).
+        /// Grows with every change that can change the location's free times (migration 0007).
         let version: Int64
         let type_found: Bool
         let active: Bool

@@ -10,7 +10,7 @@
 
 -- name: availability_head
 -- $1 location, $2 appointment type, $3 now. Asked on every search, before any data: the location's calendar version
--- (see migration 0008; read first, so whatever is read after it is at least that new), its zone, and the type.
+-- (see migration 0007; read first, so whatever is read after it is at least that new), its zone, and the type.
 -- No row when the location does not exist; type_found false when the type does not.
 WITH l AS (SELECT id, time_zone AS tz FROM location WHERE id = $1)
 SELECT l.tz, coalesce((SELECT v.version FROM calendar_version v WHERE v.location_id = l.id), 0) AS version,
