@@ -1,3 +1,5 @@
+import Locking
+
 /// Statements as typed values (postgres-nio's `PostgresPreparedStatement` is the model).
 ///
 /// The SQL stays in a named `.sql` file (`-- name: agency_get`). Each statement gets one Swift type:
@@ -75,10 +77,21 @@ extension Statement {
 
     /// The bound query, for the untyped APIs (`Connection.query`).
     public func query() throws -> Query {
-        let names = unbindableProperties
-        if let first = names.first { throw StatementError.unbindable(statement: "\(Self.self)", property: first) }
+        // Whether a type has unbindable properties depends on its declaration only: checked once per type, not on
+        // every request (reflection is the dearest part of binding on hot paths such as take-a-number).
+        if !BindableTypes.checked(Self.self) {
+            if let first = unbindableProperties.first { throw StatementError.unbindable(statement: "\(Self.self)", property: first) }
+            BindableTypes.remember(Self.self)
+        }
         return Query(try Self.sql(), parameters: bindings)
     }
+}
+
+/// Statement types whose stored properties were all found bindable.
+enum BindableTypes {
+    private static let types = LockedValue(Set<ObjectIdentifier>())
+    static func checked(_ type: Any.Type) -> Bool { types.withValue { $0.contains(ObjectIdentifier(type)) } }
+    static func remember(_ type: Any.Type) { types.withValue { _ = $0.insert(ObjectIdentifier(type)) } }
 }
 
 /// The rows of a typed statement, decoded, with the count of rows it changed.

@@ -30,6 +30,20 @@ final class QueueStatementTests: XCTestCase {
         ]
     }()
 
+    /// TakeNumber writes its bindings out (the hot path skips reflection): they must stay the stored properties in
+    /// declaration order, which is what the `$n` of take_number follow, with every value distinct so a swap shows.
+    func testTakeNumberBindingsAreItsPropertiesInOrder() {
+        let s = TakeNumber(locationID: "loc", serviceID: "svc", priority: "urgent", language: "en", createdBy: "staff",
+                           now: Instant(microseconds: 1_800_000_000_000_000))
+        let reflected = Mirror(reflecting: s).children.map { ($0.value as? any PostgresEncodable)?.postgresValue ?? .null }
+        XCTAssertEqual(reflected.count, 6)
+        XCTAssertEqual(s.bindings, reflected)
+        let anonymous = TakeNumber(locationID: "loc", serviceID: nil, priority: nil, language: "nl", createdBy: nil,
+                                   now: Instant(microseconds: 0))
+        XCTAssertEqual(anonymous.bindings[1], .null)
+        XCTAssertEqual(anonymous.bindings[4], .null)
+    }
+
     /// The statements run and their rows decode: an empty database answers through every row type.
     func testRowsDecodeOnAnEmptyDatabase() throws {
         let url = try TestPostgres.createDatabase()
