@@ -89,10 +89,11 @@ final class EventHub: @unchecked Sendable {
     private var lastPass: ContinuousClock.Instant?
 
     /// The least time between two relay passes woken by this process's writers. Under load every take-a-number
-    /// wakes the relay; one pass (a NOTIFY and a query) per write cost the writers a visible share of the two cores.
-    /// Passes at most this often read every event committed meanwhile in one batch; when idle, a write is relayed at
-    /// once, and under load a display sees it at most this much later (well inside the 50 ms a call may take).
-    static let minimumPassGap: Duration = .milliseconds(5)
+    /// wakes the relay; a pass (a NOTIFY and a query) per write, or even every 5 ms, cost 10-12 % of loket's CPU in
+    /// the take-a-number benchmark (perf), CPU the two cores share with PostgreSQL. Passes at most this often read
+    /// every event committed meanwhile in one batch; when idle, a write is relayed at once, and under load a display
+    /// sees it at most this much later (inside the 50 ms a call may take to show).
+    static let minimumPassGap: Duration = .milliseconds(20)
 
     init(logger: Logger) {
         self.logger = logger

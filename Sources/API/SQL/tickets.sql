@@ -11,8 +11,9 @@
 -- $1 location, $2 service, $3 asked priority ('urgent' or null), $4 language, $5 staff who took it for a visitor,
 -- $6 now (the application's clock; tests pass instants around daylight saving time)
 -- The hottest statement (deploy/bench phase 5 and the README's "Benchmarks"): everything it reads is written out
--- here, so all of it is in this statement's one cached plan — no function calls with their own executor start-up
--- per take — and every value is computed once.
+-- here, so all of it is in this statement's one cached plan (no function calls with their own executor start-up
+-- per take), and every value is computed once. ASCII only: the text is the key of the prepared-statement cache,
+-- hashed on every query, and non-ASCII text takes the slow (normalising) hash.
 WITH open AS (
     -- The location, if active and not closed on its local day, and the service, if offered there.
     SELECT l.id, l.time_zone, d.day, s.ticket_prefix,
