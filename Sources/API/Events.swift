@@ -88,7 +88,7 @@ final class EventHub: @unchecked Sendable {
     /// When the last relay pass began (listener thread only).
     private var lastPass: ContinuousClock.Instant?
 
-    /// The least time between two relay passes woken by this process's writers. Under load every take-a-number
+    /// The least time between two relay passes (not after a reconnect). Under load every take-a-number
     /// wakes the relay; a pass (a NOTIFY and a query) per write, or even every 5 ms, cost 10-12 % of loket's CPU in
     /// the take-a-number benchmark (perf), CPU the two cores share with PostgreSQL. Passes at most this often read
     /// every event committed meanwhile in one batch; when idle, a write is relayed at once, and under load a display
@@ -184,7 +184,9 @@ final class EventHub: @unchecked Sendable {
 
     private func relay(_ db: Connection, _ wake: Listener.Wake) throws {
         let clock = ContinuousClock()
-        if wake.local, let last = lastPass {
+        // Any wake-up, not only this process's writes: each pass's own NOTIFY comes back on the listening socket
+        // and woke a second, ungated pass per batch.
+        if !wake.reconnected, let last = lastPass {
             let wait = Self.minimumPassGap - last.duration(to: clock.now)
             if wait > .zero {
                 let (seconds, attoseconds) = wait.components
