@@ -10,9 +10,9 @@
 -- name: take_number
 -- $1 location, $2 service, $3 asked priority ('urgent' or null), $4 language, $5 staff who took it for a visitor,
 -- $6 now (the application's clock; tests pass instants around daylight saving time)
--- The hottest statement (deploy/bench phase 5 and the README's "Benchmarks"): everything it reads is written out
--- here, so all of it is in this statement's one cached plan (no function calls with their own executor start-up
--- per take), and every value is computed once. ASCII only: the text is the key of the prepared-statement cache,
+-- The hottest statement (deploy/bench phase 5 and the README's "Benchmarks"): what it reads is written out here
+-- where that keeps one cheap cached plan (no function call with its own executor start-up per take), and every
+-- value is computed once. ASCII only: the text is the key of the prepared-statement cache,
 -- hashed on every query, and non-ASCII text takes the slow (normalising) hash.
 WITH open AS (
     -- The location, if active and not closed on its local day, and the service, if offered there.
@@ -30,8 +30,11 @@ WITH open AS (
 ), stats AS MATERIALIZED (
     -- Read before the counter row is locked, so the lock (held until commit) covers as little work as possible.
     -- Visible tickets ahead in this service's queue: the new ticket is due now, after every ticket of its priority
-    -- due until now (its number, not yet drawn, is the day's highest of its prefix). Then the wait estimate's inputs,
-    -- as service_recent_seconds() and service_active_desks() compute them (functions/20_queue.sql; keep them in step).
+    -- due until now (its number, not yet drawn, is the day's highest of its prefix). Then the wait estimate's inputs:
+    -- the recent durations as service_recent_seconds() computes them (functions/20_queue.sql; keep them in step),
+    -- the active desks through service_active_desks(). Written out, its 30-minute range made the generic plan of
+    -- this whole statement look far dearer than a custom one, and PostgreSQL then planned it on every take
+    -- (QueueStatementTests.testTakeNumberReachesTheGenericPlan).
     SELECT (SELECT count(*) FROM ticket o WHERE o.location_id = $1 AND o.service_id = $2 AND o.status = 'waiting'
               AND (o.priority_rank, o.due_at) <= (CASE WHEN open.priority = 'urgent' THEN 0 ELSE 2 END, $6::timestamptz))::int AS ahead,
            ARRAY(SELECT extract(epoch FROM r.ended_at - coalesce(r.started_at, r.called_at))::float8
@@ -39,11 +42,7 @@ WITH open AS (
                  WHERE r.service_id = $2 AND r.result IN ('done', 'handover') AND r.ended_at > $6::timestamptz - interval '14 days'
                  ORDER BY r.ended_at DESC
                  LIMIT 20) AS recent_seconds,
-           (SELECT count(DISTINCT desk_id) FROM (
-                SELECT r.desk_id FROM service_record r WHERE r.service_id = $2 AND r.ended_at > $6::timestamptz - interval '30 minutes'
-                UNION ALL
-                SELECT b.desk_id FROM ticket b WHERE b.service_id = $2 AND b.status IN ('called', 'serving')
-            ) AS desks)::int AS active_desks
+           service_active_desks($2, $6::timestamptz) AS active_desks
     FROM open WHERE open.is_open AND open.ticket_prefix IS NOT NULL
 ), counter AS (
     INSERT INTO ticket_counter AS c (location_id, prefix, service_day, last_number)
