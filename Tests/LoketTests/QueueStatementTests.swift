@@ -30,6 +30,51 @@ final class QueueStatementTests: XCTestCase {
         ]
     }()
 
+    /// TakeNumber writes its bindings out (the hot path skips reflection): they must stay the stored properties in
+    /// declaration order, which is what the `$n` of take_number follow, with every value distinct so a swap shows.
+    func testTakeNumberBindingsAreItsPropertiesInOrder() {
+        let s = TakeNumber(locationID: "loc", serviceID: "svc", priority: "urgent", language: "en", createdBy: "staff",
+                           now: Instant(microseconds: 1_800_000_000_000_000))
+        let reflected = Mirror(reflecting: s).children.map { ($0.value as? any PostgresEncodable)?.postgresValue ?? .null }
+        XCTAssertEqual(reflected.count, 6)
+        XCTAssertEqual(s.bindings, reflected)
+        let anonymous = TakeNumber(locationID: "loc", serviceID: nil, priority: nil, language: "nl", createdBy: nil,
+                                   now: Instant(microseconds: 0))
+        XCTAssertEqual(anonymous.bindings[1], .null)
+        XCTAssertEqual(anonymous.bindings[4], .null)
+    }
+
+    /// take_number settles on PostgreSQL's generic plan like any prepared statement, instead of being planned again
+    /// on every take: written-out sub-queries whose generic estimates are far above their custom ones (the
+    /// 30-minute range over service_record) once made PostgreSQL keep custom plans forever, which cost more than the
+    /// statement's work (found by the HTTP benchmark, not by pgbench, which forces generic plans).
+    func testTakeNumberReachesTheGenericPlan() throws {
+        let t = try TestApp { $0.runJobs = false }
+        defer { t.tearDown() }
+        let w = try World.make(t, desks: 1)
+        let first = try w.take(t, w.serviceA)
+        let db = try t.connection()
+        defer { db.close() }
+        // A history the size of a working installation: 5,000 finished services over the last 60 days.
+        try db.query(Query("""
+            INSERT INTO service_record (ticket_id, service_id, desk_id, staff_id, called_at, started_at, ended_at, result)
+            SELECT $1, $2, $3, $4, e - interval '10 minutes', e - interval '9 minutes', e, 'done'
+            FROM (SELECT now() - i * interval '17 minutes' AS e FROM generate_series(1, 5000) AS i) AS h
+            """, first["id"] as! String, w.serviceA, w.desks[0], w.staffAID))
+        try db.execute(SQL(unsafeUnchecked: "ANALYZE"))
+        for _ in 0..<8 {
+            let row = try XCTUnwrap(db.first(TakeNumber(locationID: w.locationID, serviceID: w.serviceA, priority: nil,
+                                                        language: "nl", createdBy: nil, now: t.app.configuration.clock.now())))
+            XCTAssertNotNil(row.id)
+        }
+        let plans = try XCTUnwrap(db.query(Query("""
+            SELECT generic_plans::int AS generic, custom_plans::int AS custom FROM pg_prepared_statements
+            WHERE statement LIKE '%INSERT INTO ticket_counter%'
+            """)).first)
+        let custom = try plans.int("custom")
+        XCTAssertGreaterThan(try plans.int("generic"), 0, "custom plans only: planned on every take (\(custom) custom)")
+    }
+
     /// The statements run and their rows decode: an empty database answers through every row type.
     func testRowsDecodeOnAnEmptyDatabase() throws {
         let url = try TestPostgres.createDatabase()

@@ -127,6 +127,34 @@ final class StatementTests: XCTestCase {
         XCTAssertThrowsError(try RowDecoder.decode(Sample.self, from: missing), "a missing column is an error, not a default")
     }
 
+    struct OptionalSample: Decodable, Sendable {
+        let i: Int?, j: Int?, d: Double?, b: Bool?, c: Bool?, s: String?, t: String?, absent: String?
+    }
+    struct BadOptionalInt: Decodable, Sendable { let i: Int? }
+
+    /// Optional columns decode in one lookup each (RowDecoder's own decodeIfPresent): values, NULLs and a missing
+    /// column come out as with the protocol's defaults, and a value of the wrong kind is still an error.
+    func testOptionalColumnsDecodeValuesNullsAndMissingColumns() throws {
+        let url = try TestPostgres.createDatabase()
+        defer { TestPostgres.dropDatabase(url) }
+        let db = try Connection(conninfo: url)
+        defer { db.close() }
+        let row = try db.query(Query("""
+            SELECT 3 AS i, NULL::int AS j, 2.5::float8 AS d, false AS b, NULL::bool AS c, 'x' AS s, NULL::text AS t
+            """)).first!
+        let o = try RowDecoder.decode(OptionalSample.self, from: row)
+        XCTAssertEqual(o.i, 3)
+        XCTAssertNil(o.j)
+        XCTAssertEqual(o.d, 2.5)
+        XCTAssertEqual(o.b, false)
+        XCTAssertNil(o.c)
+        XCTAssertEqual(o.s, "x")
+        XCTAssertNil(o.t)
+        XCTAssertNil(o.absent)
+        let bad = try db.query(Query("SELECT 'x' AS i")).first!
+        XCTAssertThrowsError(try RowDecoder.decode(BadOptionalInt.self, from: bad), "text is not an integer")
+    }
+
     func testBindingsFollowDeclarationOrder() throws {
         let b = ServiceUpdate(id: "i", name: "n", ownTicketPrefix: nil, active: false, useAgencyPrefix: true).bindings
         XCTAssertEqual(b, [.text("i"), .text("n"), .null, .null, .null, .null, .null, .text("f"), .text("t"), .null])

@@ -7,10 +7,10 @@ WITH c AS (
     ON CONFLICT (location_id, prefix, service_day) DO UPDATE SET last_number = c.last_number + 1
     RETURNING location_id, prefix, service_day, last_number
 ), t AS (
-    INSERT INTO ticket (location_id, service_day, number, service_id, priority)
+    INSERT INTO ticket (location_id, service_day, number, service_id, priority, due_at)
     SELECT location_id, service_day,
            prefix || CASE WHEN last_number < 1000 THEN lpad(last_number::text, 3, '0') ELSE last_number::text END,
-           CAST(:svc_K AS uuid), 'normal'
+           CAST(:svc_K AS uuid), 'normal', now()
     FROM c
     RETURNING id, location_id, number, arrived_at
 ), e AS (

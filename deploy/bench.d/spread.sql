@@ -29,9 +29,9 @@ WITH h AS (
     FROM generate_series(0, :history - 1) AS i JOIN pair p ON p.n = i % 48
 ), t AS (
     INSERT INTO ticket (location_id, service_day, number, service_id, priority, status, arrived_at, queued_at,
-                        called_at, started_at, finished_at)
+                        due_at, called_at, started_at, finished_at)
     SELECT location_id, current_date - days_ago, prefix || lpad(k::text, 3, '0'), service_id, 'normal', 'done',
-           now() - days_ago * interval '1 day', now() - days_ago * interval '1 day',
+           now() - days_ago * interval '1 day', now() - days_ago * interval '1 day', now() - days_ago * interval '1 day',
            now() - days_ago * interval '1 day' + interval '10 minutes', now() - days_ago * interval '1 day' + interval '11 minutes',
            now() - days_ago * interval '1 day' + interval '20 minutes'
     FROM h

@@ -10,29 +10,43 @@
 -- name: take_number
 -- $1 location, $2 service, $3 asked priority ('urgent' or null), $4 language, $5 staff who took it for a visitor,
 -- $6 now (the application's clock; tests pass instants around daylight saving time)
-WITH loc AS (
-    SELECT l.id, l.time_zone, ($6::timestamptz AT TIME ZONE l.time_zone)::date AS day
-    FROM location l WHERE l.id = $1 AND l.active
-), svc AS (
-    SELECT s.id, s.ticket_prefix, s.urgent
-    FROM service s JOIN service_location sl ON sl.service_id = s.id AND sl.location_id = $1
-    WHERE s.id = $2 AND s.active
+-- The hottest statement (deploy/bench phase 5 and the README's "Benchmarks"): what it reads is written out here
+-- where that keeps one cheap cached plan (no function call with its own executor start-up per take), and every
+-- value is computed once. ASCII only: the text is the key of the prepared-statement cache,
+-- hashed on every query, and non-ASCII text takes the slow (normalising) hash.
+WITH open AS (
+    -- The location, if active and not closed on its local day, and the service, if offered there.
+    -- created_at: the ticket arrives at $6. Computed here from plain values so rfc3339 is inlined; given a sub-select
+    -- as argument (as in RETURNING) PostgreSQL cannot inline it and plans it again on every call (perf: 5 % of the
+    -- backend's time).
+    SELECT l.id, l.time_zone, d.day, s.ticket_prefix, rfc3339($6::timestamptz, l.time_zone) AS created_at,
+           CASE WHEN s.urgent OR $3 = 'urgent' THEN 'urgent' ELSE 'normal' END AS priority,
+           NOT EXISTS (SELECT 1 FROM location_closure c WHERE c.location_id = l.id AND c.service_day = d.day) AS is_open
+    FROM location l
+    CROSS JOIN LATERAL (SELECT ($6::timestamptz AT TIME ZONE l.time_zone)::date AS day) AS d
+    LEFT JOIN (service s JOIN service_location sl ON sl.service_id = s.id AND sl.location_id = $1)
+           ON s.id = $2 AND s.active
+    WHERE l.id = $1 AND l.active
 ), stats AS MATERIALIZED (
     -- Read before the counter row is locked, so the lock (held until commit) covers as little work as possible.
     -- Visible tickets ahead in this service's queue: the new ticket is due now, after every ticket of its priority
-    -- due until now (its number, not yet drawn, is the day's highest of its prefix).
+    -- due until now (its number, not yet drawn, is the day's highest of its prefix). Then the wait estimate's inputs:
+    -- the recent durations as service_recent_seconds() computes them (functions/20_queue.sql; keep them in step),
+    -- the active desks through service_active_desks(). Written out, its 30-minute range made the generic plan of
+    -- this whole statement look far dearer than a custom one, and PostgreSQL then planned it on every take
+    -- (QueueStatementTests.testTakeNumberReachesTheGenericPlan).
     SELECT (SELECT count(*) FROM ticket o WHERE o.location_id = $1 AND o.service_id = $2 AND o.status = 'waiting'
-              AND (o.priority_rank, o.due_at) <= (CASE WHEN svc.urgent OR $3 = 'urgent' THEN 0 ELSE 2 END, $6::timestamptz))::int AS ahead,
-           service_recent_seconds($2, $6::timestamptz) AS recent_seconds,
+              AND (o.priority_rank, o.due_at) <= (CASE WHEN open.priority = 'urgent' THEN 0 ELSE 2 END, $6::timestamptz))::int AS ahead,
+           ARRAY(SELECT extract(epoch FROM r.ended_at - coalesce(r.started_at, r.called_at))::float8
+                 FROM service_record r
+                 WHERE r.service_id = $2 AND r.result IN ('done', 'handover') AND r.ended_at > $6::timestamptz - interval '14 days'
+                 ORDER BY r.ended_at DESC
+                 LIMIT 20) AS recent_seconds,
            service_active_desks($2, $6::timestamptz) AS active_desks
-    FROM svc
-), open AS (
-    SELECT loc.id, loc.time_zone, loc.day, svc.ticket_prefix, svc.urgent
-    FROM loc, svc, stats
-    WHERE NOT EXISTS (SELECT 1 FROM location_closure c WHERE c.location_id = loc.id AND c.service_day = loc.day)
+    FROM open WHERE open.is_open AND open.ticket_prefix IS NOT NULL
 ), counter AS (
     INSERT INTO ticket_counter AS c (location_id, prefix, service_day, last_number)
-    SELECT id, ticket_prefix, day, 1 FROM open
+    SELECT open.id, open.ticket_prefix, open.day, 1 FROM open, stats
     ON CONFLICT (location_id, prefix, service_day) DO UPDATE SET last_number = c.last_number + 1
     RETURNING last_number
 ), t AS (
@@ -40,23 +54,22 @@ WITH loc AS (
     SELECT open.id, open.day,
            open.ticket_prefix || CASE WHEN counter.last_number < 1000 THEN lpad(counter.last_number::text, 3, '0')
                                       ELSE counter.last_number::text END,
-           $2, CASE WHEN open.urgent OR $3 = 'urgent' THEN 'urgent' ELSE 'normal' END, $4, $5,
+           $2, open.priority, $4, $5,
            $6::timestamptz, $6::timestamptz, $6::timestamptz  -- a walk-in is due when it arrives
     FROM open, counter
-    RETURNING *
+    RETURNING id, number, service_id, location_id, priority, status, language
 ), e AS (
     INSERT INTO event (location_id, type, payload, at)
-    SELECT t.location_id, 'ticket.created',
-           json_build_object('number', t.number, 'at', rfc3339(t.arrived_at, open.time_zone)), $6::timestamptz
+    SELECT t.location_id, 'ticket.created', json_build_object('number', t.number, 'at', open.created_at), $6::timestamptz
     FROM t, open
 )
-SELECT (SELECT count(*) FROM loc)::int AS location_found,
-       (SELECT count(*) FROM svc)::int AS service_found,
-       (SELECT count(*) FROM open)::int AS is_open,
+SELECT (open.id IS NOT NULL)::int AS location_found,
+       (open.ticket_prefix IS NOT NULL)::int AS service_found,
+       coalesce(open.is_open, false)::int AS is_open,
        t.id, t.number, t.service_id, t.location_id, t.priority, t.status, t.language,
-       rfc3339(t.arrived_at, open.time_zone) AS created_at,
+       CASE WHEN t.id IS NOT NULL THEN open.created_at END AS created_at,
        stats.ahead, stats.recent_seconds, stats.active_desks
-FROM (SELECT 1) AS one LEFT JOIN t ON true LEFT JOIN open ON true LEFT JOIN stats ON true
+FROM (SELECT 1) AS one LEFT JOIN open ON true LEFT JOIN t ON true LEFT JOIN stats ON true
 
 -- name: ticket_public
 -- $1 ticket, $2 now
