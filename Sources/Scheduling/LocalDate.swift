@@ -1,3 +1,5 @@
+import Time
+
 /// A calendar date without time or zone (proleptic Gregorian), e.g. a public holiday or the day a grid belongs to.
 ///
 /// Only dates that exist can be made: `LocalDate(year: 2026, month: 2, day: 29)` is nil. Years 1…9999, as in
@@ -19,16 +21,10 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// The date `days` days after 1970-01-01 (negative: before). `days` must stay well inside ±2^60.
     public init(daysSinceEpoch days: Int) {
-        // Howard Hinnant's days → civil algorithm (as in Time's Instant, which keeps its copy internal).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        day = doy - (153 * mp + 2) / 5 + 1
-        month = mp < 10 ? mp + 3 : mp - 9
-        year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        let civil = Instant.civil(fromDays: Int64(days))
+        year = Int(civil.year)
+        month = Int(civil.month)
+        day = Int(civil.day)
     }
 
     /// The date written `YYYY-MM-DD` (four-digit year, two-digit month and day, nothing else); nil when the text
@@ -49,14 +45,7 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     /// Days since 1970-01-01.
-    public var daysSinceEpoch: Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
+    public var daysSinceEpoch: Int { Int(Instant.days(fromCivil: Int64(year), Int64(month), Int64(day))) }
 
     /// ISO weekday: 1 = Monday … 7 = Sunday.
     public var isoWeekday: Int {

@@ -87,8 +87,9 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
         return r < 0 ? (q - 1, r + b) : (q, r)
     }
 
-    /// Days since 1970-01-01 → proleptic Gregorian (year, month, day). Howard Hinnant's algorithm.
-    static func civil(fromDays z0: Int64) -> (Int64, Int64, Int64) {
+    /// Days since 1970-01-01 → proleptic Gregorian (year, month, day). Howard Hinnant's algorithm; the one copy of
+    /// it (calendar dates in Scheduling use it too).
+    public static func civil(fromDays z0: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let z = z0 + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097
@@ -100,7 +101,8 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
         return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 
-    static func days(fromCivil y0: Int64, _ m: Int64, _ d: Int64) -> Int64 {
+    /// Proleptic Gregorian (year, month, day) → days since 1970-01-01 (the inverse of `civil(fromDays:)`).
+    public static func days(fromCivil y0: Int64, _ m: Int64, _ d: Int64) -> Int64 {
         let y = m <= 2 ? y0 - 1 : y0
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
