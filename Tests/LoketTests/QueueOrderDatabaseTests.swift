@@ -156,4 +156,29 @@ final class QueueOrderDatabaseTests: XCTestCase {
         XCTAssertTrue(migration.contains("ticket_call_order ON ticket (location_id, \(QueueKey.databaseColumns.joined(separator: ", ")))"),
                       "the call-order index holds the key in order")
     }
+
+    /// The ranks are the Queue module's (`TicketPriority.rank`); the database derives `priority_rank` from the
+    /// priority in a generated column and take_number ranks a new ticket the same way. Both must say what Swift says.
+    func testDatabaseRanksArePriorityRanks() throws {
+        let url = try TestPostgres.createDatabase()
+        defer { TestPostgres.dropDatabase(url) }
+        try App.migrate(conninfo: url, logger: TestPostgres.logger)
+        let db = try Connection(conninfo: url)
+        defer { db.close() }
+        // The generated column's expression, evaluated for every priority the Queue module knows.
+        let expression = try XCTUnwrap(db.query(Query("""
+            SELECT pg_get_expr(d.adbin, d.adrelid) AS e FROM pg_attrdef d
+            JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+            WHERE d.adrelid = 'ticket'::regclass AND a.attname = 'priority_rank'
+            """)).first?.string("e"))
+        for priority in TicketPriority.allCases {
+            let rank = try db.query(Query(SQL(unsafeUnchecked: "SELECT (\(expression.replacingOccurrences(of: "priority", with: "$1::text")))::int AS r"),
+                                          priority.rawValue)).first?.int("r")
+            XCTAssertEqual(rank, Int(priority.rank), "priority_rank of \(priority.rawValue)")
+        }
+        // take_number ranks the new ticket (for its position) with literal ranks: they must be the same numbers.
+        let take = try XCTUnwrap(Statements.tickets.statements["take_number"]).text
+        XCTAssertTrue(take.contains("WHEN open.priority = 'urgent' THEN \(TicketPriority.urgent.rank) ELSE \(TicketPriority.normal.rank) END"),
+                      "take_number's ranks for a new ticket")
+    }
 }
