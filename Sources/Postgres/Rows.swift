@@ -57,20 +57,8 @@ public struct Row: Sendable {
         return i
     }
 
-    public func optionalInt(_ column: String) throws -> Int? {
-        guard let v = try raw(column) else { return nil }
-        guard let i = Int(v) else { throw PostgresError.decoding("\(column) is not an integer") }
-        return i
-    }
-
     public func double(_ column: String) throws -> Double {
         guard let v = try raw(column), let d = Double(v) else { throw PostgresError.decoding("\(column) is not a number") }
-        return d
-    }
-
-    public func optionalDouble(_ column: String) throws -> Double? {
-        guard let v = try raw(column) else { return nil }
-        guard let d = Double(v) else { throw PostgresError.decoding("\(column) is not a number") }
         return d
     }
 

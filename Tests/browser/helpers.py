@@ -31,6 +31,16 @@ KIOSK_DIR = os.path.normpath(os.path.join(HERE, '..', '..', 'kiosk'))
 LANGS = ['nl', 'en', 'ar', 'tr', 'pl', 'uk']
 
 
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now (for a loket serve a test starts itself)."""
+    import socket
+    s = socket.socket()
+    s.bind(('127.0.0.1', 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
 # ---- HTTP ----------------------------------------------------------------------------------------------------
 class Response:
     def __init__(self, status, body, headers):

@@ -35,15 +35,6 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 
 
-def _free_port():
-    import socket
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 @pytest.fixture(scope='module')
 def schema_server(tmp_path_factory):
     if not BINARY or not h.DB_URL:
@@ -51,7 +42,7 @@ def schema_server(tmp_path_factory):
     name = 'schema_' + ''.join(random.choice(string.ascii_lowercase) for _ in range(8))
     subprocess.run(['psql', '-qAt', h.DB_URL, '-c', f'CREATE DATABASE {name}'], check=True)
     url = urllib.parse.urlsplit(h.DB_URL)._replace(path='/' + name).geturl()
-    port = _free_port()
+    port = h.free_port()
     env = dict(os.environ, LOKET_DATABASE_URL=url, LOKET_PORT=str(port), LOKET_ADMIN_TOKEN=ADMIN_TOKEN,
                LOKET_KIOSK_DIR=h.KIOSK_DIR, LOKET_TICKET_RATE_PER_MINUTE='0', LOKET_LOGIN_RATE_PER_MINUTE='0')
     subprocess.run([BINARY, 'demo'], env=env, check=True, capture_output=True)

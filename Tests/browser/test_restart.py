@@ -7,7 +7,6 @@ process through PostgreSQL.
 """
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
@@ -19,14 +18,6 @@ import helpers as h
 pytestmark = pytest.mark.server
 
 BINARY = os.environ.get('LOKET_BINARY', '')
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def start(port, log):
@@ -52,7 +43,7 @@ def stop(p):
 
 @pytest.mark.skipif(not BINARY or not h.DB_URL, reason='needs LOKET_BINARY and LOKET_DATABASE_URL (deploy/test sets both)')
 def test_display_recovers_after_its_server_restarts(staff, tmp_path):
-    port = free_port()
+    port = h.free_port()
     with open(tmp_path / 'loket.log', 'wb') as log:
         p = start(port, log)
         d = h.chrome(1920, 1080)
