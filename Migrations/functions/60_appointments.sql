@@ -1,0 +1,38 @@
+-- Appointments (migration 0008): the one JSON shape of an appointment, shared by every statement that answers with
+-- one (booking, confirm, reschedule, cancel, the lists, the citizen's manage link), so the API has one schema
+-- (OpenAPISpec "Appointment").
+--
+-- `personal` decides whether the citizen's fields are included: true only for staff of a participating agency (the
+-- read is then audited by the caller), coordinators and admins of the location, and the citizen's own manage link.
+-- Without it an appointment says what a colleague of another agency may know: when, where, which room, which
+-- agencies take part — never who comes or why.
+CREATE OR REPLACE FUNCTION appointment_json(a appointment, personal boolean) RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT jsonb_build_object(
+        'id', a.id,
+        'locationId', a.location_id,
+        'appointmentTypeId', a.appointment_type_id,
+        'reference', a.reference,
+        'status', a.status,
+        'start', rfc3339(a.starts_at, l.time_zone),
+        'end', rfc3339(a.ends_at, l.time_zone),
+        'persons', a.persons,
+        'heldUntil', CASE WHEN a.status = 'held' THEN rfc3339(a.held_until, l.time_zone) END,
+        'participants', coalesce((
+            SELECT jsonb_agg(jsonb_build_object('staffId', r.staff_id, 'serviceId', r.service_id, 'agencyId', r.agency_id)
+                             ORDER BY r.position)
+            FROM appointment_reservation r WHERE r.appointment_id = a.id AND r.staff_id IS NOT NULL), '[]'::jsonb),
+        'roomId', room.id,
+        'roomName', room.name,
+        -- Several agencies at one table: what a colleague of another agency sees in place of the details.
+        'joint', (SELECT count(DISTINCT r.agency_id) > 1 FROM appointment_reservation r WHERE r.appointment_id = a.id),
+        'sequence', a.sequence,
+        'citizen', CASE WHEN personal THEN jsonb_build_object(
+            'name', a.citizen_name, 'email', a.citizen_email, 'phone', a.citizen_phone,
+            'language', a.citizen_language, 'needs', to_jsonb(a.needs), 'needsNote', a.needs_note) END)
+    FROM location l
+    LEFT JOIN LATERAL (
+        SELECT rm.id, rm.name FROM appointment_reservation r JOIN room rm ON rm.id = r.room_id
+        WHERE r.appointment_id = a.id AND r.room_id IS NOT NULL) AS room ON true
+    WHERE l.id = a.location_id
+$$;
