@@ -262,6 +262,9 @@ enum AdminRoutes: RouteCollection {
             v.text(b.username, "username", max: 64)
             v.text(b.displayName, "displayName", max: 200)
             v.require((b.password ?? "").count >= 10, "password", "must be at least 10 characters")
+            // A longer one could never log in: the login refuses passwords beyond this before hashing.
+            v.require((b.password ?? "").utf8.count <= SessionRoutes.maxPasswordBytes, "password",
+                      "must be at most \(SessionRoutes.maxPasswordBytes) bytes")
             v.require(b.role.flatMap(Role.init(rawValue:)) != nil, "role", "must be staff, coordinator or admin")
             v.require((b.serviceIds ?? []).allSatisfy(isUUID), "serviceIds", "must be a list of service ids")
             try v.check()
@@ -295,6 +298,8 @@ enum AdminRoutes: RouteCollection {
             var v = Validator()
             v.text(b.displayName, "displayName", max: 200, required: false)
             v.require(b.password.map { $0.count >= 10 } ?? true, "password", "must be at least 10 characters")
+            v.require(b.password.map { $0.utf8.count <= SessionRoutes.maxPasswordBytes } ?? true, "password",
+                      "must be at most \(SessionRoutes.maxPasswordBytes) bytes")
             v.require(b.role.map { Role(rawValue: $0) != nil } ?? true, "role", "must be staff, coordinator or admin")
             v.require(b.username == nil && b.agencyId == nil, "username", "username and agency cannot be changed")
             v.require((b.serviceIds ?? []).allSatisfy(isUUID), "serviceIds", "must be a list of service ids")

@@ -148,6 +148,11 @@ final class AdminAndAuthTests: XCTestCase {
                                                                "displayName": "Dup", "role": "staff"]).status, 409, "usernames ignore case")
         XCTAssertEqual(try admin.post("/api/v1/staff", json: ["agencyId": w.agencyA, "username": "short", "password": "short",
                                                                "displayName": "S", "role": "staff"]).status, 422)
+        // A password the login would refuse as oversized (over 1,024 bytes) can never be used: refused when set.
+        let huge = String(repeating: "é", count: 513)
+        XCTAssertEqual(try admin.post("/api/v1/staff", json: ["agencyId": w.agencyA, "username": "huge", "password": huge,
+                                                               "displayName": "H", "role": "staff"]).status, 422)
+        XCTAssertEqual(try admin.patch("/api/v1/staff/\(w.staffAID)", json: ["password": huge]).status, 422)
         let staff = try admin.get("/api/v1/staff/\(w.staffAID)")
         XCTAssertEqual(staff.object["role"] as? String, "staff")
         XCTAssertNil(staff.object["passwordHash"], "never expose the hash")
