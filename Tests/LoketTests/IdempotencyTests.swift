@@ -1,0 +1,237 @@
+@testable import API
+import Foundation
+import Postgres
+import TestSupport
+import Time
+import XCTest
+
+/// `Idempotency-Key` on taking a number (issue 9), over real HTTP against a real database: a kiosk that retries
+/// after a network glitch gets its first number again, never a second one.
+final class IdempotencyTests: XCTestCase {
+    var t: TestApp!
+    var w: World!
+    let clock = ManualClock(SystemClock().now())
+
+    override func setUpWithError() throws {
+        let clock = self.clock
+        t = try TestApp { $0.clock = clock; $0.workerThreads = 24 }
+        w = try World.make(t)
+    }
+
+    override func tearDown() { t.tearDown() }
+
+    var path: String { "/api/v1/locations/\(w.locationID)/tickets" }
+    /// The same bytes every time (a retry sends the body it sent before).
+    func body(_ service: String, language: String = "nl") -> [UInt8] {
+        Array("{\"serviceId\":\"\(service)\",\"language\":\"\(language)\"}".utf8)
+    }
+    func take(key: String?, body: [UInt8]? = nil, client: HTTPClient? = nil) throws -> HTTPResponse {
+        try (client ?? t.client).send("POST", path, body: body ?? self.body(w.serviceA), headers: key.map { ["Idempotency-Key": $0] } ?? [:])
+    }
+    func count(_ sql: SQL) throws -> Int {
+        let db = try t.connection()
+        defer { db.close() }
+        return try db.query(Query(sql)).first!.int("n")
+    }
+    func tickets() throws -> Int { try count("SELECT count(*)::int AS n FROM ticket") }
+    func keys() throws -> Int { try count("SELECT count(*)::int AS n FROM idempotency_key") }
+
+    func testSameKeyAndBodyTwiceGivesTheSameTicketAndOneRow() throws {
+        let key = UUID().uuidString
+        let first = try take(key: key)
+        XCTAssertEqual(first.status, 201, first.text)
+        XCTAssertNil(first.header("Idempotent-Replayed"))
+        let again = try take(key: key)
+        XCTAssertEqual(again.status, 201, again.text)
+        XCTAssertEqual(again.header("Idempotent-Replayed"), "true")
+        XCTAssertEqual(again.header("Content-Type"), "application/json")
+        XCTAssertEqual(again.body, first.body, "the first answer, byte for byte")
+        XCTAssertEqual(try tickets(), 1)
+        XCTAssertEqual(try keys(), 1)
+        // Without the header nothing is stored and every request is a new number, as before.
+        let plain = try take(key: nil)
+        XCTAssertEqual(plain.status, 201)
+        XCTAssertNil(plain.header("Idempotent-Replayed"))
+        XCTAssertNotEqual(plain.object["id"] as? String, first.object["id"] as? String)
+        XCTAssertEqual(try tickets(), 2)
+        XCTAssertEqual(try keys(), 1)
+    }
+
+    /// 20 requests with one key at once: the first claims the key and is held up (the test locks the ticket table)
+    /// while the other 19 wait on the key's primary key; then all 20 answer with the one ticket.
+    func testTwentyConcurrentRequestsWithOneKeyGiveOneTicketAndTwentyIdenticalAnswers() throws {
+        let key = UUID().uuidString
+        let blocker = try t.connection()
+        defer { blocker.close() }
+        try blocker.execute("BEGIN")
+        try blocker.execute("LOCK TABLE ticket IN EXCLUSIVE MODE")
+        let answers = LockedAnswers()
+        let group = DispatchGroup()
+        for _ in 0..<20 {
+            group.enter()
+            Thread.detachNewThread { [self] in
+                defer { group.leave() }
+                do { answers.add(try take(key: key)) } catch { answers.fail("\(error)") }
+            }
+        }
+        // Until all 20 wait on a lock (one on the ticket table, 19 on the key), within the app's 5 s lock_timeout.
+        // Watched from another connection: inside a transaction pg_stat_activity stays the snapshot first read.
+        let watcher = try t.connection()
+        defer { watcher.close() }
+        let start = Date()
+        var waiting = 0
+        while Date().timeIntervalSince(start) < 3.5 {
+            waiting = try watcher.query(Query("""
+                SELECT count(*)::int AS n FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock'
+                """)).first!.int("n")
+            if waiting == 20 { break }
+            usleep(20_000)
+        }
+        try blocker.execute("COMMIT")
+        XCTAssertEqual(group.wait(timeout: .now() + 30), .success)
+        XCTAssertEqual(waiting, 20, "all 20 requests were in flight together")
+        XCTAssertEqual(answers.errors, [])
+        let all = answers.all
+        XCTAssertEqual(all.count, 20)
+        XCTAssertEqual(Set(all.map(\.status)), [201], all.map(\.text).joined(separator: "\n"))
+        XCTAssertEqual(Set(all.map(\.body)).count, 1, "20 identical answers")
+        XCTAssertEqual(all.filter { $0.header("Idempotent-Replayed") == "true" }.count, 19)
+        XCTAssertEqual(try tickets(), 1)
+    }
+
+    func testSameKeyWithAnotherBodyIs422() throws {
+        let key = UUID().uuidString
+        XCTAssertEqual(try take(key: key).status, 201)
+        let other = try take(key: key, body: body(w.serviceA, language: "en"))
+        XCTAssertEqual(other.status, 422, other.text)
+        XCTAssertEqual(other.header("Content-Type"), "application/problem+json")
+        XCTAssertTrue((other.object["detail"] as? String ?? "").contains("different request"), other.text)
+        XCTAssertEqual((other.object["invalidParams"] as? [[String: Any]])?.first?["name"] as? String, "Idempotency-Key")
+        // Another location (path) with the key is another request too.
+        let elsewhere = try t.admin.post("/api/v1/locations", json: ["code": "elders", "name": "Elders"]).object["id"] as! String
+        XCTAssertEqual(try t.client.send("POST", "/api/v1/locations/\(elsewhere)/tickets", body: body(w.serviceA),
+                                         headers: ["Idempotency-Key": key]).status, 422)
+        XCTAssertEqual(try tickets(), 1)
+    }
+
+    func testDifferentKeysGiveDifferentTickets() throws {
+        let a = try take(key: UUID().uuidString)
+        let b = try take(key: UUID().uuidString)
+        XCTAssertEqual([a.status, b.status], [201, 201])
+        XCTAssertNotEqual(a.object["id"] as? String, b.object["id"] as? String)
+        XCTAssertEqual(a.object["number"] as? String, "U001")
+        XCTAssertEqual(b.object["number"] as? String, "U002")
+        XCTAssertEqual(try tickets(), 2)
+        XCTAssertEqual(try keys(), 2)
+    }
+
+    /// Keys belong to who sent them: a staff member's key is not an anonymous caller's, nor a kiosk's.
+    func testTheSameKeyFromSomeoneElseIsAnotherRequest() throws {
+        let key = UUID().uuidString
+        let anonymous = try take(key: key)
+        let staff = try take(key: key, client: w.staffA)
+        XCTAssertEqual([anonymous.status, staff.status], [201, 201], staff.text)
+        XCTAssertNil(staff.header("Idempotent-Replayed"))
+        XCTAssertNotEqual(anonymous.object["id"] as? String, staff.object["id"] as? String)
+        XCTAssertEqual(try take(key: key, client: w.staffA).body, staff.body)
+        XCTAssertEqual(try tickets(), 2)
+    }
+
+    func testAKeyOlderThan24HoursTakesANewNumber() throws {
+        let key = UUID().uuidString
+        let first = try take(key: key)
+        clock.advance(seconds: 23 * 3600)
+        XCTAssertEqual(try take(key: key).body, first.body, "still the same within 24 hours")
+        clock.advance(seconds: 3600)
+        let later = try take(key: key)
+        XCTAssertEqual(later.status, 201, later.text)
+        XCTAssertNil(later.header("Idempotent-Replayed"))
+        XCTAssertNotEqual(later.object["id"] as? String, first.object["id"] as? String)
+        XCTAssertEqual(try tickets(), 2)
+        XCTAssertEqual(try keys(), 1, "the expired row was taken over")
+        XCTAssertEqual(try take(key: key).body, later.body)
+    }
+
+    /// A refusal is not stored: once the location opens again, a retry with the same key takes a number.
+    func testARefusedFirstAttemptIsNotStored() throws {
+        XCTAssertEqual(try t.admin.post("/api/v1/staff", json: ["agencyId": w.agencyA, "username": "coco", "password": "long enough password",
+                                                                 "displayName": "Coco", "role": "coordinator"]).status, 201)
+        let coco = try World.login(t, "coco", password: "long enough password")
+        XCTAssertEqual(try coco.post("/api/v1/locations/\(w.locationID)/closure", json: ["reason": "storm"]).status, 200)
+        let key = UUID().uuidString
+        XCTAssertEqual(try take(key: key).status, 409)
+        XCTAssertEqual(try take(key: key).status, 409, "refused again, not replayed")
+        XCTAssertEqual(try keys(), 0, "the claim rolled back with the refusal")
+        XCTAssertEqual(try coco.delete("/api/v1/locations/\(w.locationID)/closure").status, 204)
+        let retry = try take(key: key)
+        XCTAssertEqual(retry.status, 201, retry.text)
+        XCTAssertNil(retry.header("Idempotent-Replayed"))
+        // A validation refusal is not stored either: the corrected request may use the same key.
+        let other = UUID().uuidString
+        XCTAssertEqual(try take(key: other, body: Array("{\"serviceId\":\"nope\"}".utf8)).status, 422)
+        XCTAssertEqual(try take(key: other).status, 201)
+        XCTAssertEqual(try tickets(), 2)
+    }
+
+    func testThePeriodicJobsPurgeExpiredKeys() throws {
+        XCTAssertEqual(try take(key: UUID().uuidString).status, 201)
+        t.app.runJobsOnce()
+        XCTAssertEqual(try keys(), 1, "a live key stays")
+        clock.advance(seconds: 12 * 3600)
+        XCTAssertEqual(try take(key: UUID().uuidString).status, 201)
+        clock.advance(seconds: 12 * 3600 + 60)
+        t.app.runJobsOnce()
+        XCTAssertEqual(try keys(), 1, "only the key older than 24 hours is gone")
+    }
+
+    func testTheKeyIsValidated() throws {
+        for bad in ["", String(repeating: "k", count: 256), "sleutel-é", "tab\tkey"] {
+            let r = try take(key: bad)
+            XCTAssertEqual(r.status, 400, "\(bad.debugDescription): \(r.text)")
+            XCTAssertEqual(r.header("Content-Type"), "application/problem+json")
+            XCTAssertEqual((r.object["invalidParams"] as? [[String: Any]])?.first?["name"] as? String, "Idempotency-Key")
+        }
+        XCTAssertEqual(try tickets(), 0)
+        XCTAssertEqual(try take(key: String(repeating: "k", count: 255)).status, 201)
+        XCTAssertEqual(try take(key: "a b ~!").status, 201, "printable ASCII, spaces included")
+    }
+
+    func testTheOpenAPIDocumentDescribesTheHeader() throws {
+        let doc = try t.client.get("/api/v1/openapi.json").object
+        let paths = doc["paths"] as! [String: [String: Any]]
+        let take = paths["/api/v1/locations/{locationId}/tickets"]!["post"] as! [String: Any]
+        let header = (take["parameters"] as! [[String: Any]]).first { $0["name"] as? String == "Idempotency-Key" }
+        XCTAssertEqual(header?["in"] as? String, "header")
+        XCTAssertEqual(header?["required"] as? Bool, false)
+        XCTAssertEqual((header?["schema"] as? [String: Any])?["maxLength"] as? Int, 255)
+        let callNext = paths["/api/v1/desks/{deskId}/call-next"]!["post"] as! [String: Any]
+        XCTAssertNil(callNext["parameters"].flatMap { ($0 as? [[String: Any]])?.first { $0["in"] as? String == "header" } },
+                     "routes that did not opt in do not mention it")
+    }
+}
+
+/// Answers collected from several threads.
+final class LockedAnswers: @unchecked Sendable {
+    private let lock = NSLock()
+    private var answers: [HTTPResponse] = []
+    private var failures: [String] = []
+    func add(_ r: HTTPResponse) { lock.lock(); answers.append(r); lock.unlock() }
+    func fail(_ s: String) { lock.lock(); failures.append(s); lock.unlock() }
+    var all: [HTTPResponse] { lock.lock(); defer { lock.unlock() }; return answers }
+    var errors: [String] { lock.lock(); defer { lock.unlock() }; return failures }
+}
+
+/// Statement samples for the generic `StatementTests`.
+enum IdempotencyStatementSamples {
+    static let samples: [any Statement] = {
+        let now = Instant(microseconds: 0)
+        let digest = PostgresValue.bytes([UInt8](repeating: 0, count: 32))
+        return [
+            IdempotencyClaim(scope: "x", key: "x", fingerprint: digest, now: now),
+            IdempotencyReplay(scope: "x", key: "x", fingerprint: digest),
+            IdempotencyStore(scope: "x", key: "x", status: 201, contentType: nil, body: .bytes([1])),
+            PurgeIdempotencyKeys(now: now),
+        ]
+    }()
+}
