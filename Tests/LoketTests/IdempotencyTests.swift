@@ -1,5 +1,6 @@
 @testable import API
 import Foundation
+import HTTP
 import Postgres
 import TestSupport
 import Time
@@ -208,6 +209,47 @@ final class IdempotencyTests: XCTestCase {
         let callNext = paths["/api/v1/desks/{deskId}/call-next"]!["post"] as! [String: Any]
         XCTAssertNil(callNext["parameters"].flatMap { ($0 as? [[String: Any]])?.first { $0["in"] as? String == "header" } },
                      "routes that did not opt in do not mention it")
+    }
+
+    /// The framework part, for any route that opts in: the handler's `ctx.transaction` steps become savepoints of the
+    /// claim's transaction, a non-2xx answer rolls back everything it did, and only `.perRequest` routes may opt in.
+    func testHandlerStepsCommitOrRollBackWithTheClaim() throws {
+        let db = try t.connection()
+        defer { db.close() }
+        try db.execute("CREATE TABLE probe (n int NOT NULL)")
+        let route = DeclaredRoute.post("/probe", .public, OpenAPIOperation("probe", summary: "x", tag: "x", responses: []),
+                                       idempotency: .keyed(scope: "probe")) { ctx in
+            try ctx.transaction { db in try db.execute("INSERT INTO probe VALUES (1)") }
+            // A step that fails is undone alone, as its own transaction would be.
+            _ = try? ctx.transaction { db -> Int in
+                try db.execute("INSERT INTO probe VALUES (2)")
+                throw Problem.conflict("step refused")
+            }
+            let refuse = ctx.request.body == Array("refuse".utf8)
+            return .json(Array("{\"n\":1}".utf8), status: refuse ? 422 : 201)
+        }
+        func serve(_ key: String?, _ body: String) throws -> Response {
+            try t.app.serve(route, constraints: [:], Request(method: "POST", path: "/probe", headers: key.map { ["Idempotency-Key": $0] } ?? [:],
+                                                             body: Array(body.utf8)))
+        }
+        func rows() throws -> [Int] { try db.query(Query("SELECT n FROM probe ORDER BY n")).map { try $0.int("n") } }
+
+        XCTAssertEqual(try serve("a", "refuse").status, 422)
+        XCTAssertEqual(try rows(), [], "a refusal returned (not thrown) rolls back the handler's committed-looking steps")
+        XCTAssertEqual(try serve("a", "ok").status, 201, "and the key is free for the corrected request")
+        XCTAssertEqual(try rows(), [1], "the handler's step committed with the claim; the failed step did not")
+        let replay = try serve("a", "ok")
+        XCTAssertEqual(replay.header(Idempotency.replayedHeader), "true")
+        XCTAssertEqual(replay.bodyBytes, Array("{\"n\":1}".utf8))
+        XCTAssertEqual(try rows(), [1], "a replay does not run the handler")
+        XCTAssertEqual(try serve(nil, "ok").status, 201)
+        XCTAssertEqual(try rows(), [1, 1], "without the header the handler runs as before")
+
+        let brief = DeclaredRoute(method: "POST", path: "/probe", access: .public, operation: route.operation, database: .brief,
+                                  idempotency: .keyed(scope: "probe"), handler: route.handler)
+        XCTAssertThrowsError(try t.app.serve(brief, constraints: [:], Request(method: "POST", path: "/probe"))) {
+            guard case RouteDeclarationError.idempotencyNeedsConnection = $0 else { return XCTFail("\($0)") }
+        }
     }
 }
 
