@@ -15,6 +15,7 @@ CREATE TABLE idempotency_key (
     fingerprint           bytea NOT NULL CHECK (length(fingerprint) = 32),
     -- The stored answer. NULL only while the claiming transaction runs (nobody else can see the row then); a
     -- committed row always has one, because the answer is written before commit and anything else rolls back.
+    -- Only the same caller (scope) gets it back; it holds what that caller was already shown, and at most 24 hours.
     response_status       integer CHECK (response_status BETWEEN 200 AND 299),
     response_content_type text,
     response_body         bytea,

@@ -101,6 +101,54 @@ final class IdempotencyTests: XCTestCase {
         XCTAssertEqual(try tickets(), 1)
     }
 
+    /// The first request fails after claiming the key (its database session is ended while a retry waits on the
+    /// key): everything it did rolls back, and the waiting retry claims the key and takes the number.
+    func testARetryWaitingOnAFailedFirstAttemptRunsNormally() throws {
+        let key = UUID().uuidString
+        let blocker = try t.connection()
+        defer { blocker.close() }
+        let watcher = try t.connection()
+        defer { watcher.close() }
+        try blocker.execute("BEGIN")
+        try blocker.execute("LOCK TABLE ticket IN EXCLUSIVE MODE")
+        func waitingOn(_ event: String) throws -> [Int] {
+            try watcher.query(Query("""
+                SELECT pid FROM pg_stat_activity
+                WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = $1
+                """, event)).map { try $0.int("pid") }
+        }
+        func until(_ condition: () throws -> Bool) throws {
+            let start = Date()
+            while try !condition(), Date().timeIntervalSince(start) < 3 { usleep(20_000) }
+        }
+        let answers = LockedAnswers()
+        let group = DispatchGroup()
+        func send() {
+            group.enter()
+            Thread.detachNewThread { [self] in
+                defer { group.leave() }
+                do { answers.add(try take(key: key)) } catch { answers.fail("\(error)") }
+            }
+        }
+        send()
+        try until { try waitingOn("relation").count == 1 }
+        let first = try waitingOn("relation")
+        XCTAssertEqual(first.count, 1, "the first request claimed the key and waits on the ticket table")
+        send()
+        try until { try waitingOn("transactionid").count == 1 }
+        XCTAssertEqual(try waitingOn("transactionid").count, 1, "the retry waits on the first request's claim")
+        XCTAssertEqual(try watcher.query(Query("SELECT pg_terminate_backend($1::int)::text AS ok", first[0])).first?.string("ok"), "true")
+        try until { try waitingOn("relation").count == 1 }
+        try blocker.execute("COMMIT")
+        XCTAssertEqual(group.wait(timeout: .now() + 30), .success)
+        let all = answers.all.sorted { $0.status < $1.status }
+        XCTAssertEqual(all.map(\.status).first, 201, all.map(\.text).joined(separator: "\n"))
+        XCTAssertGreaterThanOrEqual(all.map(\.status).last ?? 0, 500, "the first request failed")
+        XCTAssertNil(all.first?.header("Idempotent-Replayed"), "the retry ran, it did not replay")
+        XCTAssertEqual(try tickets(), 1)
+        XCTAssertEqual(try take(key: key).body, all.first?.body, "its answer is the one stored")
+    }
+
     func testSameKeyWithAnotherBodyIs422() throws {
         let key = UUID().uuidString
         XCTAssertEqual(try take(key: key).status, 201)
