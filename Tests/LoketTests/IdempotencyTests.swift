@@ -259,6 +259,17 @@ final class IdempotencyTests: XCTestCase {
                      "routes that did not opt in do not mention it")
     }
 
+    /// Every route that opts in (taking a number now, appointments later) can honour the key: a POST holding its
+    /// connection for the request.
+    func testOptedInRoutesArePOSTsWithAConnectionPerRequest() {
+        let keyed = Features.routes.map(\.route).filter { $0.idempotency != .none }
+        XCTAssertTrue(keyed.contains { $0.path == "/api/v1/locations/{locationId}/tickets" })
+        for route in keyed {
+            XCTAssertEqual(route.method, "POST", route.path)
+            XCTAssertEqual(route.database, .perRequest, route.path)
+        }
+    }
+
     /// The framework part, for any route that opts in: the handler's `ctx.transaction` steps become savepoints of the
     /// claim's transaction, a non-2xx answer rolls back everything it did, and only `.perRequest` routes may opt in.
     func testHandlerStepsCommitOrRollBackWithTheClaim() throws {
