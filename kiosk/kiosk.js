@@ -26,6 +26,11 @@
   let group = null; // life question shown on the list screen
   let ticket = null;
   let busy = false;
+  // The "take a number" attempt in progress: its Idempotency-Key goes with the request and with every retry of it
+  // after a network error, so a request that did reach the server answers with the number already taken instead
+  // of taking a second one. A new attempt (another service or language, a definite answer, the idle reset, or two
+  // minutes later) gets a new key.
+  let attempt = null; // { serviceId, lang, key, at }
   let offline = false;
   let retryMs = 2000;
   let retryTimer = 0;
@@ -68,16 +73,38 @@
     }
   }
 
+  // 128 random bits as hex: crypto.randomUUID needs a secure context, which a kiosk on plain http is not.
+  const newKey = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+  const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+  const ATTEMPT_MS = 120000;
+
+  // Sends the attempt, retrying twice (after 0.5 and 1 s) on a network error or 5xx with the same key and body.
+  async function send(url, headers, body) {
+    for (let i = 0; ; i++) {
+      try {
+        const r = await fetch(url, { method: 'POST', headers, body, signal: limit(10000) });
+        if (r.status < 500 || i >= 2) return r;
+      } catch (e) {
+        if (i >= 2) throw e;
+      }
+      await sleep(500 * (i + 1));
+    }
+  }
+
   async function take(serviceId) {
     if (busy || !data) return;
     busy = true;
     document.body.classList.add('busy');
-    const headers = { 'Content-Type': 'application/json' };
+    if (!attempt || attempt.serviceId !== serviceId || attempt.lang !== lang || Date.now() - attempt.at > ATTEMPT_MS) {
+      attempt = { serviceId, lang, key: newKey(), at: Date.now() };
+    }
+    const headers = { 'Content-Type': 'application/json', 'Idempotency-Key': attempt.key };
     if (device) headers['Loket-Device'] = device;
     try {
-      const r = await fetch(`/api/v1/locations/${encodeURIComponent(data.location.id)}/tickets`, {
-        method: 'POST', headers, body: JSON.stringify({ serviceId, language: lang }), signal: limit(10000),
-      });
+      const r = await send(`/api/v1/locations/${encodeURIComponent(data.location.id)}/tickets`, headers,
+        JSON.stringify({ serviceId, language: lang }));
+      // Network trouble and 5xx keep the attempt (and its key) for the visitor's next try; any other answer is final.
+      if (r.status < 500) attempt = null;
       if (r.status === 201) return showTicket(await r.json());
       if (r.status >= 500) return goOffline();
       const p = await r.json().catch(() => ({}));
@@ -261,6 +288,7 @@
     clearInterval(countTimer);
     dialog(false);
     ticket = null;
+    attempt = null; // the visitor has gone: the next one takes a number of their own
     if (lang !== homeLang || !data) {
       const d = await load(homeLang);
       if (!d || d.notFound) return goOffline();

@@ -5,8 +5,8 @@ import Postgres
 import Queue
 
 /// Scheduled work inside `loket serve`: day end (tickets still open from an earlier local day are closed, so each
-/// day starts clean), and purging expired sessions and old events. Runs every minute; several processes may run
-/// it at once safely (`SKIP LOCKED`, idempotent deletes).
+/// day starts clean), and purging expired sessions, old events and expired Idempotency-Keys. Runs every minute;
+/// several processes may run it at once safely (`SKIP LOCKED`, idempotent deletes).
 final class Jobs: @unchecked Sendable {
     private weak var app: App?
     private let stopping = LockedValue(false)
@@ -52,6 +52,7 @@ final class Jobs: @unchecked Sendable {
                 try db.run(PurgeSessions(now: app.configuration.clock.now()))
                 try db.run(PurgeLoginThrottle(now: app.configuration.clock.now()))
                 try db.run(PurgeEvents(now: app.configuration.clock.now()))
+                try db.run(PurgeIdempotencyKeys(now: app.configuration.clock.now()))
             }
         } catch {
             app.logger.warning("scheduled jobs failed, will retry: \(error)")

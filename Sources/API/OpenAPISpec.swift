@@ -208,7 +208,7 @@ enum OpenAPISpec {
     static var entries: [Entry] {
         let declared = Features.routes.map { item in
             Entry(method: item.route.method.lowercased(), path: item.route.documentedPath, access: item.route.access.rawValue,
-                  operation: item.route.operation)
+                  operation: item.route.documentedOperation)
         }
         return declared
     }
@@ -228,6 +228,12 @@ enum OpenAPISpec {
                 if let format = q.format { schema.append(("format", .string(format))) }
                 return .object([("name", .string(q.name)), ("in", .string("query")), ("required", .bool(false)),
                                 ("description", .string(q.description)), ("schema", .object(schema))])
+            }
+            params += op.headerParameters.map { h in
+                var schema: [(String, JSON)] = [("type", .string("string")), ("minLength", .int(1))]
+                if let max = h.maxLength { schema.append(("maxLength", .int(max))) }
+                return .object([("name", .string(h.name)), ("in", .string("header")), ("required", .bool(h.required)),
+                                ("description", .string(h.description)), ("schema", .object(schema))])
             }
             if !params.isEmpty { fields.append(("parameters", .array(params))) }
             if entry.access != Access.public.rawValue {

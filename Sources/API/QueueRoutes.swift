@@ -27,9 +27,11 @@ enum QueueRoutes: RouteCollection {
     // MARK: Visitors
 
     static let visitors: [DeclaredRoute] = [
+        // A kiosk that retries after a network glitch sends its Idempotency-Key again and gets the same number.
         .post("/api/v1/locations/{locationId}/tickets", .public,
               OpenAPIOperation("takeNumber", summary: "Take a number (staff may mark it urgent)", tag: tag, body: "TakeNumber",
-                               responses: [.init(201, "Ticket taken", "NewTicket")])) { ctx in
+                               responses: [.init(201, "Ticket taken", "NewTicket")]),
+              idempotency: .keyed(scope: "ticket")) { ctx in
             try takeNumber(ctx)
         },
         .get("/api/v1/tickets/{ticketId}", .public,

@@ -31,6 +31,9 @@ import Time
 //   borrows a connection only to authenticate and the handler uses `ctx.withConnection { db in … }` and
 //   `ctx.transaction { db in … }` for short steps: login, which must not hold one while a password is hashed) or
 //   `.none` (never touches the database; public access only; the default and the only choice for `.inline`).
+// - `idempotency: .keyed(scope: "ticket")` (POSTs that create something, `.perRequest` only): an `Idempotency-Key`
+//   header makes retries safe; the same key and request within 24 hours get the first answer again, and claim,
+//   handler and stored answer run in one transaction (see `Idempotency.swift`). Without the header nothing changes.
 //
 // Access stays declared in every case. A constraint violation the feature declared becomes its problem, anything
 // else goes through the shared mapping (`ErrorMapping`).
@@ -93,12 +96,15 @@ enum RouteDeclarationError: Error, CustomStringConvertible {
     case accessNeedsDatabase(String)
     /// An `.inline` route runs on the network thread, where waiting for a connection would stall every client.
     case inlineWithDatabase(String)
+    /// `Idempotency.keyed` runs the handler in the transaction of its claim, on the request's own connection.
+    case idempotencyNeedsConnection(String)
 
     var description: String {
         switch self {
         case .noConnection(let route): return "\(route): the handler used a database connection its declaration does not give it"
         case .accessNeedsDatabase(let route): return "\(route): access other than public needs the database (DatabaseUse.none)"
         case .inlineWithDatabase(let route): return "\(route): an inline route must not use the database"
+        case .idempotencyNeedsConnection(let route): return "\(route): an idempotent route must use the database .perRequest"
         }
     }
 }
@@ -113,6 +119,9 @@ struct RouteContext {
     let connection: Connection?
     /// Non-nil for every access but `.public`, where it is set only when the request carries valid credentials.
     let principal: Actor?
+    /// Set while the handler runs inside the framework's own transaction on `connection` (an `Idempotency-Key`
+    /// claim): `ctx.db` is that transaction, and `transaction` steps become savepoints inside it.
+    var inTransaction = false
 
     /// The pooled connection held for this request (`DatabaseUse.perRequest`). Use `transaction` for changes that
     /// belong together. Throws for routes declared `.brief` (use `withConnection`) or `.none`.
@@ -146,7 +155,19 @@ struct RouteContext {
 
     /// Runs `body` in one transaction (serialization failures are retried): on the request's connection, or for
     /// `.brief` routes on one borrowed for the transaction only.
+    /// Inside the framework's transaction (`inTransaction`) the step is a savepoint: it commits with the rest.
     func transaction<T>(_ body: (Connection) throws -> T) throws -> T {
+        if let connection, inTransaction {
+            try connection.execute("SAVEPOINT route_step")
+            do {
+                let value = try body(connection)
+                try connection.execute("RELEASE SAVEPOINT route_step")
+                return value
+            } catch {
+                if !connection.isBroken { _ = try? connection.execute("ROLLBACK TO SAVEPOINT route_step") }
+                throw error
+            }
+        }
         if let connection { return try connection.transaction(body) }
         guard database == .brief else { throw RouteDeclarationError.noConnection("\(request.method) \(request.path)") }
         return try app.pool.transaction(body)
@@ -175,11 +196,14 @@ struct DeclaredRoute: Sendable {
     let operation: OpenAPIOperation
     let execution: RouteExecution
     let database: DatabaseUse
+    /// Whether an `Idempotency-Key` header makes retries safe (see `Idempotency.swift`).
+    let idempotency: Idempotency
     let handler: @Sendable (RouteContext) throws -> Response
 
     /// `database` defaults from `execution`: `.inline` → `.none`, `.pool` → `.brief`, `.worker` → `.perRequest`.
     init(method: String, path: String, access: Access, operation: OpenAPIOperation, execution: RouteExecution = .worker,
-         database: DatabaseUse? = nil, handler: @escaping @Sendable (RouteContext) throws -> Response) {
+         database: DatabaseUse? = nil, idempotency: Idempotency = .none,
+         handler: @escaping @Sendable (RouteContext) throws -> Response) {
         self.method = method
         self.path = path
         self.access = access
@@ -190,6 +214,7 @@ struct DeclaredRoute: Sendable {
         case .worker: self.database = database ?? .perRequest
         case .pool: self.database = database ?? .brief
         }
+        self.idempotency = idempotency
         self.handler = handler
     }
 
@@ -199,9 +224,10 @@ struct DeclaredRoute: Sendable {
         DeclaredRoute(method: "GET", path: path, access: access, operation: operation, execution: execution, database: database, handler: handler)
     }
     static func post(_ path: String, _ access: Access, _ operation: OpenAPIOperation, execution: RouteExecution = .worker,
-                     database: DatabaseUse? = nil,
+                     database: DatabaseUse? = nil, idempotency: Idempotency = .none,
                      _ handler: @escaping @Sendable (RouteContext) throws -> Response) -> DeclaredRoute {
-        DeclaredRoute(method: "POST", path: path, access: access, operation: operation, execution: execution, database: database, handler: handler)
+        DeclaredRoute(method: "POST", path: path, access: access, operation: operation, execution: execution, database: database,
+                      idempotency: idempotency, handler: handler)
     }
     static func patch(_ path: String, _ access: Access, _ operation: OpenAPIOperation, execution: RouteExecution = .worker,
                       database: DatabaseUse? = nil,
@@ -217,6 +243,14 @@ struct DeclaredRoute: Sendable {
                        database: DatabaseUse? = nil,
                        _ handler: @escaping @Sendable (RouteContext) throws -> Response) -> DeclaredRoute {
         DeclaredRoute(method: "DELETE", path: path, access: access, operation: operation, execution: execution, database: database, handler: handler)
+    }
+
+    /// The operation as documented: an idempotent route also takes the `Idempotency-Key` header.
+    var documentedOperation: OpenAPIOperation {
+        guard idempotency != .none else { return operation }
+        var documented = operation
+        documented.headerParameters.append(Idempotency.documentation)
+        return documented
     }
 
     /// The path as OpenAPI writes it: the rest-of-path parameter `{path...}` becomes `{path}`.
@@ -265,12 +299,21 @@ extension App {
         if route.execution.isInline && route.database != .none {
             throw RouteDeclarationError.inlineWithDatabase("\(route.method) \(route.path)")
         }
+        if route.idempotency != .none && route.database != .perRequest {
+            throw RouteDeclarationError.idempotencyNeedsConnection("\(route.method) \(route.path)")
+        }
         do {
             switch route.database {
             case .perRequest:
+                // The key is checked before a connection is taken: a malformed one is refused without the database.
+                let key: String? = if case .keyed = route.idempotency { try Idempotency.key(of: request) } else { nil }
                 return try pool.withConnection { db in
                     let actor = try authenticate(route.access, request, db)
-                    return try route.handler(RouteContext(request: request, app: self, database: .perRequest, connection: db, principal: actor))
+                    let ctx = RouteContext(request: request, app: self, database: .perRequest, connection: db, principal: actor)
+                    if let key, case .keyed(let scope) = route.idempotency {
+                        return try serveIdempotent(route, scope: scope, key: key, ctx, db)
+                    }
+                    return try route.handler(ctx)
                 }
             case .brief:
                 // A public route without credentials needs no lookup at all.

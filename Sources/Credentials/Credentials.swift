@@ -67,6 +67,14 @@ public enum Credentials {
         return out
     }
 
+    /// SHA-256 of bytes (request fingerprints of `Idempotency-Key`).
+    public static func sha256(_ bytes: [UInt8]) -> [UInt8] {
+        precondition(ready, "libsodium failed to initialise")
+        var out = [UInt8](repeating: 0, count: Int(crypto_hash_sha256_BYTES))
+        crypto_hash_sha256(&out, bytes, UInt64(bytes.count))
+        return out
+    }
+
     /// Constant-time comparison of two byte strings of equal length.
     public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         guard a.count == b.count, !a.isEmpty else { return false }

@@ -10,6 +10,8 @@ public struct OpenAPIOperation: Sendable {
     public var summary: String
     public var tag: String
     public var queryParameters: [QueryParameter]
+    /// Request headers the operation reads (e.g. `Idempotency-Key`), documented `in: header`.
+    public var headerParameters: [HeaderParameter] = []
     /// Name of the component schema of the JSON request body, if the route takes one.
     public var requestBody: String?
     /// Success responses; the problem responses (400…503) are added to every operation by the generator.
@@ -23,6 +25,17 @@ public struct OpenAPIOperation: Sendable {
         public var description: String
         public init(_ name: String, _ type: String, format: String? = nil, _ description: String) {
             self.name = name; self.type = type; self.format = format; self.description = description
+        }
+    }
+
+    /// A string request header.
+    public struct HeaderParameter: Sendable {
+        public var name: String
+        public var required: Bool
+        public var maxLength: Int?
+        public var description: String
+        public init(_ name: String, required: Bool = false, maxLength: Int? = nil, _ description: String) {
+            self.name = name; self.required = required; self.maxLength = maxLength; self.description = description
         }
     }
 
