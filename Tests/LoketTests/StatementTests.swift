@@ -33,6 +33,7 @@ final class StatementTests: XCTestCase {
     static var allSamples: [any Statement] {
         adminSamples + SessionAndKioskStatementTests.samples + QueueStatementTests.samples + CalendarStatementSamples.samples
             + AvailabilityStatementSamples.samples
+            + AppointmentReadStatementSamples.samples
     }
 
     func testEveryStatementHasATypeAndEveryTypeAStatement() throws {
