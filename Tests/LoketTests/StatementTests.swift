@@ -34,6 +34,7 @@ final class StatementTests: XCTestCase {
         adminSamples + SessionAndKioskStatementTests.samples + QueueStatementTests.samples + CalendarStatementSamples.samples
             + AvailabilityStatementSamples.samples
             + IdempotencyStatementSamples.samples
+            + AppointmentReadStatementSamples.samples
     }
 
     func testEveryStatementHasATypeAndEveryTypeAStatement() throws {
