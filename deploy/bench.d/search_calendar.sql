@@ -1,6 +1,6 @@
 -- Calendar for deploy/bench-search: staff_per_agency qualified staff for each of the three bench services at the
--- bench location, with weekly patterns, and about 60 % of their time busy. Variables: loc, from, to,
--- staff_per_agency. Deterministic (setseed).
+-- bench location, with weekly patterns, and a share `busy` (0.6 for the search benchmark) of their time busy.
+-- Variables: loc, from, to, staff_per_agency, busy. Deterministic (setseed).
 --
 -- Until appointments exist, bookings are stood in for by absences (reason 'other'): staff_busy() reads both the
 -- same way, so the search sees exactly what booked appointments would give it.
@@ -28,7 +28,7 @@ SELECT st.id, :'loc', d,
 FROM bench_staff b JOIN staff st ON st.username = b.username CROSS JOIN generate_series(1, 5) AS d
 WHERE NOT (b.i % 3 <> 0 AND d = b.i % 5 + 1);
 
--- Busy: each 30-minute block of every working day is booked with probability 0.6.
+-- Busy: each 30-minute block of every working day is booked with probability `busy`.
 INSERT INTO staff_absence (staff_id, during, reason)
 SELECT v.staff_id, tstzrange(blk, blk + interval '30 minutes'), 'other'
 FROM staff_availability v JOIN location l ON l.id = v.location_id
@@ -36,4 +36,4 @@ CROSS JOIN LATERAL (SELECT :'from'::date + n AS day FROM generate_series(0, :'to
 CROSS JOIN LATERAL generate_series((day + v.starts) AT TIME ZONE l.time_zone,
                                    (day + v.ends) AT TIME ZONE l.time_zone - interval '30 minutes', interval '30 minutes') AS blk
 WHERE v.location_id = :'loc' AND weekly_rule_applies(v.weekday, v.valid_from, v.valid_until, v.every_other_week, day)
-  AND random() < 0.6;
+  AND random() < :busy;
