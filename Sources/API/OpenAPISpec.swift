@@ -120,6 +120,7 @@ enum OpenAPISpec {
                            ("languages", arr(obj([("code", str), ("name", str), ("dir", str)]))),
                            ("services", arr(obj([("id", id), ("code", str), ("name", str), ("lifeQuestion", str), ("ticketPrefix", str), ("urgent", bool)])))])),
     ] + calendarSchemas + availabilitySchemas
+        + bookingSchemas
 
     static let date = s("string", [("format", .string("date"))])
     /// Wall-clock time in the location's zone.
