@@ -33,6 +33,7 @@ final class StatementTests: XCTestCase {
     static var allSamples: [any Statement] {
         adminSamples + SessionAndKioskStatementTests.samples + QueueStatementTests.samples + CalendarStatementSamples.samples
             + AvailabilityStatementSamples.samples
+            + OpenFormsStatementSamples.samples
     }
 
     func testEveryStatementHasATypeAndEveryTypeAStatement() throws {
