@@ -21,11 +21,19 @@ import Time
 // only that type combines, with two different types none does (a plugin declares supports_multiple_products=False).
 
 private let tag = "booking"
+
+/// PUT /api/v1/locations/{id}/address: absent fields become empty (unknown).
+struct LocationAddressBody: Decodable { let streetAddress: String?; let postalCode: String?; let city: String? }
 /// More ids than any form chooses; bounds the work of one request.
 private let maxIDs = 20
 
 enum OpenFormsRoutes: RouteCollection {
-    static let constraints: [String: Problem] = [:]
+    /// Backstops of migration 0008's checks: the handler validates first.
+    static let constraints: [String: Problem] = [
+        "location_street_address_check": AdminRoutes.invalid("streetAddress", "must be at most 200 characters"),
+        "location_postal_code_check": AdminRoutes.invalid("postalCode", "must be a Dutch postal code like 1234 AB, or empty"),
+        "location_city_check": AdminRoutes.invalid("city", "must be at most 100 characters"),
+    ]
 
     static let routes: [DeclaredRoute] = [
         .get("/api/v1/booking/appointment-types", .public,
@@ -69,7 +77,35 @@ enum OpenFormsRoutes: RouteCollection {
             try v.check()
             return raw(customerFields(try customerFieldRows(ctx.db, types)).serialized)
         },
+        // Where the location is, for booking forms and invitations: the catalogue shows it to everyone.
+        .put("/api/v1/locations/{locationId}/address", .admin,
+             OpenAPIOperation("setLocationAddress", summary: "Set the address booking forms and invitations show for a location",
+                              tag: tag, body: "LocationAddress", responses: [.init(200, "Changed", "BookingLocation")])) { ctx in
+            let id = try ctx.id("locationId", "location")
+            let b = try ctx.decode(LocationAddressBody.self)
+            var v = Validator()
+            let street = (b.streetAddress ?? "").trimmingSpaces, city = (b.city ?? "").trimmingSpaces
+            v.require(street.count <= 200, "streetAddress", "must be at most 200 characters")
+            v.require(city.count <= 100, "city", "must be at most 100 characters")
+            let postal = postalCode(b.postalCode ?? "")
+            v.require(postal != nil, "postalCode", "must be a Dutch postal code like 1234 AB, or empty")
+            try v.check()
+            return try AdminRoutes.adminWrite(ctx, "location.address", "location", id: id) { db in
+                try db.first(BookingLocationAddressSet(locationID: id, streetAddress: street, postalCode: postal ?? "", city: city))
+            }
+        },
     ]
+
+    /// A Dutch postal code in its written form "1234 AB" (from "1234ab", "1234 ab", " 1234 AB "); "" stays empty
+    /// (unknown); nil when it is not one.
+    static func postalCode(_ text: String) -> String? {
+        let compact = text.uppercased().filter { $0 != " " }
+        if compact.isEmpty { return "" }
+        let c = Array(compact.unicodeScalars)
+        guard c.count == 6, ("1"..."9").contains(c[0]), c[1...3].allSatisfy({ ("0"..."9").contains($0) }),
+              c[4...5].allSatisfy({ ("A"..."Z").contains($0) }) else { return nil }
+        return String(compact.prefix(4)) + " " + String(compact.suffix(2))
+    }
 
     /// Comma-separated ids (blanks ignored, duplicates kept once, lower case); each must be a UUID.
     static func idList(_ v: inout Validator, _ text: String?, _ name: String) -> [String] {
@@ -143,6 +179,9 @@ extension OpenAPISpec {
             ("city", str), ("timeZone", str)],
             required: ["id", "code", "name", "address", "postalCode", "city", "timeZone"])),
         ("BookingLocationList", list("BookingLocation")),
+        ("LocationAddress", obj([("streetAddress", str),
+                                 ("postalCode", s("string", [("description", .string("Dutch postal code; 1234ab is written 1234 AB. Empty: unknown."))])),
+                                 ("city", str)])),
         ("BookingCustomerFields", obj([
             ("fields", arr(obj([("name", enumeration(["name", "email", "phone"])), ("required", bool)], required: ["name", "required"]))),
             ("oneOf", s("array", [("items", arr(enumeration(["email", "phone"]))),

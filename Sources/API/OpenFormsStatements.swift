@@ -11,7 +11,8 @@ extension OpenFormsStatement {
 }
 
 enum OpenFormsStatements {
-    static let all: [any Statement.Type] = [BookingAppointmentTypes.self, BookingLocations.self, BookingCustomerFields.self]
+    static let all: [any Statement.Type] = [BookingAppointmentTypes.self, BookingLocations.self, BookingCustomerFields.self,
+                                                   BookingLocationAddressSet.self]
 }
 
 /// Public types offered at a location (or anywhere) that combine with the types already chosen.
@@ -43,4 +44,14 @@ struct BookingCustomerFields: OpenFormsStatement {
         let contact_required: Bool
     }
     let appointmentTypeIDs: [String]
+}
+
+/// Sets a location's address; no row when the location does not exist.
+struct BookingLocationAddressSet: OpenFormsStatement {
+    static let sqlName = "booking_location_address_set"
+    typealias Row = JSONRow
+    let locationID: String
+    let streetAddress: String
+    let postalCode: String
+    let city: String
 }

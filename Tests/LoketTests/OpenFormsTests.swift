@@ -23,9 +23,11 @@ final class OpenFormsTests: XCTestCase {
         let r = try t.admin.post("/api/v1/locations", json: ["code": "west", "name": "Stadswinkel west", "timeZone": "Europe/Amsterdam"])
         XCTAssertEqual(r.status, 201, r.text)
         west = r.object["id"] as? String ?? ""
-        // Addresses have no admin route yet: migration 0008's columns, filled in directly.
-        try sql("UPDATE location SET street_address = 'Stadhuisplein 1', postal_code = '1011 AB', city = 'Amsterdam' WHERE id = $1", w.locationID)
-        try sql("UPDATE location SET street_address = 'Westerstraat 10', postal_code = '1015 MD', city = 'Amsterdam' WHERE id = $1", west)
+        for (location, street, postal) in [(w.locationID, "Stadhuisplein 1", "1011ab"), (west, "Westerstraat 10", "1015 MD")] {
+            let a = try t.admin.send("PUT", "/api/v1/locations/\(location)/address", body: Array(try JSONSerialization.data(withJSONObject: [
+                "streetAddress": street, "postalCode": postal, "city": "Amsterdam"])))
+            XCTAssertEqual(a.status, 200, a.text)
+        }
         for location in [w.locationID, west] { try opening(location, (1...5).map { ($0, "09:00", "17:00") }) }
     }
     override func tearDown() { t.tearDown() }
@@ -175,6 +177,36 @@ final class OpenFormsTests: XCTestCase {
         XCTAssertEqual(try t.admin.delete("/api/v1/locations/\(west)").status, 200)
         XCTAssertEqual(try locations("?appointmentTypes=\(c.aow)"), [], "an inactive location")
         XCTAssertEqual(try locations(), ["centrum"])
+    }
+
+    func putAddress(_ client: HTTPClient, _ location: String, _ body: [String: Any]) throws -> HTTPResponse {
+        try client.send("PUT", "/api/v1/locations/\(location)/address", body: Array(try JSONSerialization.data(withJSONObject: body)))
+    }
+
+    func testAnAdministratorSetsTheAddressWithAWrittenPostalCode() throws {
+        let r = try putAddress(t.admin, west, ["streetAddress": "  Westerstraat 12 ", "postalCode": " 1015md", "city": "Amsterdam"])
+        XCTAssertEqual(r.status, 200, r.text)
+        XCTAssertEqual(r.object["address"] as? String, "Westerstraat 12")
+        XCTAssertEqual(r.object["postalCode"] as? String, "1015 MD", "written the Dutch way")
+        let audit = try sql("SELECT count(*)::int AS n FROM audit_log WHERE action = 'location.address' AND subject_id = $1", west)
+        XCTAssertEqual(try audit.first?.int("n"), 2, "changes by admins are audited (this one and setUp's)")
+
+        let bad = try putAddress(t.admin, west, ["streetAddress": String(repeating: "x", count: 201), "postalCode": "0123 AB",
+                                                 "city": String(repeating: "y", count: 101)])
+        XCTAssertEqual(bad.status, 422, bad.text)
+        XCTAssertEqual(Set(((bad.object["invalidParams"] as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String }),
+                       ["streetAddress", "postalCode", "city"])
+        for code in ["1015 M", "10155 MD", "ABCD EF", "1015-MD"] {
+            XCTAssertEqual(try putAddress(t.admin, west, ["postalCode": code]).status, 422, code)
+        }
+        XCTAssertEqual(try putAddress(t.admin, UUID().uuidString, ["city": "Utrecht"]).status, 404)
+        XCTAssertEqual(try putAddress(w.staffA, west, ["city": "Utrecht"]).status, 403, "staff do not move locations")
+        XCTAssertEqual(try putAddress(t.client, west, ["city": "Utrecht"]).status, 401)
+        // Absent fields are unknown: cleared.
+        let cleared = try putAddress(t.admin, west, ["city": "Amsterdam"])
+        XCTAssertEqual(cleared.status, 200, cleared.text)
+        XCTAssertEqual(cleared.object["address"] as? String, "")
+        XCTAssertEqual(cleared.object["postalCode"] as? String, "")
     }
 
     // MARK: Customer fields
@@ -381,6 +413,7 @@ enum OpenFormsStatementSamples {
             BookingAppointmentTypes(now: now, currentTypeIDs: [id], locationID: nil),
             BookingLocations(now: now, appointmentTypeIDs: []),
             BookingCustomerFields(appointmentTypeIDs: [id]),
+            BookingLocationAddressSet(locationID: id, streetAddress: "", postalCode: "", city: ""),
         ]
     }()
 }

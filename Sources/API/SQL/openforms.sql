@@ -41,3 +41,10 @@ SELECT t.id::text AS id, t.name_field, t.email_field, t.phone_field, t.contact_r
 FROM appointment_type t
 WHERE t.id = ANY ($1::uuid[]) AND t.active AND t.public_booking
 ORDER BY t.id
+
+-- name: booking_location_address_set
+-- $1 location, $2 street and number, $3 postal code (normalised "1234 AB" or empty), $4 city. The address booking
+-- forms and invitations show (migration 0008's columns); the answer is the location as the catalogue lists it.
+UPDATE location SET street_address = $2, postal_code = $3, city = $4 WHERE id = $1
+RETURNING json_build_object('id', id, 'code', code, 'name', name, 'address', street_address, 'postalCode', postal_code,
+                            'city', city, 'timeZone', time_zone)::text AS j
