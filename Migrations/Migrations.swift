@@ -48,6 +48,7 @@ public enum BundledFunctions {
             ("40_calendars.sql", PackageResources._0_calendars_sql),
             ("50_availability.sql", PackageResources._0_availability_sql),
             ("60_appointments.sql", PackageResources._0_appointments_sql),
+            ("70_booking.sql", PackageResources._0_booking_sql),
         ]
         return files.map { RepeatableFile(name: $0.0, sql: String(decoding: $0.1, as: UTF8.self)) }.sorted { $0.name < $1.name }
     }()

@@ -121,6 +121,7 @@ enum OpenAPISpec {
                            ("services", arr(obj([("id", id), ("code", str), ("name", str), ("lifeQuestion", str), ("ticketPrefix", str), ("urgent", bool)])))])),
     ] + calendarSchemas + availabilitySchemas
         + AppointmentReadRoutes.schemas
+        + bookingSchemas
 
     static let date = s("string", [("format", .string("date"))])
     /// Wall-clock time in the location's zone.

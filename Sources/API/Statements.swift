@@ -11,6 +11,7 @@ public enum Statements {
     public static let availability = SQLLibrary(PackageResources.availability_sql)
     public static let idempotency = SQLLibrary(PackageResources.idempotency_sql)
     public static let appointmentReads = SQLLibrary(PackageResources.appointment_reads_sql)
+    public static let openForms = SQLLibrary(PackageResources.openforms_sql)
 
     /// Every SQL file with the statement types written for it. The statement test ties them together: each type
     /// names a statement of its file, each statement has exactly one type, and they all prepare.
@@ -21,14 +22,11 @@ public enum Statements {
         ("availability", availability, AvailabilityStatements.all),
         ("idempotency", idempotency, IdempotencyStatements.all),
         ("appointment_reads", appointmentReads, AppointmentReadStatements.all),
+        ("openforms", openForms, OpenFormsStatements.all),
     ]
 
     /// Every named statement, so a test can prepare each against a real database.
     public static var all: [(file: String, name: String, sql: SQL)] {
-        [("admin", admin), ("sessions", sessions), ("tickets", tickets), ("events", events), ("kiosk", kiosk),
-         ("calendars", calendars), ("availability", availability),
-         ("idempotency", idempotency), ("appointment_reads", appointmentReads)].flatMap { file, lib in
-            lib.statements.map { (file, $0.key, $0.value) }
-        }
+        typed.flatMap { file, lib, _ in lib.statements.map { (file, $0.key, $0.value) } }
     }
 }

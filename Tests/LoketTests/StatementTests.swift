@@ -35,6 +35,7 @@ final class StatementTests: XCTestCase {
             + AvailabilityStatementSamples.samples
             + IdempotencyStatementSamples.samples
             + AppointmentReadStatementSamples.samples
+            + OpenFormsStatementSamples.samples
     }
 
     func testEveryStatementHasATypeAndEveryTypeAStatement() throws {
