@@ -23,6 +23,11 @@ import Time
 // intervals lie inside one local day, so a day's slots depend only on that day's data. What depends on "now" — never
 // in the past, the public notice and horizon — is applied after the cache, per request, and is never cached.
 //
+// Appointments (AppointmentRoutes) make staff and rooms busy through staff_busy/room_busy; a hold counts until its
+// `held_until` against the request's "now", and a computed day remembers the earliest hold it counted so the cache
+// drops it when that hold expires (no version bump marks that moment). The booking reuses `loadCalendar` inside its
+// transaction, so it checks exactly what the search offered.
+//
 // Who may ask: anyone for an active type open to public booking (with the type's notice and horizon, never in the
 // past); staff of an agency that serves one of its requirements, coordinators and admins for any active type, and
 // they may plan beyond notice and horizon (never in the past). Answers hold times only: no staff, no rooms.

@@ -35,7 +35,9 @@ enum OpenAPISpec {
 
     static let schemas: [(String, JSON)] = [
         ("Problem", obj([("type", str), ("title", str), ("status", int), ("detail", str),
-                         ("invalidParams", arr(obj([("name", str), ("reason", str)])))], required: ["title", "status"])),
+                         ("invalidParams", arr(obj([("name", str), ("reason", str)]))),
+                         // Only on a 409 for an appointment start that is not (or no longer) free: the nearest free ones.
+                         ("alternatives", arr(ref("AvailableTime")))], required: ["title", "status"])),
         ("Login", obj([("username", str), ("password", str), ("cookie", bool)], required: ["username", "password"])),
         ("Health", obj([("status", str)], required: ["status"])),
         // A bearer login returns the token; a cookie login never does (the cookie is HttpOnly, and the body would
