@@ -234,6 +234,38 @@ final class AppointmentBookingTests: XCTestCase {
         XCTAssertEqual(try overlaps(), 0)
     }
 
+    func testStaffNameTheParticipantsAndTheRoomOfAJointAppointment() throws {
+        try opening([(2, "09:00", "12:00")])
+        let joint = try makeType("samen", [w.serviceA, w.serviceB], duration: 60, fields: ["needsRoom": true])
+        let a1 = try staff("a1", w.agencyA, [w.serviceA]), b1 = try staff("b1", w.agencyB, [w.serviceB])
+        let b2 = try staff("b2", w.agencyB, [w.serviceB])
+        for s in [a1, b1, b2] { try available(s, "09:00", "12:00") }
+        let small = try room("Klein", capacity: 3), big = try room("Groot", capacity: 8)
+        // Named in any order: the matching decides which requirement each fills; the room as asked.
+        let r = try book(w.staffB, joint, at("10:00"), extra: ["staffIds": [b2, a1], "roomId": big])
+        XCTAssertEqual(r.status, 201, r.text)
+        XCTAssertEqual((r.object["participants"] as? [[String: Any]])?.map { $0["staffId"] as? String }, [a1, b2])
+        XCTAssertEqual((r.object["participants"] as? [[String: Any]])?.map { $0["agencyId"] as? String }, [w.agencyA, w.agencyB])
+        XCTAssertEqual(r.object["roomId"] as? String, big)
+        XCTAssertEqual(r.object["joint"] as? Bool, true)
+        // Both agencies' staff may change it; a1 is busy now, so naming a1 again at an overlapping time is 409.
+        XCTAssertEqual(try book(t.admin, joint, at("10:30"), extra: ["staffIds": [a1, b1]]).status, 409)
+        let free = try book(t.admin, joint, at("11:00"), extra: ["staffIds": [a1, b1]])
+        XCTAssertEqual(free.status, 201, free.text)
+        XCTAssertEqual(free.object["roomId"] as? String, small, "without roomId the smallest room that fits")
+        // Named staff who cannot take part, or a room for a type without one, are invalid requests.
+        XCTAssertEqual(try book(t.admin, joint, at("09:00"), extra: ["staffIds": [b1, b2]]).status, 409, "nobody for requirement A")
+        XCTAssertEqual(try book(t.admin, joint, at("09:00"), extra: ["staffIds": [a1]]).status, 422, "one per requirement")
+        let urgentOnly = try staff("u1", w.agencyA, [w.urgentA])
+        try available(urgentOnly, "09:00", "12:00")
+        XCTAssertEqual(try book(t.admin, joint, at("09:00"), extra: ["staffIds": [a1, urgentOnly]]).status, 422, "serves neither requirement")
+        let single = try makeType("kort", [w.serviceA])
+        XCTAssertEqual(try book(t.admin, single, at("09:00"), extra: ["roomId": big]).status, 422)
+        XCTAssertEqual(try w.staffB.post("/api/v1/appointments/\(r.object["id"] as? String ?? "")/cancel").status, 200,
+                       "staff of a participating agency")
+        XCTAssertEqual(try overlaps(), 0)
+    }
+
     // MARK: Races
 
     func testHundredConcurrentBookingsOfOneSlotAndOfOverlappingJointSlots() throws {
