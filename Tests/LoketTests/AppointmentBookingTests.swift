@@ -268,6 +268,48 @@ final class AppointmentBookingTests: XCTestCase {
 
     // MARK: Races
 
+    /// The race the search cannot see: another transaction holds the slot uncommitted while the booking checks. The
+    /// booking's insert waits for it, and when it commits the exclusion constraint answers: 409 with alternatives.
+    func testALostRaceIsDecidedByTheDatabaseAndAnsweredWithAlternatives() throws {
+        let (type, a1) = try simpleSetup()
+        let other = try t.connection()
+        defer { other.close() }
+        try other.execute("BEGIN")
+        let id = UUID().uuidString.lowercased()
+        try other.query(Query(SQL(unsafeUnchecked: """
+            INSERT INTO appointment (id, location_id, appointment_type_id, reference, reference_year, status, starts_at, ends_at, created_at, updated_at)
+            VALUES ($1::uuid, $2, $3, 'RACE22', 2026, 'booked', '2026-03-10 10:00+01', '2026-03-10 10:30+01', '2026-03-02 10:00Z', '2026-03-02 10:00Z')
+            """), parameters: [id, w.locationID, type]))
+        try other.query(Query(SQL(unsafeUnchecked: """
+            INSERT INTO appointment_reservation (appointment_id, appointment_status, position, staff_id, service_id, agency_id, during)
+            VALUES ($1::uuid, 'booked', 0, $2, $3, $4, tstzrange('2026-03-10 10:00+01', '2026-03-10 10:30+01'))
+            """), parameters: [id, a1, w.serviceA, w.agencyA]))
+        let client = t.client, body: [String: Any] = ["locationId": w.locationID, "appointmentTypeId": type, "start": at("10:00"),
+                                                      "citizen": ["name": "Jan", "email": "jan@example.nl"]]
+        let answer = ResponseBox()
+        let done = DispatchSemaphore(value: 0)
+        let json = try JSONSerialization.data(withJSONObject: body)
+        Thread.detachNewThread {
+            answer.value = try? client.send("POST", "/api/v1/appointments", body: Array(json))
+            done.signal()
+        }
+        // Wait until the booking is blocked on the uncommitted reservation, then let the other transaction win.
+        var waiting = 0
+        for _ in 0..<100 where waiting == 0 {
+            waiting = try sql("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()").first.map { try $0.int("n") } ?? 0
+            if waiting == 0 { usleep(50_000) }
+        }
+        XCTAssertEqual(waiting, 1, "the booking passed the search and waits at the insert")
+        try other.execute("COMMIT")
+        XCTAssertEqual(done.wait(timeout: .now() + 20), .success)
+        let r = try XCTUnwrap(answer.value)
+        XCTAssertEqual(r.status, 409, r.text)
+        XCTAssertEqual(r.object["detail"] as? String, "That time was just taken.")
+        XCTAssertEqual((r.object["alternatives"] as? [[String: Any]])?.compactMap { $0["start"] as? String },
+                       [at("09:15"), at("09:30"), at("10:30")])
+        XCTAssertEqual(try sql("SELECT count(*)::int AS n FROM appointment").first.map { try $0.int("n") }, 1, "the loser left nothing")
+    }
+
     func testHundredConcurrentBookingsOfOneSlotAndOfOverlappingJointSlots() throws {
         try opening([(2, "09:00", "17:00")])
         let single = try makeType("kort", [w.serviceA])
@@ -409,6 +451,16 @@ final class AppointmentBookingTests: XCTestCase {
         XCTAssertEqual(r2.status, 201, r2.text)
         clock.set(Instant(rfc3339: at("09:00"))!)
         XCTAssertEqual(try t.client.post("/api/v1/appointments/manage/\(r2.object["manageToken"] as? String ?? "")/cancel").status, 404)
+    }
+}
+
+/// One answer written by another thread.
+final class ResponseBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: HTTPResponse?
+    var value: HTTPResponse? {
+        get { lock.lock(); defer { lock.unlock() }; return stored }
+        set { lock.lock(); stored = newValue; lock.unlock() }
     }
 }
 
