@@ -15,20 +15,32 @@ CREATE OR REPLACE FUNCTION from_epoch_us(us bigint) RETURNS timestamptz LANGUAGE
 $$;
 
 -- What keeps a staff member busy during `span`: one row per interval, buffers included. The one place the slot
--- search learns about busy staff, so booked and held appointments are added here (a UNION ALL), not in every query.
--- Today: absences (leave, sickness, training). Whatever is added here must bump calendar_version too (see below):
--- the appointments feature's booking and hold statements bump the location they book at, in their transaction. A plain SQL function so the planner inlines it and uses the
--- exclusion constraint's index on (staff_id, during).
-CREATE OR REPLACE FUNCTION staff_busy(span tstzrange) RETURNS TABLE (staff_id uuid, during tstzrange)
+-- search learns about busy staff: absences (leave, sickness, training) and the live reservations of appointments
+-- (migration 0008). A hold counts only until its `held_until`, judged against `as_of` (the app's "now", a parameter:
+-- an expired hold blocks no one even before a booking has cancelled it); `held_until` is returned so a cache of
+-- the search can expire with the earliest hold it counted. Whatever changes these rows bumps calendar_version in
+-- its transaction (the triggers below; the appointment statements call bump_calendar_versions themselves). A plain
+-- SQL function so the planner inlines it and uses the exclusion constraints' indexes on (resource, during).
+DROP FUNCTION IF EXISTS staff_busy(tstzrange);
+CREATE OR REPLACE FUNCTION staff_busy(span tstzrange, as_of timestamptz)
+RETURNS TABLE (staff_id uuid, during tstzrange, held_until timestamptz)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT a.staff_id, a.during FROM staff_absence a WHERE a.during && span
+    SELECT a.staff_id, a.during, NULL::timestamptz FROM staff_absence a WHERE a.during && span
+    UNION ALL
+    SELECT r.staff_id, r.during, ap.held_until FROM appointment_reservation r JOIN appointment ap ON ap.id = r.appointment_id
+    WHERE r.staff_id IS NOT NULL AND r.during && span AND r.appointment_status IN ('held', 'booked', 'checkedIn')
+      AND (r.appointment_status <> 'held' OR ap.held_until > as_of)
 $$;
 
--- What keeps a room busy during `span`, buffers included. No room bookings exist yet: the appointments feature
--- adds its reservations here.
-CREATE OR REPLACE FUNCTION room_busy(span tstzrange) RETURNS TABLE (room_id uuid, during tstzrange)
+-- What keeps a room busy during `span`, buffers included: the live reservations of appointments, holds until
+-- their `held_until` (as staff_busy).
+DROP FUNCTION IF EXISTS room_busy(tstzrange);
+CREATE OR REPLACE FUNCTION room_busy(span tstzrange, as_of timestamptz)
+RETURNS TABLE (room_id uuid, during tstzrange, held_until timestamptz)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT NULL::uuid, NULL::tstzrange WHERE false AND span IS NOT NULL
+    SELECT r.room_id, r.during, ap.held_until FROM appointment_reservation r JOIN appointment ap ON ap.id = r.appointment_id
+    WHERE r.room_id IS NOT NULL AND r.during && span AND r.appointment_status IN ('held', 'booked', 'checkedIn')
+      AND (r.appointment_status <> 'held' OR ap.held_until > as_of)
 $$;
 
 -- Calendar versions (migration 0007): every change that can change a location's free times bumps its number in the

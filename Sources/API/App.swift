@@ -33,6 +33,8 @@ public struct AppConfiguration: Sendable {
     public var passwordHashingThreads = PasswordChecks.defaultThreads
     /// The one source of "now" for every statement that needs the time (tests set a `ManualClock`).
     public var clock: any Clock = SystemClock()
+    /// How long a hold (`hold: true` on POST /api/v1/appointments) keeps its slot while a form is completed.
+    public var appointmentHoldMinutes = 10
 
     public init(databaseURL: String) {
         self.databaseURL = databaseURL

@@ -23,6 +23,11 @@ import Time
 // intervals lie inside one local day, so a day's slots depend only on that day's data. What depends on "now" — never
 // in the past, the public notice and horizon — is applied after the cache, per request, and is never cached.
 //
+// Appointments (AppointmentRoutes) make staff and rooms busy through staff_busy/room_busy; a hold counts until its
+// `held_until` against the request's "now", and a computed day remembers the earliest hold it counted so the cache
+// drops it when that hold expires (no version bump marks that moment). The booking reuses `loadCalendar` inside its
+// transaction, so it checks exactly what the search offered.
+//
 // Who may ask: anyone for an active type open to public booking (with the type's notice and horizon, never in the
 // past); staff of an agency that serves one of its requirements, coordinators and admins for any active type, and
 // they may plan beyond notice and horizon (never in the past). Answers hold times only: no staff, no rooms.
@@ -152,22 +157,24 @@ enum AvailabilityRoutes: RouteCollection {
             return utcStart + 38 * hour >= notBefore.microseconds && (notAfter.map { utcStart - 14 * hour <= $0.microseconds } ?? true)
         }
         let keys = days.map { AvailabilityCache.Key(location: location, type: typeID, persons: persons, day: $0.daysSinceEpoch, version: head.version) }
-        var perDay = AvailabilityRoutes.cache.get(keys)
+        var perDay = AvailabilityRoutes.cache.get(keys, now: now)
         if perDay.contains(where: { $0 == nil }) {
             // One computation at a time per location, type and persons: requests that missed together (after a
             // change, or a burst of new ranges) wait for it and then compute only what is still missing, instead of
             // all doing the same 50 ms of work on the same two cores.
             try AvailabilityRoutes.cache.computing(location: location, type: typeID, persons: persons) {
-                perDay = AvailabilityRoutes.cache.get(keys)
+                perDay = AvailabilityRoutes.cache.get(keys, now: now)
                 guard let first = perDay.firstIndex(where: { $0 == nil }), let last = perDay.lastIndex(where: { $0 == nil }) else { return }
-                let computed = try computeDays(db, location: location, typeID: typeID, head: head, persons: persons, from: days[first], to: days[last])
+                let (computed, holdsUntil) = try computeDays(db, location: location, typeID: typeID, head: head, persons: persons,
+                                                             from: days[first], to: days[last], now: now)
                 var fresh: [(AvailabilityCache.Key, [AvailabilityCache.Slot])] = []
                 for i in first...last where perDay[i] == nil {
                     let slots = computed[days[i].daysSinceEpoch] ?? []
                     perDay[i] = slots
                     fresh.append((keys[i], slots))
                 }
-                AvailabilityRoutes.cache.put(fresh)
+                // A day that counted a hold is stale once the hold expires (no version bump marks that moment).
+                AvailabilityRoutes.cache.put(fresh, validUntil: holdsUntil)
             }
         }
 
@@ -188,9 +195,23 @@ enum AvailabilityRoutes: RouteCollection {
     }
 
     /// The offered slots of the local days `from`…`to` by day (days since the epoch), for any time (no bounds):
-    /// what the cache keeps.
+    /// what the cache keeps, with the earliest expiry of a hold the computation counted as busy (after it the
+    /// answer is stale: the hold no longer blocks anyone).
     static func computeDays(_ db: Connection, location: String, typeID: String, head: AvailabilityHead.Row, persons: Int,
-                            from: LocalDate, to: LocalDate) throws -> [Int: [AvailabilityCache.Slot]] {
+                            from: LocalDate, to: LocalDate, now: Instant) throws -> (days: [Int: [AvailabilityCache.Slot]], holdsUntil: Instant?) {
+        guard let calendar = try loadCalendar(db, location: location, typeID: typeID, head: head, persons: persons, from: from, to: to, now: now) else {
+            return ([:], nil)
+        }
+        let slots = SlotSearch.slots(calendar.query)
+        return (try format(db, head: head, slots), calendar.holdsUntil)
+    }
+
+    /// The search's input for the local days `from`…`to`, as PostgreSQL prepares it (grid, opening intervals, staff
+    /// with availability and busy intervals — holds until they expire at `now` —, rooms), with the earliest expiry of
+    /// a hold counted; nil when the location offers no start at all in the range. Shared by the search and by the
+    /// booking, which runs it inside its transaction for the one day it books (bypassing the cache).
+    static func loadCalendar(_ db: Connection, location: String, typeID: String, head: AvailabilityHead.Row, persons: Int,
+                             from: LocalDate, to: LocalDate, now: Instant) throws -> (query: SlotQuery, holdsUntil: Instant?)? {
         // Holidays in the range, all kinds; the query keeps those the location closes on.
         var holidayDates: [String] = [], holidayKeys: [String] = []
         for year in from.year...to.year {
@@ -200,21 +221,40 @@ enum AvailabilityRoutes: RouteCollection {
             }
         }
         guard let grid = try db.first(AvailabilityGrid(locationID: location, from: from.description, to: to.description,
-                                                       holidayDates: holidayDates, holidayKeys: holidayKeys)) else { return [:] }
+                                                       holidayDates: holidayDates, holidayKeys: holidayKeys)) else { return nil }
         let starts = instants(grid.starts)
-        if starts.isEmpty { return [:] }
-        let rule = AppointmentRule(durationMinutes: head.duration_minutes, extraMinutesPerPerson: head.extra_minutes_per_person,
-                                   maxPersons: head.max_persons, bufferBeforeMinutes: head.buffer_before_minutes,
-                                   bufferAfterMinutes: head.buffer_after_minutes, needsRoom: head.needs_room, requirements: head.services)
-        let staff = try db.all(AvailabilityStaff(locationID: location, appointmentTypeID: typeID, from: from.description, to: to.description))
-            .map { StaffCalendar(id: $0.id, services: Set($0.services), available: intervals($0.available_starts, $0.available_ends),
-                                 busy: intervals($0.busy_starts, $0.busy_ends)) }
+        if starts.isEmpty { return nil }
+        var holdsUntil: Int64? = nil
+        func counted(_ text: String?) {
+            guard let text, let us = Int64(text) else { return }
+            holdsUntil = min(holdsUntil ?? us, us)
+        }
+        let staffRows = try db.all(AvailabilityStaff(locationID: location, appointmentTypeID: typeID, from: from.description, to: to.description, now: now))
+        let staff = staffRows.map { row -> StaffCalendar in
+            counted(row.holds_until)
+            return StaffCalendar(id: row.id, services: Set(row.services), available: intervals(row.available_starts, row.available_ends),
+                                 busy: intervals(row.busy_starts, row.busy_ends))
+        }
         let rooms = head.needs_room
-            ? try db.all(AvailabilityRooms(locationID: location, from: from.description, to: to.description))
-                .map { RoomCalendar(id: $0.id, capacity: $0.capacity, busy: intervals($0.busy_starts, $0.busy_ends)) }
+            ? try db.all(AvailabilityRooms(locationID: location, from: from.description, to: to.description, now: now)).map { row -> RoomCalendar in
+                counted(row.holds_until)
+                return RoomCalendar(id: row.id, capacity: row.capacity, busy: intervals(row.busy_starts, row.busy_ends))
+            }
             : []
-        let slots = SlotSearch.slots(SlotQuery(candidateStarts: starts, opening: intervals(grid.opening_starts, grid.opening_ends),
-                                               staff: staff, rooms: rooms, type: rule, persons: persons))
+        let query = SlotQuery(candidateStarts: starts, opening: intervals(grid.opening_starts, grid.opening_ends),
+                              staff: staff, rooms: rooms, type: rule(head), persons: persons)
+        return (query, holdsUntil.map { Instant(microseconds: $0) })
+    }
+
+    /// The scheduling rule of the type the head describes.
+    static func rule(_ head: AvailabilityHead.Row) -> AppointmentRule {
+        AppointmentRule(durationMinutes: head.duration_minutes, extraMinutesPerPerson: head.extra_minutes_per_person,
+                        maxPersons: head.max_persons, bufferBeforeMinutes: head.buffer_before_minutes,
+                        bufferAfterMinutes: head.buffer_after_minutes, needsRoom: head.needs_room, requirements: head.services)
+    }
+
+    /// Slots by local day (days since the epoch), each with its answer object `{start, end}` in the location's zone.
+    static func format(_ db: Connection, head: AvailabilityHead.Row, _ slots: [Slot]) throws -> [Int: [AvailabilityCache.Slot]] {
         if slots.isEmpty { return [:] }
         guard let text = try db.first(AvailabilityFormat(timeZone: head.tz, starts: slots.map { String($0.start.microseconds) },
                                                          ends: slots.map { String($0.end.microseconds) })),
@@ -289,7 +329,7 @@ final class AvailabilityCache: @unchecked Sendable {
     }
 
     private let mutex = Mutex()
-    private var entries: [Key: (slots: [Slot], used: UInt64)] = [:]
+    private var entries: [Key: (slots: [Slot], used: UInt64, validUntil: Instant?)] = [:]
     private var tick: UInt64 = 0
     private var held = 0
     private let maxSlots: Int
@@ -297,12 +337,14 @@ final class AvailabilityCache: @unchecked Sendable {
     /// `maxSlots` bounds memory: a slot is about 100 bytes; a day with no slots counts as one.
     init(maxSlots: Int) { self.maxSlots = maxSlots }
 
-    /// The cached slots of each key, nil where unknown.
-    func get(_ keys: [Key]) -> [[Slot]?] {
+    /// The cached slots of each key, nil where unknown or stale at `now` (an entry that counted a hold that has
+    /// expired since).
+    func get(_ keys: [Key], now: Instant? = nil) -> [[Slot]?] {
         mutex.withLock {
             tick += 1
             return keys.map { key in
                 guard var e = entries[key] else { return nil }
+                if let until = e.validUntil, let now, now >= until { return nil }
                 e.used = tick
                 entries[key] = e
                 return e.slots
@@ -310,11 +352,12 @@ final class AvailabilityCache: @unchecked Sendable {
         }
     }
 
-    func put(_ items: [(Key, [Slot])]) {
+    /// Stores computed days; `validUntil`: the instant from which they are stale (the earliest hold they counted).
+    func put(_ items: [(Key, [Slot])], validUntil: Instant? = nil) {
         mutex.withLock {
             tick += 1
             for (key, slots) in items {
-                if let old = entries.updateValue((slots, tick), forKey: key) { held -= max(1, old.slots.count) }
+                if let old = entries.updateValue((slots, tick, validUntil), forKey: key) { held -= max(1, old.slots.count) }
                 held += max(1, slots.count)
             }
             if held > maxSlots {

@@ -72,20 +72,25 @@ struct AvailabilityStaff: AvailabilityStatement {
         let available_ends: String
         let busy_starts: String
         let busy_ends: String
+        /// Epoch microseconds (text) of the earliest expiry of a hold counted as busy; nil when none.
+        let holds_until: String?
     }
     let locationID: String
     let appointmentTypeID: String
     let from: String
     let to: String
+    /// Holds count as busy until they expire at this instant's clock.
+    let now: Instant
 }
 
 /// Active rooms of the location with capacity and bookings.
 struct AvailabilityRooms: AvailabilityStatement {
     static let sqlName = "availability_rooms"
-    struct Row: Decodable, Sendable { let id: String; let capacity: Int; let busy_starts: String; let busy_ends: String }
+    struct Row: Decodable, Sendable { let id: String; let capacity: Int; let busy_starts: String; let busy_ends: String; let holds_until: String? }
     let locationID: String
     let from: String
     let to: String
+    let now: Instant
 }
 
 /// Per slot: the local date of its start, and start and end in RFC 3339 with the location's offset.

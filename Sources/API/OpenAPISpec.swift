@@ -1,5 +1,6 @@
 import HTTP
 import Queue
+import Scheduling
 
 /// Builds the OpenAPI 3.0 document from the declared routes of every feature (`Features.all`: each route carries its
 /// `OpenAPIOperation`) plus the shared component schemas below, so no route can exist undocumented.
@@ -34,7 +35,9 @@ enum OpenAPISpec {
 
     static let schemas: [(String, JSON)] = [
         ("Problem", obj([("type", str), ("title", str), ("status", int), ("detail", str),
-                         ("invalidParams", arr(obj([("name", str), ("reason", str)])))], required: ["title", "status"])),
+                         ("invalidParams", arr(obj([("name", str), ("reason", str)]))),
+                         // Only on a 409 for an appointment start that is not (or no longer) free: the nearest free ones.
+                         ("alternatives", arr(ref("AvailableTime")))], required: ["title", "status"])),
         ("Login", obj([("username", str), ("password", str), ("cookie", bool)], required: ["username", "password"])),
         ("Health", obj([("status", str)], required: ["status"])),
         // A bearer login returns the token; a cookie login never does (the cookie is HttpOnly, and the body would
@@ -197,6 +200,35 @@ enum OpenAPISpec {
         ])),
         // With public=true only id, code, name, durationMinutes, maxPersons, extraMinutesPerPerson, minNoticeMinutes, horizonDays.
         ("AppointmentTypeList", list("AppointmentType")),
+        ("Appointment", obj(appointmentProperties)),
+        // POST /appointments: the appointment, plus the citizen's own link for public bookings.
+        ("AppointmentBooking", obj(appointmentProperties + [("manageToken", s("string", [("description", .string(
+            "Only for public bookings: the secret of the citizen's own link (cancel, reschedule, confirm a hold). Shown once."))]))])),
+        ("NewAppointment", obj([
+            ("locationId", id), ("appointmentTypeId", id), ("start", time), ("persons", ranged(1, 20, 1)),
+            ("staffIds", s("array", [("items", id), ("description", .string("Staff only: one per requirement; absent: Loket chooses, least booked first."))])),
+            ("roomId", s("string", [("format", .string("uuid")), ("description", .string("Staff only; absent: the smallest free room that fits."))])),
+            ("citizen", citizenSchema),
+            ("hold", s("boolean", [("description", .string("Hold the slot for a few minutes (status held) while a form is completed; confirm it later."))])),
+        ], required: ["locationId", "appointmentTypeId", "start", "citizen"])),
+        ("Reschedule", obj([("start", time), ("staffIds", arr(id)), ("roomId", id)], required: ["start"])),
+        ("Cancel", obj([("reason", s("string", [("maxLength", .int(500))]))])),
+    ]
+
+    /// The citizen's details (personal data): what the appointment type asks, never a BSN or gender.
+    static let citizenSchema = obj([
+        ("name", nullable(str)), ("email", nullable(str)), ("phone", nullable(str)), ("language", s("string", [("default", .string("nl"))])),
+        ("needs", arr(enumeration(AppointmentRoutes.needsList))), ("needsNote", nullable(s("string", [("maxLength", .int(200))]))),
+    ])
+
+    /// The keys of appointment_json (functions/60_appointments.sql).
+    static let appointmentProperties: [(String, JSON)] = [
+        ("id", id), ("locationId", id), ("appointmentTypeId", id), ("reference", s("string", [("pattern", .string("^[2-9A-HJKMNP-Z]{6}$"))])),
+        ("status", enumeration(AppointmentStatus.allCases.map(\.rawValue))), ("start", time), ("end", time), ("persons", int),
+        ("heldUntil", nullable(time)),
+        ("participants", arr(obj([("staffId", id), ("serviceId", id), ("agencyId", id)]))),
+        ("roomId", nullable(id)), ("roomName", nullable(str)), ("joint", bool), ("sequence", int),
+        ("citizen", nullable(citizenSchema)),
     ]
 
     /// One operation of the document, from a route declaration.

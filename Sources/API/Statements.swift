@@ -12,6 +12,7 @@ public enum Statements {
     public static let idempotency = SQLLibrary(PackageResources.idempotency_sql)
     public static let appointmentReads = SQLLibrary(PackageResources.appointment_reads_sql)
     public static let openForms = SQLLibrary(PackageResources.openforms_sql)
+    public static let appointments = SQLLibrary(PackageResources.appointments_sql)
 
     /// Every SQL file with the statement types written for it. The statement test ties them together: each type
     /// names a statement of its file, each statement has exactly one type, and they all prepare.
@@ -23,6 +24,7 @@ public enum Statements {
         ("idempotency", idempotency, IdempotencyStatements.all),
         ("appointment_reads", appointmentReads, AppointmentReadStatements.all),
         ("openforms", openForms, OpenFormsStatements.all),
+        ("appointments", appointments, AppointmentStatements.all),
     ]
 
     /// Every named statement, so a test can prepare each against a real database.

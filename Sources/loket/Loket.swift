@@ -51,6 +51,7 @@ struct Environment {
         c.workerThreads = try int("LOKET_WORKERS", 8, in: 1...256)
         c.ticketRatePerMinute = try int("LOKET_TICKET_RATE_PER_MINUTE", 10, in: 0...1_000_000)
         c.loginAttemptsPerMinute = try int("LOKET_LOGIN_RATE_PER_MINUTE", 10, in: 0...1_000_000)
+        c.appointmentHoldMinutes = try int("LOKET_APPOINTMENT_HOLD_MINUTES", 10, in: 1...1440)
         c.passwordHashingThreads = try int("LOKET_HASHING_THREADS", c.passwordHashingThreads, in: 1...64)
         c.kioskDirectory = values["LOKET_KIOSK_DIR"] ?? Environment.findKioskDirectory()
         c.adminToken = values["LOKET_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }

@@ -411,8 +411,8 @@ enum AvailabilityStatementSamples {
         return [
             AvailabilityHead(locationID: id, appointmentTypeID: id, now: Instant(microseconds: 0)),
             AvailabilityGrid(locationID: id, from: "2026-01-01", to: "2026-01-02", holidayDates: [], holidayKeys: []),
-            AvailabilityStaff(locationID: id, appointmentTypeID: id, from: "2026-01-01", to: "2026-01-02"),
-            AvailabilityRooms(locationID: id, from: "2026-01-01", to: "2026-01-02"),
+            AvailabilityStaff(locationID: id, appointmentTypeID: id, from: "2026-01-01", to: "2026-01-02", now: Instant(microseconds: 0)),
+            AvailabilityRooms(locationID: id, from: "2026-01-01", to: "2026-01-02", now: Instant(microseconds: 0)),
             AvailabilityFormat(timeZone: "Europe/Amsterdam", starts: [], ends: []),
             AvailabilityHolidaySettings(locationID: id),
         ]

@@ -35,7 +35,7 @@ final class StatementTests: XCTestCase {
             + AvailabilityStatementSamples.samples
             + IdempotencyStatementSamples.samples
             + AppointmentReadStatementSamples.samples
-            + OpenFormsStatementSamples.samples
+            + OpenFormsStatementSamples.samples + AppointmentStatementSamples.samples
     }
 
     func testEveryStatementHasATypeAndEveryTypeAStatement() throws {

@@ -28,7 +28,7 @@ free AS (
                   WHERE v.staff_id = ss.staff_id AND v.location_id = l.id
                     AND weekly_rule_applies(v.weekday, v.valid_from, v.valid_until, v.every_other_week, o.d)
                     AND o.a >= (o.d + v.starts) AT TIME ZONE l.tz AND o.b <= (o.d + v.ends) AT TIME ZONE l.tz)
-      AND NOT EXISTS (SELECT 1 FROM staff_busy(tstzrange(o.a, o.b)) x WHERE x.staff_id = ss.staff_id))
+      AND NOT EXISTS (SELECT 1 FROM staff_busy(tstzrange(o.a, o.b), now()) x WHERE x.staff_id = ss.staff_id))
 SELECT count(*) AS offered FROM (
     SELECT DISTINCT f0.s
     FROM free f0
@@ -40,4 +40,4 @@ SELECT count(*) AS offered FROM (
       AND f2.service_id = (SELECT service_id FROM req WHERE position = 2)
       AND EXISTS (SELECT 1 FROM room rm, l
                   WHERE rm.location_id = l.id AND rm.active AND rm.capacity >= 1 + (SELECT count(*) FROM req)
-                    AND NOT EXISTS (SELECT 1 FROM room_busy(tstzrange(o.a, o.b)) rb WHERE rb.room_id = rm.id))) AS offered;
+                    AND NOT EXISTS (SELECT 1 FROM room_busy(tstzrange(o.a, o.b), now()) rb WHERE rb.room_id = rm.id))) AS offered;

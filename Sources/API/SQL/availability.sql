@@ -53,10 +53,11 @@ SELECT coalesce((SELECT array_agg(epoch_us(g) ORDER BY g) FROM grid), '{}')::tex
     coalesce((SELECT array_agg(epoch_us(o.e)) FROM opening o), '{}')::text AS opening_ends
 
 -- name: availability_staff
--- $1 location, $2 appointment type, $3 first local date, $4 last local date. Every active staff member who serves
--- a requirement of the type, with those services, their availability at this location expanded to instants over
--- the range (weekly_rule_applies: every-other-week anchored at validFrom's ISO week), and what keeps them busy
--- (staff_busy). Ids are for the assignment only; public answers never show them.
+-- $1 location, $2 appointment type, $3 first local date, $4 last local date, $5 now. Every active staff member who
+-- serves a requirement of the type, with those services, their availability at this location expanded to instants
+-- over the range (weekly_rule_applies: every-other-week anchored at validFrom's ISO week), and what keeps them busy
+-- (staff_busy, holds until they expire at $5), with the earliest expiry of a hold counted (null: none), after which
+-- an answer computed from this is stale. Ids are for the assignment only; public answers never show them.
 WITH l AS (SELECT id, time_zone AS tz,
                   tstzrange($3::date::timestamp AT TIME ZONE time_zone, ($4::date + 1)::timestamp AT TIME ZONE time_zone) AS span
            FROM location WHERE id = $1),
@@ -66,7 +67,8 @@ who AS (SELECT ss.staff_id, array_agg(DISTINCT ss.service_id::text) AS services
         WHERE r.appointment_type_id = $2 GROUP BY ss.staff_id)
 SELECT who.staff_id::text AS id, who.services,
     coalesce(av.starts, '{}')::text AS available_starts, coalesce(av.ends, '{}')::text AS available_ends,
-    coalesce(bz.starts, '{}')::text AS busy_starts, coalesce(bz.ends, '{}')::text AS busy_ends
+    coalesce(bz.starts, '{}')::text AS busy_starts, coalesce(bz.ends, '{}')::text AS busy_ends,
+    bz.holds_until::text AS holds_until
 FROM who CROSS JOIN l
 LEFT JOIN (
     SELECT a.staff_id, array_agg(epoch_us((day + a.starts) AT TIME ZONE l.tz)) AS starts,
@@ -78,19 +80,23 @@ LEFT JOIN (
     GROUP BY a.staff_id) AS av ON av.staff_id = who.staff_id
 LEFT JOIN (
     -- One grouped pass rather than a subquery per staff member: half the time with 150 staff.
-    SELECT b.staff_id, array_agg(epoch_us(lower(b.during))) AS starts, array_agg(epoch_us(upper(b.during))) AS ends
-    FROM l CROSS JOIN LATERAL staff_busy(l.span) AS b
+    SELECT b.staff_id, array_agg(epoch_us(lower(b.during))) AS starts, array_agg(epoch_us(upper(b.during))) AS ends,
+           min(epoch_us(b.held_until)) AS holds_until
+    FROM l CROSS JOIN LATERAL staff_busy(l.span, $5::timestamptz) AS b
     WHERE b.staff_id IN (SELECT staff_id FROM who)
     GROUP BY b.staff_id) AS bz ON bz.staff_id = who.staff_id
 
 -- name: availability_rooms
--- $1 location, $2 first local date, $3 last local date. Active rooms with their capacity and bookings (room_busy).
+-- $1 location, $2 first local date, $3 last local date, $4 now. Active rooms with their capacity and bookings
+-- (room_busy, holds until they expire at $4), with the earliest expiry of a hold counted (as availability_staff).
 WITH l AS (SELECT id, tstzrange($2::date::timestamp AT TIME ZONE time_zone, ($3::date + 1)::timestamp AT TIME ZONE time_zone) AS span
            FROM location WHERE id = $1)
-SELECT r.id::text AS id, r.capacity, coalesce(bz.starts, '{}')::text AS busy_starts, coalesce(bz.ends, '{}')::text AS busy_ends
+SELECT r.id::text AS id, r.capacity, coalesce(bz.starts, '{}')::text AS busy_starts, coalesce(bz.ends, '{}')::text AS busy_ends,
+    bz.holds_until::text AS holds_until
 FROM room r JOIN l ON l.id = r.location_id
-CROSS JOIN LATERAL (SELECT array_agg(epoch_us(lower(b.during))) AS starts, array_agg(epoch_us(upper(b.during))) AS ends
-                    FROM room_busy(l.span) b WHERE b.room_id = r.id) AS bz
+CROSS JOIN LATERAL (SELECT array_agg(epoch_us(lower(b.during))) AS starts, array_agg(epoch_us(upper(b.during))) AS ends,
+                           min(epoch_us(b.held_until)) AS holds_until
+                    FROM room_busy(l.span, $4::timestamptz) b WHERE b.room_id = r.id) AS bz
 WHERE r.active
 
 -- name: availability_format
