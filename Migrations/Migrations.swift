@@ -21,6 +21,8 @@ public enum BundledMigrations {
             ("0006_take_number_speed.sql", PackageResources._006_take_number_speed_sql),
             ("0007_calendar_versions.sql", PackageResources._007_calendar_versions_sql),
             ("0008_appointments.sql", PackageResources._008_appointments_sql),
+            ("0009_placeholder.sql", PackageResources._009_placeholder_sql),
+            ("0010_calendar_feeds.sql", PackageResources._010_calendar_feeds_sql),
         ]
         return files.map { name, bytes in
             MigrationFile(version: Int(name.prefix(4))!, name: name, sql: String(decoding: bytes, as: UTF8.self))

@@ -1,0 +1,2 @@
+-- Placeholder for migration 0009 (written by another engineer in parallel); drop this file and its line in
+-- Migrations.swift at merge.
