@@ -195,6 +195,13 @@ enum OpenAPISpec {
         ])),
         // With public=true only id, code, name, durationMinutes, maxPersons, extraMinutesPerPerson, minNoticeMinutes, horizonDays.
         ("AppointmentTypeList", list("AppointmentType")),
+        ("CalendarFeedCreate", obj([("staffId", id), ("roomId", id)])),
+        ("CalendarFeed", obj([("id", id), ("staffId", nullable(id)), ("roomId", nullable(id)), ("createdBy", nullable(id)),
+                              ("createdAt", time), ("revokedAt", nullable(time))])),
+        // The subscription URL holds the secret token: it is shown in this answer only.
+        ("CalendarFeedCreated", obj([("id", id), ("staffId", nullable(id)), ("roomId", nullable(id)), ("createdBy", nullable(id)),
+                                     ("createdAt", time), ("revokedAt", nullable(time)), ("url", str)], required: ["id", "url"])),
+        ("CalendarFeedList", list("CalendarFeed")),
     ]
 
     /// One operation of the document, from a route declaration.

@@ -240,7 +240,8 @@ protocol RouteCollection {
 enum Features {
     static var all: [any RouteCollection.Type] {
         [AdminRoutes.self, OperationsRoutes.self, SessionRoutes.self, PageRoutes.self,
-         QueueRoutes.self, CalendarRoutes.self, AvailabilityRoutes.self]
+         QueueRoutes.self, CalendarRoutes.self, AvailabilityRoutes.self,
+         ICalendarRoutes.self]
     }
 
     static var routes: [(route: DeclaredRoute, constraints: [String: Problem])] {

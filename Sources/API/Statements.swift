@@ -9,6 +9,7 @@ public enum Statements {
     public static let kiosk = SQLLibrary(PackageResources.kiosk_sql)
     public static let calendars = SQLLibrary(PackageResources.calendars_sql)
     public static let availability = SQLLibrary(PackageResources.availability_sql)
+    public static let icalendar = SQLLibrary(PackageResources.icalendar_sql)
 
     /// Every SQL file with the statement types written for it. The statement test ties them together: each type
     /// names a statement of its file, each statement has exactly one type, and they all prepare.
@@ -17,12 +18,14 @@ public enum Statements {
         ("kiosk", kiosk, KioskStatements.all), ("tickets", tickets, TicketStatements.all),
         ("events", events, EventStatements.all), ("calendars", calendars, CalendarStatements.all),
         ("availability", availability, AvailabilityStatements.all),
+        ("icalendar", icalendar, ICalendarStatements.all),
     ]
 
     /// Every named statement, so a test can prepare each against a real database.
     public static var all: [(file: String, name: String, sql: SQL)] {
         [("admin", admin), ("sessions", sessions), ("tickets", tickets), ("events", events), ("kiosk", kiosk),
-         ("calendars", calendars), ("availability", availability)].flatMap { file, lib in
+         ("calendars", calendars), ("availability", availability),
+         ("icalendar", icalendar)].flatMap { file, lib in
             lib.statements.map { (file, $0.key, $0.value) }
         }
     }
