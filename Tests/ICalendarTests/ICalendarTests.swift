@@ -1,3 +1,4 @@
+import Foundation
 import ICalendar
 import Time
 import XCTest
@@ -136,7 +137,7 @@ final class ICalendarTests: XCTestCase {
                                   location: "Stadswinkel, Coolsingel 40", organizer: CalendarAddress(email: "loket@rotterdam.nl", commonName: "Stadswinkel"),
                                   attendees: [CalendarAddress(email: "anna@uwv.nl", commonName: "Anna")])
         let text = String(decoding: ICalendarDocument(method: .request, events: [event]).serialized(), as: UTF8.self)
-        let lines = text.components(separatedBy: "\r\n")
+        let lines = text.replacingOccurrences(of: "\r\n ", with: "").components(separatedBy: "\r\n")
         XCTAssertEqual(lines.first, "BEGIN:VCALENDAR")
         XCTAssertEqual(lines.suffix(2), ["END:VCALENDAR", ""])
         for expected in ["METHOD:REQUEST", "UID:0b6a@loket.example.nl", "SEQUENCE:2", "DTSTAMP:20261001T091542Z",

@@ -32,7 +32,7 @@ final class StatementTests: XCTestCase {
     /// One value of every statement type of every feature (each feature's test file keeps its own list).
     static var allSamples: [any Statement] {
         adminSamples + SessionAndKioskStatementTests.samples + QueueStatementTests.samples + CalendarStatementSamples.samples
-            + AvailabilityStatementSamples.samples
+            + AvailabilityStatementSamples.samples + ICalendarStatementSamples.samples
     }
 
     func testEveryStatementHasATypeAndEveryTypeAStatement() throws {
