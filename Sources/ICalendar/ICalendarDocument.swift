@@ -91,8 +91,9 @@ public struct ICalendarDocument: Sendable {
         if let method { c.add("METHOD", method.rawValue) }
         if let name { c.text("X-WR-CALNAME", name) }
         if let minutes = refreshMinutes {
-            c.add("REFRESH-INTERVAL", [("VALUE", "DURATION")], "PT\(minutes)M")
-            c.add("X-PUBLISHED-TTL", "PT\(minutes)M")
+            let duration = minutes % 60 == 0 ? "PT\(minutes / 60)H" : "PT\(minutes)M"
+            c.add("REFRESH-INTERVAL", [("VALUE", "DURATION")], duration)
+            c.add("X-PUBLISHED-TTL", duration)
         }
         // A VTIMEZONE for every TZID used, and only for those.
         var zones: [String] = []

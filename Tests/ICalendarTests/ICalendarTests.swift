@@ -172,7 +172,7 @@ final class ICalendarTests: XCTestCase {
                               end: at("2026-07-01T08:30:00Z"), timeZone: "Europe/Amsterdam", summary: "s", status: .cancelled)
         let feed = String(decoding: ICalendarDocument(method: .publish, name: "Kamer 2", refreshMinutes: 60,
                                                       events: [e]).serialized(), as: UTF8.self)
-        XCTAssertTrue(feed.contains("\r\nREFRESH-INTERVAL;VALUE=DURATION:PT60M\r\nX-PUBLISHED-TTL:PT60M\r\n"))
+        XCTAssertTrue(feed.contains("\r\nREFRESH-INTERVAL;VALUE=DURATION:PT1H\r\nX-PUBLISHED-TTL:PT1H\r\n"))
         XCTAssertTrue(feed.contains("\r\nX-WR-CALNAME:Kamer 2\r\n"))
         XCTAssertTrue(feed.contains("\r\nSTATUS:CANCELLED\r\n"))
         XCTAssertTrue(feed.contains("\r\nDTSTART;TZID=Europe/Amsterdam:20260701T100000\r\n"))

@@ -220,8 +220,8 @@ final class ICalendarAPITests: XCTestCase {
         XCTAssertEqual(feed.status, 200, feed.text)
         XCTAssertEqual(feed.header("content-type"), "text/calendar; charset=utf-8; method=PUBLISH")
         let l = lines(feed)
-        XCTAssertTrue(l.contains("REFRESH-INTERVAL;VALUE=DURATION:PT60M"))
-        XCTAssertTrue(l.contains("X-PUBLISHED-TTL:PT60M"))
+        XCTAssertTrue(l.contains("REFRESH-INTERVAL;VALUE=DURATION:PT1H"))
+        XCTAssertTrue(l.contains("X-PUBLISHED-TTL:PT1H"))
         XCTAssertEqual(l.filter { $0.hasPrefix("UID:") }, ["UID:\(soon)@127.0.0.1", l.first { $0.hasPrefix("UID:") && !$0.contains(soon) } ?? "?"])
         let summaries = l.filter { $0.hasPrefix("SUMMARY:") }
         XCTAssertEqual(summaries.count, 2, l.joined(separator: "\n"))
@@ -268,7 +268,7 @@ final class ICalendarAPITests: XCTestCase {
         XCTAssertEqual(revoked.first?["revokedAt"] as? String, "2026-10-01T10:00:00Z")
         XCTAssertEqual(try coordinator.delete("/api/v1/calendar-feeds/\(roomFeed.object["id"] as? String ?? "")").status, 204)
         XCTAssertEqual(try count("SELECT count(*)::int AS n FROM audit_log WHERE action IN ('calendarFeed.create', 'calendarFeed.revoke')"), 6,
-                       "three feeds made, three revocations asked (one of them twice)")
+                       "three feeds made, three revoke requests (one feed twice)")
 
         // Unknown and malformed URLs.
         XCTAssertEqual(try t.client.get("/ical/\(Credentials.randomToken()).ics").status, 404)
