@@ -228,8 +228,12 @@ enum ICalendarRoutes: RouteCollection {
     }
 
     /// The host of the public URL (LOKET_PUBLIC_URL, else the request's Host), without scheme, port or path.
-    static func publicHost(_ ctx: RouteContext) -> String {
-        var rest = Substring(ctx.app.publicBaseURL(ctx.request))
+    static func publicHost(_ ctx: RouteContext) -> String { host(ofBaseURL: ctx.app.publicBaseURL(ctx.request)) }
+
+    /// `https://Loket.Example.nl:8443/x` → `loket.example.nl`; `http://[::1]:8080` → `::1`. Only letters, digits,
+    /// dots, hyphens and colons survive (a Host header is client input); empty becomes `localhost`.
+    static func host(ofBaseURL url: String) -> String {
+        var rest = Substring(url)
         if let scheme = rest.range(of: "://") { rest = rest[scheme.upperBound...] }
         if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }
         if let at = rest.lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }

@@ -189,6 +189,16 @@ final class ICalendarAPITests: XCTestCase {
         XCTAssertTrue(b.contains("DTEND;TZID=Europe/Amsterdam:20261025T033000"))
     }
 
+    func testTheUIDHostComesFromThePublicURL() {
+        XCTAssertEqual(ICalendarRoutes.host(ofBaseURL: "https://Loket.Example.nl"), "loket.example.nl")
+        XCTAssertEqual(ICalendarRoutes.host(ofBaseURL: "https://loket.example.nl:8443/sub/path"), "loket.example.nl")
+        XCTAssertEqual(ICalendarRoutes.host(ofBaseURL: "http://127.0.0.1:8080"), "127.0.0.1")
+        XCTAssertEqual(ICalendarRoutes.host(ofBaseURL: "http://[::1]:8080"), "::1")
+        XCTAssertEqual(ICalendarRoutes.host(ofBaseURL: "http://user@host.nl:1"), "host.nl")
+        XCTAssertEqual(ICalendarRoutes.host(ofBaseURL: "http://evil\"host>;x"), "evilhostx")
+        XCTAssertEqual(ICalendarRoutes.host(ofBaseURL: "http://"), "localhost")
+    }
+
     // MARK: Feeds
 
     func createFeed(_ client: HTTPClient, _ body: [String: Any]) throws -> HTTPResponse { try client.post("/api/v1/calendar-feeds", json: body) }
