@@ -38,6 +38,8 @@ let package = Package(
         .target(name: "QRCode", dependencies: ["CQREncode"]),
         // Instants as integers and the one clock the application reads "now" from (pure, no Foundation).
         .target(name: "Time"),
+        // iCalendar (RFC 5545) files: content lines, escaping, folding, the EU summer-time rule (pure, no Foundation).
+        .target(name: "ICalendar", dependencies: ["Time"]),
         // Pure domain logic of the walk-in queue: no I/O.
         .target(name: "Queue"),
         // Pure slot search for joint appointments (bipartite matching of staff, rooms) and Dutch public holidays: no I/O.
@@ -50,7 +52,7 @@ let package = Package(
         // HTTP handlers of the public API, SQL of the domain, demo data, OpenAPI document.
         .target(
             name: "API",
-            dependencies: ["HTTP", "Postgres", "Locking", "Queue", "Scheduling", "Time", "Credentials", "Migrations", "QRCode",
+            dependencies: ["HTTP", "Postgres", "Locking", "Queue", "Scheduling", "Time", "Credentials", "Migrations", "QRCode", "ICalendar",
                            .product(name: "Logging", package: "swift-log")],
             resources: [.embedInCode("SQL")]
         ),
@@ -66,6 +68,7 @@ let package = Package(
                 swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "QueueTests", dependencies: ["Queue"]),
         .testTarget(name: "TimeTests", dependencies: ["Time"]),
+        .testTarget(name: "ICalendarTests", dependencies: ["ICalendar", "Time"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Time"]),
         .testTarget(name: "LoketTests", dependencies: ["TestSupport", "API", "HTTP", "Postgres", "EmbeddedPostgres", "Locking", "Queue", "Credentials", "QRCode", "loket"],
                     swiftSettings: [.swiftLanguageMode(.v5)]),

@@ -63,7 +63,9 @@ enum AppointmentRoutes: RouteCollection {
               OpenAPIOperation("bookAppointment",
                                summary: "Book an appointment (or hold it with hold: true). Every rule of the search is checked again; "
                                 + "a time that is not (or no longer) free is a 409 problem with `alternatives: [{start, end}]`.",
-                               tag: tag, body: "NewAppointment", responses: [.init(201, "Booked or held", "AppointmentBooking")])) { ctx in
+                               tag: tag, body: "NewAppointment", responses: [.init(201, "Booked or held", "AppointmentBooking")]),
+              // A form that retries after a network error must never book twice (Open Forms sends one key per submission).
+              idempotency: .keyed(scope: "appointment")) { ctx in
             try book(ctx)
         },
         .post("/api/v1/appointments/{appointmentId}/confirm", .staff,

@@ -200,10 +200,10 @@ enum OpenAPISpec {
         ])),
         // With public=true only id, code, name, durationMinutes, maxPersons, extraMinutesPerPerson, minNoticeMinutes, horizonDays.
         ("AppointmentTypeList", list("AppointmentType")),
-        ("Appointment", obj(appointmentProperties)),
-        // POST /appointments: the appointment, plus the citizen's own link for public bookings.
-        ("AppointmentBooking", obj(appointmentProperties + [("manageToken", s("string", [("description", .string(
-            "Only for public bookings: the secret of the citizen's own link (cancel, reschedule, confirm a hold). Shown once."))]))])),
+        // POST /appointments: the appointment ("Appointment", AppointmentReadRoutes), plus the citizen's own link for
+        // public bookings.
+        ("AppointmentBooking", .object([("allOf", .array([ref("Appointment"), obj([("manageToken", s("string", [("description", .string(
+            "Only for public bookings: the secret of the citizen's own link (cancel, reschedule, confirm a hold). Shown once."))]))])]))])),
         ("NewAppointment", obj([
             ("locationId", id), ("appointmentTypeId", id), ("start", time), ("persons", ranged(1, 20, 1)),
             ("staffIds", s("array", [("items", id), ("description", .string("Staff only: one per requirement; absent: Loket chooses, least booked first."))])),
@@ -213,6 +213,13 @@ enum OpenAPISpec {
         ], required: ["locationId", "appointmentTypeId", "start", "citizen"])),
         ("Reschedule", obj([("start", time), ("staffIds", arr(id)), ("roomId", id)], required: ["start"])),
         ("Cancel", obj([("reason", s("string", [("maxLength", .int(500))]))])),
+        ("CalendarFeedCreate", obj([("staffId", id), ("roomId", id)])),
+        ("CalendarFeed", obj([("id", id), ("staffId", nullable(id)), ("roomId", nullable(id)), ("createdBy", nullable(id)),
+                              ("createdAt", time), ("revokedAt", nullable(time))])),
+        // The subscription URL holds the secret token: it is shown in this answer only.
+        ("CalendarFeedCreated", obj([("id", id), ("staffId", nullable(id)), ("roomId", nullable(id)), ("createdBy", nullable(id)),
+                                     ("createdAt", time), ("revokedAt", nullable(time)), ("url", str)], required: ["id", "url"])),
+        ("CalendarFeedList", list("CalendarFeed")),
     ]
 
     /// The citizen's details (personal data): what the appointment type asks, never a BSN or gender.
@@ -221,15 +228,6 @@ enum OpenAPISpec {
         ("needs", arr(enumeration(AppointmentRoutes.needsList))), ("needsNote", nullable(s("string", [("maxLength", .int(200))]))),
     ])
 
-    /// The keys of appointment_json (functions/60_appointments.sql).
-    static let appointmentProperties: [(String, JSON)] = [
-        ("id", id), ("locationId", id), ("appointmentTypeId", id), ("reference", s("string", [("pattern", .string("^[2-9A-HJKMNP-Z]{6}$"))])),
-        ("status", enumeration(AppointmentStatus.allCases.map(\.rawValue))), ("start", time), ("end", time), ("persons", int),
-        ("heldUntil", nullable(time)),
-        ("participants", arr(obj([("staffId", id), ("serviceId", id), ("agencyId", id)]))),
-        ("roomId", nullable(id)), ("roomName", nullable(str)), ("joint", bool), ("sequence", int),
-        ("citizen", nullable(citizenSchema)),
-    ]
 
     /// One operation of the document, from a route declaration.
     struct Entry {

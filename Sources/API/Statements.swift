@@ -13,6 +13,7 @@ public enum Statements {
     public static let appointmentReads = SQLLibrary(PackageResources.appointment_reads_sql)
     public static let openForms = SQLLibrary(PackageResources.openforms_sql)
     public static let appointments = SQLLibrary(PackageResources.appointments_sql)
+    public static let icalendar = SQLLibrary(PackageResources.icalendar_sql)
 
     /// Every SQL file with the statement types written for it. The statement test ties them together: each type
     /// names a statement of its file, each statement has exactly one type, and they all prepare.
@@ -25,6 +26,7 @@ public enum Statements {
         ("appointment_reads", appointmentReads, AppointmentReadStatements.all),
         ("openforms", openForms, OpenFormsStatements.all),
         ("appointments", appointments, AppointmentStatements.all),
+        ("icalendar", icalendar, ICalendarStatements.all),
     ]
 
     /// Every named statement, so a test can prepare each against a real database.

@@ -298,21 +298,6 @@ final class OpenFormsTests: XCTestCase {
 
     // MARK: The whole plugin sequence
 
-    /// create, details and delete are built on the `book` and `read` branches (POST /api/v1/appointments, GET
-    /// /api/v1/appointments/manage/{token}, POST …/manage/{token}/cancel). Until the first of them is merged the walk
-    /// stops after the read-only steps; once any of them exists, every step runs and a missing one fails.
-    /// TEMPORARY: remove this guard once book and read are on main.
-    func bookingRoutesMerged() -> Bool {
-        // Path parameters by position, whatever their names.
-        let routes = Set(Features.routes.map { entry in
-            "\(entry.route.method) " + entry.route.path.split(separator: "/", omittingEmptySubsequences: false)
-                .map { $0.hasPrefix("{") ? "{}" : String($0) }.joined(separator: "/")
-        })
-        XCTAssertTrue(routes.contains("GET /api/v1/locations/{}/available-times"), "the guard's own normalisation works")
-        return !routes.isDisjoint(with: ["POST /api/v1/appointments", "GET /api/v1/appointments/manage/{}",
-                                         "POST /api/v1/appointments/manage/{}/cancel"])
-    }
-
     /// What the plugin does, step by step, with only public requests: products → locations → dates → times →
     /// required fields → create → details → delete → details 404.
     func testAnOpenFormsPluginWalksTheWholeSequence() throws {
@@ -347,9 +332,6 @@ final class OpenFormsTests: XCTestCase {
         XCTAssertEqual(required.fields["name"], true)
         XCTAssertEqual(required.oneOf, [["email", "phone"]])
 
-        guard bookingRoutesMerged() else {
-            throw XCTSkip("create/details/delete steps need POST /api/v1/appointments and the manage-token routes (branches book, read)")
-        }
         // create_appointment(products, location, start_at, client, remarks): the server computes the duration.
         let body: [String: Any] = ["locationId": locationID, "appointmentTypeId": productID, "start": start, "persons": amount,
                                    "citizen": ["name": "J. Jansen", "email": "j.jansen@example.nl"]]
@@ -391,7 +373,6 @@ final class OpenFormsTests: XCTestCase {
     /// answer, never a second appointment. Needs the book branch and the Idempotency-Key support (idem), merged.
     func testCreateRetriedWithTheSameIdempotencyKeyBooksOnce() throws {
         let c = try catalogue()
-        guard bookingRoutesMerged() else { throw XCTSkip("needs POST /api/v1/appointments (branch book) and Idempotency-Key (branch idem)") }
         let body: [String: Any] = ["locationId": w.locationID, "appointmentTypeId": c.paspoort, "start": "2026-03-03T11:00:00+01:00",
                                    "persons": 1, "citizen": ["name": "P. de Vries", "phone": "+31 6 12345678"]]
         let key = ["Idempotency-Key": "submission-9a1e-appointment"]

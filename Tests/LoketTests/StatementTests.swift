@@ -35,7 +35,7 @@ final class StatementTests: XCTestCase {
             + AvailabilityStatementSamples.samples
             + IdempotencyStatementSamples.samples
             + AppointmentReadStatementSamples.samples
-            + OpenFormsStatementSamples.samples + AppointmentStatementSamples.samples
+            + OpenFormsStatementSamples.samples + AppointmentStatementSamples.samples + ICalendarStatementSamples.samples
     }
 
     func testEveryStatementHasATypeAndEveryTypeAStatement() throws {
