@@ -51,6 +51,8 @@ public final class App: @unchecked Sendable {
     let texts: Translations
     let rateLimiter: RateLimiter
     let logins: LoginGuard
+    /// The wait estimate's inputs per service, shared by the takes of a second or two.
+    let waitInputs = WaitInputsCache()
     /// Where `/readyz` runs: two threads and a short queue of their own, so a readiness check never waits behind
     /// database work stuck on the workers; when both are busy too, the server answers 503 at once.
     let readiness = WorkerPool(threads: 2, maxQueued: 2, name: "loket-ready")
