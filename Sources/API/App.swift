@@ -9,7 +9,7 @@ public struct AppConfiguration: Sendable {
     public var databaseURL: String
     public var server = ServerConfiguration()
     /// Worker threads that run database work; each can hold one pooled connection.
-    public var workerThreads = 8
+    public var workerThreads = 16
     /// Where the kiosk pages and assets are (`kiosk/` of the repository).
     public var kioskDirectory = "kiosk"
     /// Bootstrap admin token from `LOKET_ADMIN_TOKEN`; nil → generated on first start and printed once.
