@@ -4,8 +4,8 @@ import Time
 /// The wait estimate's inputs per service (recent service durations, active desks), kept for `refreshSeconds` by the
 /// app's clock. Every take-a-number of a service within that time shares one read of them (`wait_inputs`), instead
 /// of reading them inside take_number, whose counter row is locked until commit (README, "Take a number over many
-/// counters"). They feed an estimate in whole minutes, so a second or two of staleness changes no answer a visitor
-/// could tell apart; the exact queue position is still read in the take itself.
+/// counters"). The price: a new ticket's estimate (whole minutes) may miss a visit finished in the last
+/// `refreshSeconds`; the queue position is still read in the take itself, and a ticket's status page reads fresh.
 final class WaitInputsCache: @unchecked Sendable {
     struct Inputs: Sendable {
         let recentSeconds: [Double]
