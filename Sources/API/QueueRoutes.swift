@@ -75,12 +75,17 @@ enum QueueRoutes: RouteCollection {
         var minutes: Int?
         if !atLeast, let serviceID = row.serviceID {
             // Read after the take (an autocommit statement of its own, outside the counter lock), kept per service.
-            let inputs = try ctx.app.waitInputs.inputs(service: serviceID, now: ctx.now) {
-                let r = try ctx.db.first(WaitInputs(serviceID: serviceID, now: ctx.now))
-                return .init(recentSeconds: (r?.recentSeconds ?? []).compactMap(Double.init), activeDesks: r?.activeDesks ?? 0)
+            // The number is taken by now: if the read fails, the visitor still gets it, without an estimate.
+            do {
+                let inputs = try ctx.app.waitInputs.inputs(service: serviceID, now: ctx.now) {
+                    let r = try ctx.db.first(WaitInputs(serviceID: serviceID, now: ctx.now))
+                    return .init(recentSeconds: (r?.recentSeconds ?? []).compactMap(Double.init), activeDesks: r?.activeDesks ?? 0)
+                }
+                minutes = WaitEstimator.estimate(ahead: ahead, recentServiceSeconds: inputs.recentSeconds,
+                                                 activeDesks: inputs.activeDesks).minutes
+            } catch {
+                ctx.app.logger.warning("take a number: no wait estimate, reading its inputs failed: \(error)")
             }
-            minutes = WaitEstimator.estimate(ahead: ahead, recentServiceSeconds: inputs.recentSeconds,
-                                             activeDesks: inputs.activeDesks).minutes
         }
         return .json(.object([
             ("id", .string(id)), ("number", .string(number)),

@@ -234,6 +234,18 @@ final class QueueAPITests: XCTestCase {
         XCTAssertEqual(fourth["estimatedWaitMinutes"] as? Int, 15, "three ahead × 5 minutes at one desk")
     }
 
+    /// The estimate's inputs are read after the number is taken: when that read fails the visitor still gets the
+    /// number (201), only without an estimate, rather than an error for a ticket that exists.
+    func testTakeNumberAnswersWithoutEstimateWhenItsInputsCannotBeRead() throws {
+        let db = try t.connection()
+        defer { db.close() }
+        try db.execute(SQL(unsafeUnchecked: "ALTER FUNCTION service_active_desks(uuid, timestamptz) RENAME TO service_active_desks_gone"))
+        let r = try t.client.post("/api/v1/locations/\(w.locationID)/tickets", json: ["serviceId": w.serviceA])
+        XCTAssertEqual(r.status, 201, r.text)
+        XCTAssertEqual(r.object["number"] as? String, "U001")
+        XCTAssertTrue(r.object["estimatedWaitMinutes"] is NSNull)
+    }
+
     /// take_number counts at most TakeNumber.positionLimit tickets ahead: up to there the position is exact, beyond
     /// it the answer says "this far back or later" and makes no estimate from a count that is not the real one.
     func testPositionIsExactUpToTheLimitAndAtLeastBeyond() throws {
