@@ -160,7 +160,9 @@
     const s = svcById(k.serviceId);
     $('tk-num').textContent = k.number;
     $('tk-svc').textContent = s ? s.name : '';
-    $('tk-pos').textContent = k.position == null ? '' : k.position <= 1 ? t('next') : t('position', { n: k.position });
+    // positionAtLeast: more wait ahead than the server counts (100); the place is that far back or later.
+    $('tk-pos').textContent = k.position == null ? '' : k.position <= 1 ? t('next')
+      : t('position', { n: k.positionAtLeast ? k.position + '+' : k.position });
     $('tk-pos').hidden = k.position == null;
     $('tk-wait').textContent = waitText(k.estimatedWaitMinutes);
     $('p-loc').textContent = data.location.name;

@@ -4,7 +4,7 @@
 -- numbered migration that drops the old one first.
 
 -- Durations (seconds) of the most recent services of a service up to p_now, newest first: the wait estimate's history.
--- take_number (tickets.sql) writes this query out in its own statement: keep the two in step.
+-- wait_inputs (tickets.sql) calls this and service_active_desks for a new ticket, ticket_public for a waiting one.
 CREATE OR REPLACE FUNCTION service_recent_seconds(p_service uuid, p_now timestamptz) RETURNS float8[] LANGUAGE plpgsql STABLE AS $$
 BEGIN
     -- PL/pgSQL keeps this statement's plan for the session; as LANGUAGE sql (not inlinable: an aggregate) it was

@@ -9,7 +9,7 @@ public struct AppConfiguration: Sendable {
     public var databaseURL: String
     public var server = ServerConfiguration()
     /// Worker threads that run database work; each can hold one pooled connection.
-    public var workerThreads = 8
+    public var workerThreads = 16
     /// Where the kiosk pages and assets are (`kiosk/` of the repository).
     public var kioskDirectory = "kiosk"
     /// Bootstrap admin token from `LOKET_ADMIN_TOKEN`; nil → generated on first start and printed once.
@@ -53,6 +53,8 @@ public final class App: @unchecked Sendable {
     let texts: Translations
     let rateLimiter: RateLimiter
     let logins: LoginGuard
+    /// The wait estimate's inputs per service, shared by the takes of a second or two.
+    let waitInputs = WaitInputsCache()
     /// Where `/readyz` runs: two threads and a short queue of their own, so a readiness check never waits behind
     /// database work stuck on the workers; when both are busy too, the server answers 503 at once.
     let readiness = WorkerPool(threads: 2, maxQueued: 2, name: "loket-ready")

@@ -71,13 +71,29 @@ enum QueueRoutes: RouteCollection {
                                   "This location is closed today. No more numbers can be taken.")
         }
         ctx.app.events.didWrite()
-        let estimate = WaitEstimator.estimate(ahead: ahead, recentServiceSeconds: (row.recentSeconds ?? []).compactMap(Double.init),
-                                              activeDesks: row.activeDesks ?? 0)
+        // The count stops at positionLimit: then the visitor is at least that far back, and no estimate is made from
+        // a count that is not the real one.
+        let atLeast = ahead >= TakeNumber.positionLimit
+        var minutes: Int?
+        if !atLeast, let serviceID = row.serviceID {
+            // Read after the take (an autocommit statement of its own, outside the counter lock), kept per service.
+            // The number is taken by now: if the read fails, the visitor still gets it, without an estimate.
+            do {
+                let inputs = try ctx.app.waitInputs.inputs(service: serviceID, now: ctx.now) {
+                    let r = try ctx.db.first(WaitInputs(serviceID: serviceID, now: ctx.now))
+                    return .init(recentSeconds: (r?.recentSeconds ?? []).compactMap(Double.init), activeDesks: r?.activeDesks ?? 0)
+                }
+                minutes = WaitEstimator.estimate(ahead: ahead, recentServiceSeconds: inputs.recentSeconds,
+                                                 activeDesks: inputs.activeDesks).minutes
+            } catch {
+                ctx.app.logger.warning("take a number: no wait estimate, reading its inputs failed: \(error)")
+            }
+        }
         return .json(.object([
             ("id", .string(id)), ("number", .string(number)),
             ("serviceId", .optional(row.serviceID)), ("locationId", .optional(row.locationID)),
             ("priority", .optional(row.priority)), ("status", .optional(row.status)),
-            ("position", .int(ahead + 1)), ("estimatedWaitMinutes", .optional(estimate.minutes)),
+            ("position", .int(ahead + 1)), ("positionAtLeast", .bool(atLeast)), ("estimatedWaitMinutes", .optional(minutes)),
             ("createdAt", .optional(row.createdAt)), ("language", .optional(row.language)),
         ]), status: 201)
     }

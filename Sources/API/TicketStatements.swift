@@ -13,23 +13,29 @@ extension TicketStatement {
 
 enum TicketStatements {
     static let all: [any Statement.Type] = [
-        TakeNumber.self, TicketPublic.self, CallNext.self, DeskCurrent.self, TicketAct.self, TicketHolder.self, TicketExists.self,
+        TakeNumber.self, WaitInputs.self, TicketPublic.self, CallNext.self, DeskCurrent.self, TicketAct.self, TicketHolder.self, TicketExists.self,
         TicketHandover.self, QueueForStaff.self, LocationExists.self, CloseStaleTickets.self,
     ]
 }
 
 struct TakeNumber: TicketStatement {
     static let sqlName = "take_number"
+    /// The most tickets ahead take_number counts. A queue longer than this for one service at one location is
+    /// answered "position 101 or later" (`positionAtLeast`) without an estimate: counting every waiting row on
+    /// every take was its dearest part under load (README, "Take a number over many counters"), and a hall with a
+    /// hundred people waiting for one service needs no exact figure on the ticket.
+    static let positionLimit = 100
     struct Row: Decodable, Sendable {
         let locationFound: Int, serviceFound: Int, isOpen: Int
         // Null when no ticket was taken (unknown location or service, closed day).
         let id: String?, number: String?, serviceID: String?, locationID: String?, priority: String?, status: String?
         let language: String?, createdAt: String?
-        let ahead: Int?, recentSeconds: [String]?, activeDesks: Int?
+        /// Tickets ahead, counted up to `positionLimit` (equal to it: at least that many).
+        let ahead: Int?
         enum CodingKeys: String, CodingKey {
             case locationFound = "location_found", serviceFound = "service_found", isOpen = "is_open"
             case id, number, serviceID = "service_id", locationID = "location_id", priority, status, language
-            case createdAt = "created_at", ahead, recentSeconds = "recent_seconds", activeDesks = "active_desks"
+            case createdAt = "created_at", ahead
         }
     }
     let locationID: String
@@ -40,13 +46,26 @@ struct TakeNumber: TicketStatement {
     /// The staff member who took it for a visitor.
     let createdBy: String?
     let now: Instant
+    /// `positionLimit`; a property so the statement's `$7` is bound like every other parameter.
+    var countAtMost: Int = TakeNumber.positionLimit
 
     /// Written out rather than reflected: this is the hottest statement (QueueStatementTests checks the order
     /// against the reflected default).
     var bindings: [PostgresValue] {
         [locationID.postgresValue, serviceID.postgresValue, priority.postgresValue, language.postgresValue,
-         createdBy.postgresValue, now.postgresValue]
+         createdBy.postgresValue, now.postgresValue, countAtMost.postgresValue]
     }
+}
+
+/// The wait estimate's inputs for a new ticket of a service: recent service durations and active desks.
+struct WaitInputs: TicketStatement {
+    static let sqlName = "wait_inputs"
+    struct Row: Decodable, Sendable {
+        let recentSeconds: [String]?, activeDesks: Int?
+        enum CodingKeys: String, CodingKey { case recentSeconds = "recent_seconds", activeDesks = "active_desks" }
+    }
+    let serviceID: String
+    let now: Instant
 }
 
 struct TicketPublic: TicketStatement {

@@ -83,6 +83,9 @@ public struct Problem: Error, Sendable, Equatable {
 /// Minimal JSON string quoting, for the few bodies built without Foundation.
 public enum JSONText {
     public static func quote(_ s: String) -> String {
+        // Most strings (ids, numbers, times) need no escape: one pass over the bytes instead of one append per scalar
+        // (perf: quoting was most of encoding a take-a-number answer).
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) { return "\"" + s + "\"" }
         var out = "\""
         for u in s.unicodeScalars {
             switch u {

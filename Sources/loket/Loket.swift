@@ -14,7 +14,7 @@ struct Loket: ParsableCommand {
         discussion: """
             Configuration comes from the environment: LOKET_DATABASE_URL (libpq URI; without it Loket runs its own \
             PostgreSQL in LOKET_DATA), LOKET_PORT (8080), LOKET_LISTEN (127.0.0.1), LOKET_DATA (./.loket), \
-            LOKET_ADMIN_TOKEN, LOKET_KIOSK_DIR (./kiosk), LOKET_PUBLIC_URL, LOKET_WORKERS (8), \
+            LOKET_ADMIN_TOKEN, LOKET_KIOSK_DIR (./kiosk), LOKET_PUBLIC_URL, LOKET_WORKERS (16), \
             LOKET_TICKET_RATE_PER_MINUTE (10; 0 = off), LOKET_TRUSTED_PROXIES (addresses whose X-Forwarded-For is believed), \
             LOKET_CONNECTIONS_PER_ADDRESS (64; 0 = off; raise or 0 behind a reverse proxy), LOKET_IDLE_TIMEOUT_SECONDS (30), \
             LOKET_MAX_CONNECTIONS (from the open-file limit), LOKET_METRICS_TOKEN (bearer for /metrics from other machines), \
@@ -48,7 +48,7 @@ struct Environment {
         var c = AppConfiguration(databaseURL: databaseURL)
         c.server.host = values["LOKET_LISTEN"] ?? "127.0.0.1"
         c.server.port = try int("LOKET_PORT", 8080, in: 0...65535)
-        c.workerThreads = try int("LOKET_WORKERS", 8, in: 1...256)
+        c.workerThreads = try int("LOKET_WORKERS", 16, in: 1...256)
         c.ticketRatePerMinute = try int("LOKET_TICKET_RATE_PER_MINUTE", 10, in: 0...1_000_000)
         c.loginAttemptsPerMinute = try int("LOKET_LOGIN_RATE_PER_MINUTE", 10, in: 0...1_000_000)
         c.appointmentHoldMinutes = try int("LOKET_APPOINTMENT_HOLD_MINUTES", 10, in: 1...1440)

@@ -18,6 +18,19 @@ final class HTTPTests: XCTestCase {
         t.tearDown()
     }
 
+    /// JSON string quoting (every answer's strings): plain text as is, with a fast path for strings that need no
+    /// escape; quotes, backslashes and control characters escaped; each result parses back to the same string.
+    func testJSONQuotingEscapesExactlyWhatJSONNeeds() throws {
+        XCTAssertEqual(JSONText.quote("U001"), "\"U001\"")
+        XCTAssertEqual(JSONText.quote(""), "\"\"")
+        XCTAssertEqual(JSONText.quote("a\"b\\c\nd\u{1}"), "\"a\\\"b\\\\c\\nd\\u0001\"")
+        for text in ["plain", "ا لعربية", "zoë\t", "\u{1F600}\"", "\\", "x\u{1F}y", "\r\n"] {
+            let quoted = JSONText.quote(text)
+            let back = try JSONSerialization.jsonObject(with: Data(quoted.utf8), options: [.fragmentsAllowed]) as? String
+            XCTAssertEqual(back, text, quoted)
+        }
+    }
+
     var t: TestApp { Self.t }
 
     func assertProblem(_ r: HTTPResponse, _ status: Int, file: StaticString = #filePath, line: UInt = #line) {

@@ -1,7 +1,8 @@
-import API
+@testable import API
 import Foundation
 import Postgres
 import TestSupport
+import Time
 import XCTest
 
 /// The walk-in queue over HTTP against a real database: numbers, call order, desk actions, handover, events.
@@ -206,19 +207,74 @@ final class QueueAPITests: XCTestCase {
         XCTAssertEqual(try w.staffB.post("/api/v1/desks/\(w.desks[1])/call-next").object["number"] as? String, visitor["number"] as? String)
     }
 
+    /// The estimate's inputs are read once per service per WaitInputsCache.refreshSeconds (by the app's clock): a
+    /// take within that time reuses them, the first one after reads the history again.
     func testEstimatedWaitIsNullWithoutHistoryAndRealWithIt() throws {
+        let clock = ManualClock(SystemClock().now())
+        let t = try TestApp { $0.clock = clock; $0.runJobs = false }
+        defer { t.tearDown() }
+        let w = try World.make(t)
         _ = try w.take(t, w.serviceA)
         let second = try w.take(t, w.serviceA)
         XCTAssertTrue(second["estimatedWaitMinutes"] is NSNull, "no history: say so rather than invent")
         // Three finished services of 5 minutes at one desk.
         let db = try t.connection()
+        defer { db.close() }
         try db.query(Query("""
             INSERT INTO service_record (ticket_id, service_id, desk_id, staff_id, called_at, started_at, ended_at, result)
-            SELECT $1, $2, $3, $4, now() - interval '6 minutes', now() - interval '5 minutes', now(), 'done' FROM generate_series(1, 3)
-            """, second["id"] as! String, w.serviceA, w.desks[0], w.staffAID))
+            SELECT $1, $2, $3, $4, $5::timestamptz - interval '6 minutes', $5::timestamptz - interval '5 minutes', $5::timestamptz, 'done'
+            FROM generate_series(1, 3)
+            """, second["id"] as! String, w.serviceA, w.desks[0], w.staffAID, clock.now()))
         let third = try w.take(t, w.serviceA)
         XCTAssertEqual(third["position"] as? Int, 3)
-        XCTAssertEqual(third["estimatedWaitMinutes"] as? Int, 10, "two ahead × 5 minutes at one desk")
+        XCTAssertTrue(third["estimatedWaitMinutes"] is NSNull, "inputs read less than refreshSeconds ago are reused")
+        clock.advance(seconds: Int64(t.app.waitInputs.refreshSeconds))
+        let fourth = try w.take(t, w.serviceA)
+        XCTAssertEqual(fourth["position"] as? Int, 4)
+        XCTAssertEqual(fourth["estimatedWaitMinutes"] as? Int, 15, "three ahead × 5 minutes at one desk")
+    }
+
+    /// The estimate's inputs are read after the number is taken: when that read fails the visitor still gets the
+    /// number (201), only without an estimate, rather than an error for a ticket that exists.
+    func testTakeNumberAnswersWithoutEstimateWhenItsInputsCannotBeRead() throws {
+        let db = try t.connection()
+        defer { db.close() }
+        try db.execute(SQL(unsafeUnchecked: "ALTER FUNCTION service_active_desks(uuid, timestamptz) RENAME TO service_active_desks_gone"))
+        let r = try t.client.post("/api/v1/locations/\(w.locationID)/tickets", json: ["serviceId": w.serviceA])
+        XCTAssertEqual(r.status, 201, r.text)
+        XCTAssertEqual(r.object["number"] as? String, "U001")
+        XCTAssertTrue(r.object["estimatedWaitMinutes"] is NSNull)
+    }
+
+    /// take_number counts at most TakeNumber.positionLimit tickets ahead: up to there the position is exact, beyond
+    /// it the answer says "this far back or later" and makes no estimate from a count that is not the real one.
+    func testPositionIsExactUpToTheLimitAndAtLeastBeyond() throws {
+        let limit = TakeNumber.positionLimit
+        let db = try t.connection()
+        defer { db.close() }
+        // limit - 1 waiting through the API's own statement, quicker than as many HTTP requests.
+        for _ in 0..<(limit - 1) {
+            _ = try db.first(TakeNumber(locationID: w.locationID, serviceID: w.serviceA, priority: nil, language: "nl",
+                                        createdBy: nil, now: t.app.configuration.clock.now()))
+        }
+        let last = try w.take(t, w.serviceA)
+        XCTAssertEqual(last["position"] as? Int, limit)
+        XCTAssertEqual(last["positionAtLeast"] as? Bool, false)
+        let beyond = try w.take(t, w.serviceA)
+        XCTAssertEqual(beyond["position"] as? Int, limit + 1)
+        XCTAssertEqual(beyond["positionAtLeast"] as? Bool, true)
+        XCTAssertTrue(beyond["estimatedWaitMinutes"] is NSNull)
+        // The count stops at the limit: the next one is "101 or later" too, not 102.
+        let further = try w.take(t, w.serviceA)
+        XCTAssertEqual(further["position"] as? Int, limit + 1)
+        XCTAssertEqual(further["positionAtLeast"] as? Bool, true)
+        // Another service's queue is counted on its own.
+        let other = try w.take(t, w.serviceB)
+        XCTAssertEqual(other["position"] as? Int, 1)
+        XCTAssertEqual(other["positionAtLeast"] as? Bool, false)
+        // The ticket's own status page still counts exactly.
+        let status = try t.client.get("/api/v1/tickets/\(beyond["id"] as! String)")
+        XCTAssertEqual(status.object["position"] as? Int, limit + 1)
     }
 
     func testDayEndClosesEarlierDaysTicketsAsNoShow() throws {

@@ -13,6 +13,7 @@ final class QueueStatementTests: XCTestCase {
         let now = Instant(microseconds: 0)
         return [
             TakeNumber(locationID: id, serviceID: id, priority: nil, language: "nl", createdBy: nil, now: now),
+            WaitInputs(serviceID: id, now: now),
             TicketPublic(ticketID: id, now: now),
             CallNext(deskID: id, staffID: id, now: now, sources: ["waiting"], target: "called"),
             DeskCurrent(deskID: id, staffID: id),
@@ -34,14 +35,15 @@ final class QueueStatementTests: XCTestCase {
     /// declaration order, which is what the `$n` of take_number follow, with every value distinct so a swap shows.
     func testTakeNumberBindingsAreItsPropertiesInOrder() {
         let s = TakeNumber(locationID: "loc", serviceID: "svc", priority: "urgent", language: "en", createdBy: "staff",
-                           now: Instant(microseconds: 1_800_000_000_000_000))
+                           now: Instant(microseconds: 1_800_000_000_000_000), countAtMost: 7)
         let reflected = Mirror(reflecting: s).children.map { ($0.value as? any PostgresEncodable)?.postgresValue ?? .null }
-        XCTAssertEqual(reflected.count, 6)
+        XCTAssertEqual(reflected.count, 7)
         XCTAssertEqual(s.bindings, reflected)
         let anonymous = TakeNumber(locationID: "loc", serviceID: nil, priority: nil, language: "nl", createdBy: nil,
                                    now: Instant(microseconds: 0))
         XCTAssertEqual(anonymous.bindings[1], .null)
         XCTAssertEqual(anonymous.bindings[4], .null)
+        XCTAssertEqual(anonymous.bindings[6], TakeNumber.positionLimit.postgresValue)
     }
 
     /// take_number settles on PostgreSQL's generic plan like any prepared statement, instead of being planned again

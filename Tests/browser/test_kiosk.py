@@ -372,3 +372,29 @@ def test_server_down_at_first_load_shows_message_not_blank(driver):
     finally:
         d.execute_cdp_cmd('Network.setBlockedURLs', {'urls': []})
         d.execute_cdp_cmd('Network.disable', {})
+
+
+def test_long_queue_shows_position_as_at_least(driver, kiosk):
+    """Beyond the 100 tickets ahead the server counts, the kiosk says "101+" (the API's positionAtLeast), not a
+    made-up exact place, and makes no wait estimate."""
+    d = driver
+    h.viewport(d, 800, 480)
+    svc = pick_service(kiosk)
+    location = kiosk['location']['id']
+    taken = [h.take_ticket(location, svc['id']) for _ in range(100)]
+    try:
+        assert taken[-1]['positionAtLeast'] is True, taken[-1]
+        open_kiosk(d)
+        tap_service(d, svc)
+        tid = ticket_id_on_screen(d)
+        taken.append({'id': tid})
+        pos = d.find_element('id', 'tk-pos').text
+        assert re.search(r'\b101\+', pos), pos
+        assert h.texts('nl')['waitUnknown'] in d.find_element('id', 's-ticket').text
+    finally:
+        # Out of the queue again, so later tests see the hall as they left it.
+        ids = ','.join(t['id'] for t in taken)
+        out = subprocess.run(['psql', h.DB_URL, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-v', f'ids={{{ids}}}'],
+                             input="UPDATE ticket SET status = 'noShow', finished_at = now() WHERE id = ANY (:'ids'::uuid[])",
+                             capture_output=True, text=True, timeout=20)
+        assert out.returncode == 0, out.stderr

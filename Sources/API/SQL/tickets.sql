@@ -9,7 +9,8 @@
 
 -- name: take_number
 -- $1 location, $2 service, $3 asked priority ('urgent' or null), $4 language, $5 staff who took it for a visitor,
--- $6 now (the application's clock; tests pass instants around daylight saving time)
+-- $6 now (the application's clock; tests pass instants around daylight saving time), $7 the most tickets ahead to
+-- count (TakeNumber.positionLimit: `ahead` = $7 means "at least $7")
 -- The hottest statement (deploy/bench phase 5 and the README's "Benchmarks"): what it reads is written out here
 -- where that keeps one cheap cached plan (no function call with its own executor start-up per take), and every
 -- value is computed once. ASCII only: the text is the key of the prepared-statement cache,
@@ -30,19 +31,15 @@ WITH open AS (
 ), stats AS MATERIALIZED (
     -- Read before the counter row is locked, so the lock (held until commit) covers as little work as possible.
     -- Visible tickets ahead in this service's queue: the new ticket is due now, after every ticket of its priority
-    -- due until now (its number, not yet drawn, is the day's highest of its prefix). Then the wait estimate's inputs:
-    -- the recent durations as service_recent_seconds() computes them (functions/20_queue.sql; keep them in step),
-    -- the active desks through service_active_desks(). Written out, its 30-minute range made the generic plan of
-    -- this whole statement look far dearer than a custom one, and PostgreSQL then planned it on every take
-    -- (QueueStatementTests.testTakeNumberReachesTheGenericPlan).
-    SELECT (SELECT count(*) FROM ticket o WHERE o.location_id = $1 AND o.service_id = $2 AND o.status = 'waiting'
-              AND (o.priority_rank, o.due_at) <= (CASE WHEN open.priority = 'urgent' THEN 0 ELSE 2 END, $6::timestamptz))::int AS ahead,
-           ARRAY(SELECT extract(epoch FROM r.ended_at - coalesce(r.started_at, r.called_at))::float8
-                 FROM service_record r
-                 WHERE r.service_id = $2 AND r.result IN ('done', 'handover') AND r.ended_at > $6::timestamptz - interval '14 days'
-                 ORDER BY r.ended_at DESC
-                 LIMIT 20) AS recent_seconds,
-           service_active_desks($2, $6::timestamptz) AS active_desks
+    -- due until now (its number, not yet drawn, is the day's highest of its prefix). Counted up to $7 rows only:
+    -- every take re-read every waiting row of its service before (a queue of thousands under the benchmark); a hall
+    -- with more than that waiting for one service is told "more than $7 ahead", not a made-up figure.
+    -- The wait estimate's inputs (recent durations, active desks) are not read here: they are the same for every
+    -- take of a service within a second or two, so QueueRoutes keeps them per service (wait_inputs, WaitInputsCache).
+    SELECT (SELECT count(*) FROM (SELECT 1 FROM ticket o
+                                  WHERE o.location_id = $1 AND o.service_id = $2 AND o.status = 'waiting'
+                                    AND (o.priority_rank, o.due_at) <= (CASE WHEN open.priority = 'urgent' THEN 0 ELSE 2 END, $6::timestamptz)
+                                  LIMIT $7) AS counted)::int AS ahead
     FROM open WHERE open.is_open AND open.ticket_prefix IS NOT NULL
 ), counter AS (
     INSERT INTO ticket_counter AS c (location_id, prefix, service_day, last_number)
@@ -68,8 +65,15 @@ SELECT (open.id IS NOT NULL)::int AS location_found,
        coalesce(open.is_open, false)::int AS is_open,
        t.id, t.number, t.service_id, t.location_id, t.priority, t.status, t.language,
        CASE WHEN t.id IS NOT NULL THEN open.created_at END AS created_at,
-       stats.ahead, stats.recent_seconds, stats.active_desks
+       stats.ahead
 FROM (SELECT 1) AS one LEFT JOIN open ON true LEFT JOIN t ON true LEFT JOIN stats ON true
+
+-- name: wait_inputs
+-- $1 service, $2 now. The wait estimate's inputs for a new ticket of the service (what ticket_public reads for a
+-- waiting one): the latest service durations and the desks working on it. Outside take_number and cached per
+-- service for WaitInputsCache.refreshSeconds: an estimate, and take_number's counter lock need not wait for it.
+SELECT service_recent_seconds($1::uuid, $2::timestamptz) AS recent_seconds,
+       service_active_desks($1::uuid, $2::timestamptz) AS active_desks
 
 -- name: ticket_public
 -- $1 ticket, $2 now
