@@ -1,0 +1,88 @@
+@testable import API
+import Foundation
+import Postgres
+import TestSupport
+import Time
+import XCTest
+
+/// Regressions found by the outside review of appointments (issue 9), each over HTTP against a real database: bad
+/// input is a 4xx, never a 500. The clock is fixed on Monday 2026-03-02 11:00 in Amsterdam; bookings are made for
+/// Tuesday 2026-03-10.
+final class AppointmentReviewTests: XCTestCase {
+    var t: TestApp!
+    var w: World!
+    let clock = ManualClock(Instant(rfc3339: "2026-03-02T10:00:00Z")!)
+
+    override func setUpWithError() throws {
+        let clock = self.clock
+        t = try TestApp { $0.clock = clock }
+        w = try World.make(t)
+    }
+    override func tearDown() { t.tearDown() }
+
+    @discardableResult
+    func sql(_ text: String, _ params: any PostgresEncodable...) throws -> [Row] {
+        let db = try t.connection()
+        defer { db.close() }
+        return try Array(db.query(Query(SQL(unsafeUnchecked: text), parameters: params)))
+    }
+
+    /// A public 30-minute type of service A with one staff member of agency A, Tuesdays 09:00–12:00.
+    func bookableType() throws -> String {
+        let opening = try t.admin.send("PUT", "/api/v1/locations/\(w.locationID)/opening-hours", body: Array(try JSONSerialization.data(withJSONObject: [
+            "weekly": [["weekday": 2, "opens": "09:00", "closes": "12:00"]], "closures": [], "closedOnPublicHolidays": true] as [String: Any])))
+        XCTAssertEqual(opening.status, 200, opening.text)
+        let r = try t.admin.post("/api/v1/appointment-types", json: [
+            "code": "kort", "name": "kort", "durationMinutes": 30, "requirements": [["serviceId": w.serviceA]], "minNoticeMinutes": 0,
+            "publicBooking": true] as [String: Any])
+        XCTAssertEqual(r.status, 201, r.text)
+        try sql("INSERT INTO staff_availability (staff_id, location_id, weekday, starts, ends) VALUES ($1, $2, 2, '09:00', '12:00')",
+                w.staffAID, w.locationID)
+        return r.object["id"] as? String ?? ""
+    }
+
+    func book(_ client: HTTPClient, _ type: String, _ start: String) throws -> HTTPResponse {
+        try client.post("/api/v1/appointments", json: [
+            "locationId": w.locationID, "appointmentTypeId": type, "start": start,
+            "citizen": ["name": "Jan Jansen", "email": "jan@example.nl"]] as [String: Any])
+    }
+
+    func assertInvalid(_ r: HTTPResponse, _ field: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(r.status, 422, r.text, file: file, line: line)
+        XCTAssertTrue((r.object["invalidParams"] as? [[String: Any]] ?? []).contains { $0["name"] as? String == field }, r.text,
+                      file: file, line: line)
+    }
+
+    /// A start in year 0001, 1899 or 9999 (a typo, or a fuzzer) was a 500: the day to load is no calendar date from
+    /// 1900 on, or the fortnight of alternatives runs past year 9999. Now 422 naming `start`, for booking (public and
+    /// staff) and for reschedule (by id and by the manage link).
+    func testAStartInAFarOffYearIsAnInvalidRequest() throws {
+        let type = try bookableType()
+        let far = ["0001-01-01T00:00:00+00:00", "1899-12-31T10:00:00+01:00", "9999-12-31T23:45:00+01:00", "3000-01-06T10:00:00+01:00"]
+        for start in far {
+            assertInvalid(try book(t.client, type, start), "start")
+            assertInvalid(try book(w.staffA, type, start), "start")
+        }
+        let booked = try book(t.client, type, "2026-03-10T10:00:00+01:00")
+        XCTAssertEqual(booked.status, 201, booked.text)
+        let id = booked.object["id"] as? String ?? "", token = booked.object["manageToken"] as? String ?? ""
+        for start in far {
+            assertInvalid(try w.staffA.send("PATCH", "/api/v1/appointments/\(id)", body: Array(#"{"start":"\#(start)"}"#.utf8)), "start")
+            assertInvalid(try t.client.send("PATCH", "/api/v1/appointments/manage/\(token)", body: Array(#"{"start":"\#(start)"}"#.utf8)), "start")
+        }
+        // Still bookable at the edges of sense, and still where it was.
+        XCTAssertEqual(try book(w.staffA, type, "2026-03-10T11:00:00+01:00").status, 201)
+        XCTAssertEqual(try w.staffA.get("/api/v1/appointments/\(id)").object["start"] as? String, "2026-03-10T10:00:00+01:00")
+    }
+
+    /// A list cursor whose start cannot be a time (`-9223372036854775808.<id>`) reached PostgreSQL and was a 500.
+    func testAListCursorOutsideTheCalendarIsAnInvalidRequest() throws {
+        let range = "from=2026-03-01T00:00:00%2B01:00&to=2026-03-31T00:00:00%2B01:00"
+        for after in ["-9223372036854775808", "9223372036854775807", "253402300800000000"] {
+            let r = try w.staffA.get("/api/v1/appointments?\(range)&after=\(after).00000000-0000-0000-0000-000000000000")
+            assertInvalid(r, "after")
+        }
+        let ok = try w.staffA.get("/api/v1/appointments?\(range)&after=1772445600000000.00000000-0000-0000-0000-000000000000")
+        XCTAssertEqual(ok.status, 200, ok.text)
+    }
+}
