@@ -86,3 +86,57 @@ final class AppointmentReviewTests: XCTestCase {
         XCTAssertEqual(ok.status, 200, ok.text)
     }
 }
+
+/// The Idempotency-Key table kept a public booking's answer as it was sent: the citizen's manage token (which the
+/// appointment stores only as SHA-256) and their details, readable by anyone with a copy of the table for 24 hours.
+/// Now the key is stored as its SHA-256 and the answer sealed with a secret derived from the key: the replay still
+/// gives the same token, the table holds neither.
+final class IdempotentAnswerAtRestTests: XCTestCase {
+    var t: TestApp!
+    var w: World!
+    let clock = ManualClock(Instant(rfc3339: "2026-03-02T10:00:00Z")!)
+
+    override func setUpWithError() throws {
+        let clock = self.clock
+        t = try TestApp { $0.clock = clock }
+        w = try World.make(t)
+    }
+    override func tearDown() { t.tearDown() }
+
+    func testTheStoredAnswerHoldsNoManageTokenNoCitizenAndNoKey() throws {
+        let opening = try t.admin.send("PUT", "/api/v1/locations/\(w.locationID)/opening-hours", body: Array(try JSONSerialization.data(withJSONObject: [
+            "weekly": [["weekday": 2, "opens": "09:00", "closes": "12:00"]], "closures": [], "closedOnPublicHolidays": true] as [String: Any])))
+        XCTAssertEqual(opening.status, 200, opening.text)
+        let type = try t.admin.post("/api/v1/appointment-types", json: [
+            "code": "kort", "name": "kort", "durationMinutes": 30, "requirements": [["serviceId": w.serviceA]], "minNoticeMinutes": 0,
+            "publicBooking": true] as [String: Any]).object["id"] as? String ?? ""
+        let db = try t.connection()
+        defer { db.close() }
+        try db.query(Query("INSERT INTO staff_availability (staff_id, location_id, weekday, starts, ends) VALUES ($1, $2, 2, '09:00', '12:00')",
+                           w.staffAID, w.locationID))
+        let key = "open-forms-" + UUID().uuidString
+        let body: [String: Any] = ["locationId": w.locationID, "appointmentTypeId": type, "start": "2026-03-10T10:00:00+01:00",
+                                   "citizen": ["name": "Fatima Geheim", "email": "fatima.geheim@example.nl", "phone": "0612345678"]]
+        let first = try t.client.post("/api/v1/appointments", json: body, headers: ["Idempotency-Key": key])
+        XCTAssertEqual(first.status, 201, first.text)
+        let token = first.object["manageToken"] as? String ?? ""
+        XCTAssertEqual(token.count, 43)
+        let again = try t.client.post("/api/v1/appointments", json: body, headers: ["Idempotency-Key": key])
+        XCTAssertEqual(again.status, 201, again.text)
+        XCTAssertEqual(again.header("Idempotent-Replayed"), "true")
+        XCTAssertEqual(again.object["manageToken"] as? String, token, "the retry still gets the first answer's token")
+        XCTAssertEqual(again.object["id"] as? String, first.object["id"] as? String)
+
+        let rows = Array(try db.query(Query("SELECT key, encode(response_body, 'escape') AS body FROM idempotency_key")))
+        XCTAssertEqual(rows.count, 1)
+        let storedKey = try rows.first?.string("key") ?? ""
+        let stored = try rows.first?.string("body") ?? ""
+        XCTAssertFalse(storedKey.contains(key), "the key itself is not stored")
+        XCTAssertFalse(stored.isEmpty)
+        for secret in [token, "Fatima Geheim", "fatima.geheim@example.nl", "0612345678"] {
+            XCTAssertFalse(stored.contains(secret), "the stored answer holds \(secret)")
+        }
+        // With another key the same body is a new request (here: the slot is taken), never the stored answer.
+        XCTAssertEqual(try t.client.post("/api/v1/appointments", json: body, headers: ["Idempotency-Key": key + "x"]).status, 409)
+    }
+}
