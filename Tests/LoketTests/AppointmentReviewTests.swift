@@ -1,6 +1,7 @@
 @testable import API
 import Foundation
 import Postgres
+import Scheduling
 import TestSupport
 import Time
 import XCTest
@@ -73,6 +74,37 @@ final class AppointmentReviewTests: XCTestCase {
         // Still bookable at the edges of sense, and still where it was.
         XCTAssertEqual(try book(w.staffA, type, "2026-03-10T11:00:00+01:00").status, 201)
         XCTAssertEqual(try w.staffA.get("/api/v1/appointments/\(id)").object["start"] as? String, "2026-03-10T10:00:00+01:00")
+    }
+
+    /// Statuses come from Scheduling's AppointmentStateMachine, never from the SQL text of a statement: the load
+    /// count, the citizen's invitation link and the feeds wrote their own lists ('held', 'booked', 'checkedIn').
+    func testNoAppointmentStatementWritesAStatusOfItsOwn() throws {
+        let libraries = ["appointments": Statements.appointments, "appointment_reads": Statements.appointmentReads,
+                         "icalendar": Statements.icalendar]
+        let literals = AppointmentStatus.allCases.map { "'\($0.rawValue)'" }
+        for (file, library) in libraries {
+            for (name, sql) in library.statements {
+                let code = sql.text.split(separator: "\n").map { $0.split(separator: "--", maxSplits: 1).first ?? "" }.joined(separator: "\n")
+                for literal in literals where code.contains(literal) {
+                    XCTFail("\(file).sql \(name) writes the status \(literal) itself")
+                }
+            }
+        }
+    }
+
+    /// The citizen's invitation by manage token follows the link: once a hold has run out the link is dead
+    /// (`GET /appointments/manage/{token}` is 404), and so is its calendar file.
+    func testTheInvitationOfAnExpiredHoldIsNotServedByItsToken() throws {
+        let type = try bookableType()
+        let held = try t.client.post("/api/v1/appointments", json: [
+            "locationId": w.locationID, "appointmentTypeId": type, "start": "2026-03-10T10:00:00+01:00", "hold": true,
+            "citizen": ["name": "Jan Jansen", "email": "jan@example.nl"]] as [String: Any])
+        XCTAssertEqual(held.status, 201, held.text)
+        let id = held.object["id"] as? String ?? "", token = held.object["manageToken"] as? String ?? ""
+        XCTAssertEqual(try t.client.get("/api/v1/appointments/\(id)/invite.ics?for=citizen&token=\(token)").status, 200)
+        clock.set(clock.now().adding(minutes: 11))
+        XCTAssertEqual(try t.client.get("/api/v1/appointments/manage/\(token)").status, 404)
+        XCTAssertEqual(try t.client.get("/api/v1/appointments/\(id)/invite.ics?for=citizen&token=\(token)").status, 404)
     }
 
     /// A list cursor whose start cannot be a time (`-9223372036854775808.<id>`) reached PostgreSQL and was a 500.
