@@ -493,6 +493,10 @@ enum AppointmentRoutes: RouteCollection {
             v.require(false, "citizen.email", "give an e-mail address or a phone number")
         }
         if let name { v.require(name.count <= 200, "citizen.name", "must be at most 200 characters") }
+        // A tab, line break or bell in a name or address is a paste accident, and breaks every list that shows it.
+        for (value, field) in [(name, "name"), (email, "email")] where value?.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) == true {
+            v.require(false, "citizen.\(field)", "must not contain control characters (tabs, line breaks)")
+        }
         if let email {
             let parts = email.split(separator: "@", omittingEmptySubsequences: false)
             v.require(email.utf8.count <= 254 && parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")

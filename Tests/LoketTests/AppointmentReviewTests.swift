@@ -107,6 +107,20 @@ final class AppointmentReviewTests: XCTestCase {
         XCTAssertEqual(try t.client.get("/api/v1/appointments/\(id)/invite.ics?for=citizen&token=\(token)").status, 404)
     }
 
+    /// A citizen's name or e-mail address with a control character (a bell, a line break) was stored as sent.
+    func testControlCharactersInTheCitizensNameOrEmailAreRefused() throws {
+        let type = try bookableType()
+        for (citizen, field) in [(["name": "Jan\u{07}", "email": "jan@example.nl"], "citizen.name"),
+                                 (["name": "Jan\nJansen", "email": "jan@example.nl"], "citizen.name"),
+                                 (["name": "Jan", "email": "ja\u{07}n@example.nl"], "citizen.email")] {
+            assertInvalid(try t.client.post("/api/v1/appointments", json: [
+                "locationId": w.locationID, "appointmentTypeId": type, "start": "2026-03-10T10:00:00+01:00",
+                "citizen": citizen] as [String: Any]), field)
+        }
+        XCTAssertEqual(try sql("SELECT count(*)::int AS n FROM appointment").first.map { try $0.int("n") }, 0)
+        XCTAssertEqual(try book(t.client, type, "2026-03-10T10:00:00+01:00").status, 201)
+    }
+
     /// A list cursor whose start cannot be a time (`-9223372036854775808.<id>`) reached PostgreSQL and was a 500.
     func testAListCursorOutsideTheCalendarIsAnInvalidRequest() throws {
         let range = "from=2026-03-01T00:00:00%2B01:00&to=2026-03-31T00:00:00%2B01:00"
