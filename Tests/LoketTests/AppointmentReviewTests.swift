@@ -186,3 +186,26 @@ final class IdempotentAnswerAtRestTests: XCTestCase {
         XCTAssertEqual(try t.client.post("/api/v1/appointments", json: body, headers: ["Idempotency-Key": key + "x"]).status, 409)
     }
 }
+
+/// The search's busy hooks (staff_busy, room_busy in Migrations/functions/50_availability.sql) write their live
+/// statuses in SQL, as the exclusion constraints do: they must stay the state machine's `reservesResources`, or the
+/// search offers what the booking then refuses (or hides what is free).
+final class AppointmentBusyHooksTests: XCTestCase {
+    func testTheBusyHooksCountExactlyTheStatusesThatReserveTime() throws {
+        let url = try TestPostgres.createDatabase()
+        defer { TestPostgres.dropDatabase(url) }
+        try App.migrate(conninfo: url, logger: TestPostgres.logger)
+        let db = try Connection(conninfo: url)
+        defer { db.close() }
+        let live = Set(AppointmentStatus.allCases.filter(\.reservesResources).map(\.rawValue))
+        let known = Set(AppointmentStatus.allCases.map(\.rawValue))
+        for name in ["staff_busy", "room_busy"] {
+            let d = try XCTUnwrap(db.query(Query("SELECT pg_get_functiondef(p.oid) AS d FROM pg_proc p WHERE p.proname = $1", name))
+                .first?.string("d"), name)
+            let regex = try NSRegularExpression(pattern: "'([A-Za-z]+)'")
+            let quoted = Set(regex.matches(in: d, range: NSRange(d.startIndex..., in: d))
+                .map { String(d[Range($0.range(at: 1), in: d)!]) }).intersection(known)
+            XCTAssertEqual(quoted, live, name)
+        }
+    }
+}
