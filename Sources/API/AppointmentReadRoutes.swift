@@ -156,7 +156,10 @@ enum AppointmentReadRoutes: RouteCollection {
 
         init?(_ text: String) {
             let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-            guard parts.count == 2, let micros = Int64(parts[0]), isUUID(String(parts[1])) else { return nil }
+            // Only a start a page can have ended on (years 0001–9999): anything else cannot be bound as a time and
+            // was a 500.
+            guard parts.count == 2, let micros = Int64(parts[0]), isUUID(String(parts[1])),
+                  (-62_135_596_800_000_000..<253_402_300_800_000_000).contains(micros) else { return nil }
             start = Instant(microseconds: micros)
             id = parts[1].lowercased()
         }

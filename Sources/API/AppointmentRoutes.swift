@@ -458,8 +458,14 @@ enum AppointmentRoutes: RouteCollection {
     static func instant(_ v: inout Validator, _ text: String?, _ name: String) -> Instant? {
         guard let text else { v.require(false, name, "is required"); return nil }
         guard let i = Instant(rfc3339: text) else { v.require(false, name, "must be a date and time with offset, e.g. 2026-03-10T10:00:00+01:00"); return nil }
+        // Far-off years are typos, and the day to load and the alternatives' fortnight must stay four-digit dates
+        // (year 0001 or 9999 used to fail deep in the booking with a 500).
+        guard bookable.contains(i) else { v.require(false, name, "must lie in the years 2000 to 2999"); return nil }
         return i
     }
+
+    /// Starts a booking or reschedule may name: 2000-01-01T00:00Z up to 3000-01-01T00:00Z.
+    static let bookable = Instant(seconds: 946_684_800)..<Instant(seconds: 32_503_680_000)
 
     /// A list of distinct ids (lowercased), or nil when absent.
     static func ids(_ v: inout Validator, _ list: [String]?, _ name: String) -> [String]? {
@@ -487,6 +493,10 @@ enum AppointmentRoutes: RouteCollection {
             v.require(false, "citizen.email", "give an e-mail address or a phone number")
         }
         if let name { v.require(name.count <= 200, "citizen.name", "must be at most 200 characters") }
+        // A tab, line break or bell in a name or address is a paste accident, and breaks every list that shows it.
+        for (value, field) in [(name, "name"), (email, "email")] where value?.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) == true {
+            v.require(false, "citizen.\(field)", "must not contain control characters (tabs, line breaks)")
+        }
         if let email {
             let parts = email.split(separator: "@", omittingEmptySubsequences: false)
             v.require(email.utf8.count <= 254 && parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")

@@ -1,4 +1,5 @@
 import Postgres
+import Scheduling
 import Time
 
 // The statements of `SQL/appointments.sql`, one type each. Statuses are passed from AppointmentStateMachine
@@ -45,6 +46,8 @@ struct AppointmentStaffLoad: AppointmentStatement {
     let locationID: String
     let day: String
     let now: Instant
+    /// The statuses whose reservations take time (the exclusion constraints' own).
+    var statuses: [String] = AppointmentStatus.allCases.filter(\.reservesResources).map(\.rawValue)
 }
 
 /// Cancels expired holds on the resources and time about to be reserved.

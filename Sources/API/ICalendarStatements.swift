@@ -1,4 +1,5 @@
 import Postgres
+import Scheduling
 import Time
 
 // The statements of `SQL/icalendar.sql`, one type each (see `AdminStatements.swift`).
@@ -55,6 +56,8 @@ struct InviteGet: ICalendarStatement {
     let recipientStaffID: String?
     let tokenHash: PostgresValue?
     let now: Instant
+    /// Where the manage link works: from the state machine, as for the link itself.
+    var statuses: [String] = AppointmentReadRoutes.manageableStatuses
 }
 
 struct FeedInsert: ICalendarStatement {
@@ -103,4 +106,7 @@ struct FeedEvents: ICalendarStatement {
     let roomID: String?
     let now: Instant
     let until: Instant
+    /// The statuses that will happen: live (they reserve time) and not a hold that may still lapse.
+    var statuses: [String] = AppointmentStatus.allCases
+        .filter { $0.reservesResources && !AppointmentStateMachine.allows(.expire, from: $0) }.map(\.rawValue)
 }

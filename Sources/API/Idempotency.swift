@@ -21,6 +21,12 @@ import Time
 // The scope is the route's scope and who asks: the staff member, the kiosk device (`Loket-Device`), or for anonymous
 // callers the route alone, so anonymous clients must use random keys (a UUID). Keys live 24 hours by the app's
 // clock; after that the same key is a new request, and the periodic jobs purge it.
+//
+// The stored answer can hold a secret: a public booking's answer carries the citizen's manage token, which the
+// appointment itself keeps only as SHA-256. So the table keeps neither key nor answer readable: the key column holds
+// the key's SHA-256 (`storedKey`) and the answer is sealed (libsodium secretbox) with a key derived from the
+// Idempotency-Key (`answerKey`). Only a client that still has the Idempotency-Key can read its answer back; a copy
+// of the table gives no working manage link and no citizen's details.
 
 /// Whether a declared route honours `Idempotency-Key` (POST routes that create something).
 enum Idempotency: Sendable, Equatable {
@@ -58,6 +64,12 @@ extension Idempotency {
         return "anonymous"
     }
 
+    /// What the key column stores: the key's SHA-256, never the key (71 printable characters).
+    static func storedKey(_ key: String) -> String { "sha256:" + hexString(Credentials.sha256(Array(key.utf8))) }
+
+    /// The secretbox key that seals the stored answer: derived from the Idempotency-Key, which only the client has.
+    static func answerKey(_ key: String) -> [UInt8] { Credentials.sha256(Array("loket idempotent answer\n".utf8) + Array(key.utf8)) }
+
     /// SHA-256 of method, path, query (sorted) and body.
     static func fingerprint(_ request: Request) -> [UInt8] {
         var bytes = Array(request.method.utf8) + [0x0A] + Array(request.path.utf8) + [0x0A]
@@ -83,6 +95,8 @@ extension App {
     /// Runs an opted-in route's handler under its key (see the top of this file), on the request's connection `db`.
     func serveIdempotent(_ route: DeclaredRoute, scope: String, key: String, _ ctx: RouteContext, _ db: Connection) throws -> Response {
         let owned = scope + " " + Idempotency.owner(ctx.request, ctx.principal)
+        let secret = Idempotency.answerKey(key)
+        let key = Idempotency.storedKey(key)
         let fingerprint = PostgresValue.bytes(Idempotency.fingerprint(ctx.request))
         let now = ctx.now
         var inner = ctx
@@ -95,10 +109,10 @@ extension App {
                         throw UnstoredAnswer(response: response)
                     }
                     try db.run(IdempotencyStore(scope: owned, key: key, status: response.status,
-                                                contentType: response.header("Content-Type"), body: .bytes(body)))
+                                                contentType: response.header("Content-Type"), body: .bytes(Credentials.seal(body, key: secret))))
                     return (response, false)
                 }
-                return (try replay(db, scope: owned, key: key, fingerprint: fingerprint), true)
+                return (try replay(db, scope: owned, key: key, secret: secret, fingerprint: fingerprint), true)
             }
             // The handler's own wake-up came before the commit; this one finds its events committed.
             if !replayed { events.didWrite() }
@@ -109,7 +123,7 @@ extension App {
     }
 
     /// The answer stored under a key that an earlier request claimed and committed.
-    private func replay(_ db: Connection, scope: String, key: String, fingerprint: PostgresValue) throws -> Response {
+    private func replay(_ db: Connection, scope: String, key: String, secret: [UInt8], fingerprint: PostgresValue) throws -> Response {
         guard let stored = try db.first(IdempotencyReplay(scope: scope, key: key, fingerprint: fingerprint)) else {
             // Purged between claim and read (it expired in that instant): the client's retry claims it anew.
             throw Problem.conflict("This Idempotency-Key just expired. Send the request again.")
@@ -118,8 +132,10 @@ extension App {
             throw Problem.unprocessable("This Idempotency-Key was used for a different request. Use a new key for a new request.",
                                         invalidParams: [.init(name: Idempotency.headerName, reason: "was used for a different request")])
         }
-        guard let status = stored.responseStatus, let hex = stored.responseBody, let body = bytes(hex: hex) else {
-            // Cannot happen for committed rows (the answer is stored before commit); refuse rather than guess.
+        guard let status = stored.responseStatus, let hex = stored.responseBody, let sealed = bytes(hex: hex),
+              let body = Credentials.open(sealed, key: secret) else {
+            // Cannot happen for committed rows (the answer is stored, sealed with this key's secret, before commit);
+            // refuse rather than guess.
             throw Problem.conflict("A request with this Idempotency-Key is still being processed. Try again in a moment.")
         }
         var headers: [(String, String)] = []

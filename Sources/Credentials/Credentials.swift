@@ -81,6 +81,29 @@ public enum Credentials {
         return sodium_memcmp(a, b, a.count) == 0
     }
 
+    /// `plaintext` encrypted and authenticated with the 32-byte `key` (libsodium's secretbox, XSalsa20-Poly1305),
+    /// as random nonce followed by the box: for secrets that must be kept but may only be read back by whoever
+    /// holds the key (an Idempotency-Key's stored answer holds the manage token of a booking).
+    public static func seal(_ plaintext: [UInt8], key: [UInt8]) -> [UInt8] {
+        precondition(ready, "libsodium failed to initialise")
+        precondition(key.count == crypto_secretbox_keybytes(), "a secretbox key is 32 bytes")
+        let nonce = randomBytes(crypto_secretbox_noncebytes())
+        var box = [UInt8](repeating: 0, count: plaintext.count + crypto_secretbox_macbytes())
+        _ = crypto_secretbox_easy(&box, plaintext, UInt64(plaintext.count), nonce, key)
+        return nonce + box
+    }
+
+    /// The plaintext of `seal`, or nil when `sealed` was not sealed with `key` or was altered.
+    public static func open(_ sealed: [UInt8], key: [UInt8]) -> [UInt8]? {
+        precondition(ready, "libsodium failed to initialise")
+        let n = crypto_secretbox_noncebytes(), mac = crypto_secretbox_macbytes()
+        guard key.count == crypto_secretbox_keybytes(), sealed.count >= n + mac else { return nil }
+        let nonce = Array(sealed[..<n]), box = Array(sealed[n...])
+        var out = [UInt8](repeating: 0, count: box.count - mac)
+        guard crypto_secretbox_open_easy(&out, box, UInt64(box.count), nonce, key) == 0 else { return nil }
+        return out
+    }
+
     static func base64URL(_ bytes: [UInt8]) -> String {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
         var out = [UInt8]()

@@ -16,16 +16,17 @@ FROM location l, appointment_type t
 WHERE l.id = $1 AND t.id = $2
 
 -- name: appointment_staff_load
--- $1 location, $2 local date, $3 now. How many live reservations each staff member has on that local day (at any
--- location: it is one person's day), holds until they expire: Loket spreads the load by offering the least-booked
+-- $1 location, $2 local date, $3 now, $4 the live statuses (AppointmentStatus.reservesResources). How many live
+-- reservations each staff member has on that local day (at any location: it is one person's day), holds until they
+-- expire (only a hold has held_until: CHECK appointment_hold): Loket spreads the load by offering the least-booked
 -- qualified staff member first.
 WITH l AS (SELECT tstzrange($2::date::timestamp AT TIME ZONE time_zone, ($2::date + 1)::timestamp AT TIME ZONE time_zone) AS span
            FROM location WHERE id = $1)
 SELECT r.staff_id::text AS staff_id, count(*)::integer AS booked
 FROM l JOIN appointment_reservation r ON r.during && l.span
 JOIN appointment a ON a.id = r.appointment_id
-WHERE r.staff_id IS NOT NULL AND r.appointment_status IN ('held', 'booked', 'checkedIn')
-  AND (r.appointment_status <> 'held' OR a.held_until > $3::timestamptz)
+WHERE r.staff_id IS NOT NULL AND r.appointment_status = ANY ($4::text[])
+  AND (a.held_until IS NULL OR a.held_until > $3::timestamptz)
 GROUP BY r.staff_id
 
 -- name: appointment_expire_holds

@@ -5,8 +5,9 @@
 
 -- name: invite_get
 -- $1 appointment, $2 the staff member the file is for (null: the citizen's file), $3 SHA-256 of a manage token
--- (null: none), $4 now. `token_valid`: the token is this appointment's and still works (held or booked, start in
--- the future), as for the citizen's manage link.
+-- (null: none), $4 now, $5 the statuses in which the manage link works (AppointmentReadRoutes.manageableStatuses).
+-- `token_valid`: the token is this appointment's and still works (such a status, start in the future, a hold not
+-- yet expired), exactly as for the citizen's manage link (appointment_read_manage).
 SELECT a.id::text AS id, a.reference, a.status, a.sequence,
        epoch_us(a.starts_at) AS starts_us, epoch_us(a.ends_at) AS ends_us,
        epoch_us(a.created_at) AS created_us, epoch_us(a.updated_at) AS updated_us,
@@ -19,8 +20,8 @@ SELECT a.id::text AS id, a.reference, a.status, a.sequence,
                  JOIN agency g ON g.id = p.agency_id), '{}') AS agency_names,
        coalesce((SELECT array_agg(DISTINCT r.agency_id::text) FROM appointment_reservation r
                  WHERE r.appointment_id = a.id AND r.agency_id IS NOT NULL), '{}') AS agency_ids,
-       coalesce(a.manage_token_hash = $3::bytea AND a.status IN ('held', 'booked') AND a.starts_at > $4::timestamptz,
-                false) AS token_valid,
+       coalesce(a.manage_token_hash = $3::bytea AND a.status = ANY ($5::text[]) AND a.starts_at > $4::timestamptz
+                AND (a.held_until IS NULL OR a.held_until > $4::timestamptz), false) AS token_valid,
        s.id::text AS recipient_id, s.display_name AS recipient_name, s.email AS recipient_email
 FROM appointment a
 JOIN location l ON l.id = a.location_id
@@ -68,9 +69,9 @@ LEFT JOIN location l ON l.id = r.location_id
 WHERE f.token_hash = $1::bytea AND f.revoked_at IS NULL AND (s.id IS NOT NULL OR r.id IS NOT NULL)
 
 -- name: feed_events
--- $1 staff member or $2 room, $3 now, $4 the end of the window. Booked and checked-in appointments that have not
--- ended and start before the window's end (a read: the statuses that still happen, written here), in start order;
--- the columns of invite_get without the recipient and the token.
+-- $1 staff member or $2 room, $3 now, $4 the end of the window, $5 the statuses that will happen (ICalendarRoutes
+-- .feedStatuses: booked and checked in). Such appointments that have not ended and start before the window's end, in
+-- start order; the columns of invite_get without the recipient and the token.
 SELECT a.id::text AS id, a.reference, a.status, a.sequence,
        epoch_us(a.starts_at) AS starts_us, epoch_us(a.ends_at) AS ends_us,
        epoch_us(a.created_at) AS created_us, epoch_us(a.updated_at) AS updated_us,
@@ -86,7 +87,7 @@ JOIN appointment a ON a.id = mine.appointment_id
 JOIN location l ON l.id = a.location_id
 WHERE (mine.staff_id = $1::uuid OR mine.room_id = $2::uuid)
   -- The same statuses and time test as the exclusion constraints' index, so it serves this read.
-  AND mine.appointment_status IN ('booked', 'checkedIn')
+  AND mine.appointment_status = ANY ($5::text[])
   AND mine.during && tstzrange($3::timestamptz, $4::timestamptz)
   AND a.ends_at > $3::timestamptz AND a.starts_at < $4::timestamptz
 ORDER BY a.starts_at, a.id

@@ -2,7 +2,7 @@
 -- stored answer run in one transaction; "now" is the application's clock.
 
 -- name: idempotency_claim
--- $1 scope, $2 key, $3 fingerprint (32 bytes), $4 now. Returns a row when this request owns the key: a new one, or
+-- $1 scope, $2 the key's SHA-256 (Idempotency.storedKey: the key itself is never stored), $3 fingerprint (32 bytes), $4 now. Returns a row when this request owns the key: a new one, or
 -- one whose 24 hours have passed (overwritten). No row: another request holds it; the claim waited on the primary
 -- key until that one committed, and `idempotency_replay` (a new statement, so a new snapshot) reads its answer.
 INSERT INTO idempotency_key AS k (scope, key, fingerprint, created_at, expires_at)
@@ -21,7 +21,8 @@ FROM idempotency_key
 WHERE scope = $1 AND key = $2
 
 -- name: idempotency_store
--- $1 scope, $2 key, $3 status, $4 content type, $5 body: the answer of the request that claimed the key.
+-- $1 scope, $2 the key's SHA-256, $3 status, $4 content type, $5 body sealed with a secret derived from the key (only
+-- its client can read it back): the answer of the request that claimed the key.
 UPDATE idempotency_key
 SET response_status = $3, response_content_type = $4, response_body = $5
 WHERE scope = $1 AND key = $2
