@@ -36,7 +36,7 @@ final class TimeZoneTests: XCTestCase {
     /// Takes a number "at" an instant, through the same statement the API runs.
     func take(at utc: String) throws -> (number: String, day: String, created: String) {
         let db = try Self.t.connection()
-        let row = try db.query(Query(Statements.tickets["take_number"], Self.w.locationID, Self.w.serviceB, String?.none, "nl", String?.none, utc)).first!
+        let row = try db.query(Query(Statements.tickets["take_number"], Self.w.locationID, Self.w.serviceB, String?.none, "nl", String?.none, utc, 100)).first!
         let id = try row.string("id")
         let day = try db.query(Query("SELECT service_day::text AS d FROM ticket WHERE id = $1", id)).first!.string("d")
         return (try row.string("number"), day, try row.string("created_at"))
@@ -78,7 +78,7 @@ final class TimeZoneTests: XCTestCase {
         XCTAssertEqual(location.status, 201)
         let id = location.object["id"] as! String
         XCTAssertEqual(try Self.t.admin.patch("/api/v1/services/\(Self.w.serviceB)", json: ["locationIds": [Self.w.locationID, id]]).status, 200)
-        let row = try db.query(Query(Statements.tickets["take_number"], id, Self.w.serviceB, String?.none, "nl", String?.none, "2026-03-29 02:00:00Z")).first!
+        let row = try db.query(Query(Statements.tickets["take_number"], id, Self.w.serviceB, String?.none, "nl", String?.none, "2026-03-29 02:00:00Z", 100)).first!
         XCTAssertEqual(try row.string("created_at"), "2026-03-28T22:00:00-04:00")
     }
 }
