@@ -106,14 +106,14 @@ public struct SMTPClient: Sendable {
                 }
             }
         }
-        guard rc != LOKET_CURLE_OK.rawValue else { return }
+        guard rc != Int32(LOKET_CURLE_OK) else { return }
         let text = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         switch rc {
-        case LOKET_CURLE_COULDNT_RESOLVE_HOST.rawValue, LOKET_CURLE_COULDNT_CONNECT.rawValue, LOKET_CURLE_OPERATION_TIMEDOUT.rawValue:
+        case Int32(LOKET_CURLE_COULDNT_RESOLVE_HOST), Int32(LOKET_CURLE_COULDNT_CONNECT), Int32(LOKET_CURLE_OPERATION_TIMEDOUT):
             throw .unreachable(text)
-        case LOKET_CURLE_SSL_CONNECT_ERROR.rawValue, LOKET_CURLE_PEER_FAILED_VERIFICATION.rawValue, LOKET_CURLE_USE_SSL_FAILED.rawValue:
+        case Int32(LOKET_CURLE_SSL_CONNECT_ERROR), Int32(LOKET_CURLE_PEER_FAILED_VERIFICATION), Int32(LOKET_CURLE_USE_SSL_FAILED):
             throw .tls(text)
-        case LOKET_CURLE_LOGIN_DENIED.rawValue:
+        case Int32(LOKET_CURLE_LOGIN_DENIED):
             throw .login(text)
         default:
             if responseCode >= 400 { throw .refused(code: responseCode, text) }
