@@ -52,6 +52,8 @@ enum AppointmentRoutes: RouteCollection {
         "appointment_reservation_room_free": .conflict(taken),
         "appointment_citizen_name_check": AdminRoutes.invalid("citizen.name", "must be 1–200 characters"),
         "appointment_citizen_email_check": AdminRoutes.invalid("citizen.email", "must be an e-mail address"),
+        // The outbox's own check (written in the same transaction): an address Loket could not send to.
+        "outbox_message_recipient_check": AdminRoutes.invalid("citizen.email", "must be an e-mail address"),
         "appointment_citizen_phone_check": AdminRoutes.invalid("citizen.phone", "must be a phone number"),
         "appointment_citizen_language_check": AdminRoutes.invalid("citizen.language", "must be a language code such as nl or en"),
         "appointment_needs_check": AdminRoutes.invalid("citizen.needs", "must be from " + needsList.joined(separator: ", ")),

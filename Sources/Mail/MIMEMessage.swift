@@ -65,7 +65,7 @@ public struct MIMEMessage: Sendable {
         if attachments.isEmpty {
             lines += textPart
         } else {
-            let boundary = "=_loket_" + MIMEMessage.headerSafe(messageID).filter { $0.isLetter || $0.isNumber }.prefix(40)
+            let boundary = "=_loket_" + MIMEMessage.headerSafe(messageID).filter { $0.isLetter || $0.isNumber }.prefix(24)
             lines.append("Content-Type: multipart/mixed; boundary=\"\(boundary)\"")
             lines.append("")
             lines.append("This is a MIME message.")
@@ -74,8 +74,8 @@ public struct MIMEMessage: Sendable {
             for a in attachments {
                 lines.append("--" + boundary)
                 let name = MIMEMessage.headerSafe(a.filename).filter { $0.isASCII && $0 != "\"" && $0 != "\\" }
-                lines.append("Content-Type: " + MIMEMessage.headerSafe(a.contentType) + "; name=\"\(name)\"")
-                lines.append("Content-Disposition: attachment; filename=\"\(name)\"")
+                lines.append(MIMEMessage.header("Content-Type", MIMEMessage.headerSafe(a.contentType) + "; name=\"\(name)\""))
+                lines.append(MIMEMessage.header("Content-Disposition", "attachment; filename=\"\(name)\""))
                 lines.append("Content-Transfer-Encoding: base64")
                 lines.append("")
                 lines += MIMEMessage.base64Lines(a.bytes)
@@ -97,7 +97,7 @@ public struct MIMEMessage: Sendable {
         var out = name + ":"
         var lineLength = out.utf8.count
         for word in value.split(separator: " ", omittingEmptySubsequences: true) {
-            if lineLength + 1 + word.utf8.count > 78 && lineLength > name.utf8.count + 1 {
+            if lineLength + 1 + word.utf8.count > 78 {
                 out += "\r\n"
                 lineLength = 0
             }

@@ -77,7 +77,7 @@ final class MIMEMessageTests: XCTestCase {
             return base64Decode(Array(b64.utf8))
         }
         XCTAssertEqual(String(decoding: body(parts[1]), as: UTF8.self), text.replacingOccurrences(of: "\n", with: "\r\n"))
-        XCTAssertTrue(parts[2].contains("Content-Type: text/calendar; charset=utf-8; method=PUBLISH; name=\"afspraak-ABC234.ics\""), parts[2])
+        XCTAssertTrue(parts[2].contains("Content-Type: text/calendar; charset=utf-8; method=PUBLISH;\r\n name=\"afspraak-ABC234.ics\""), parts[2])
         XCTAssertTrue(parts[2].contains("Content-Disposition: attachment; filename=\"afspraak-ABC234.ics\""), parts[2])
         XCTAssertEqual(body(parts[2]), ics)
     }
