@@ -97,7 +97,8 @@ public struct MIMEMessage: Sendable {
         var out = name + ":"
         var lineLength = out.utf8.count
         for word in value.split(separator: " ", omittingEmptySubsequences: true) {
-            if lineLength + 1 + word.utf8.count > 78 {
+            // Never before the first word: some readers keep the folding space as part of the value.
+            if lineLength + 1 + word.utf8.count > 78 && lineLength > name.utf8.count + 1 {
                 out += "\r\n"
                 lineLength = 0
             }
@@ -123,12 +124,13 @@ public struct MIMEMessage: Sendable {
     static func encodedWords(_ text: String) -> String {
         let clean = headerSafe(text)
         if clean.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 32 && $0.value < 127 }) { return clean }
-        // 75 − len("=?UTF-8?B?") − len("?=") = 63 base64 characters → 45 bytes of UTF-8 at most (63 / 4 × 3, rounded down).
+        // 39 bytes of UTF-8 → 52 base64 characters → words of 64 octets: within RFC 2047's 75, and short enough that
+        // `Subject: ` and the first word fit on one 78-octet line (no fold before the first word).
         var words: [String] = []
         var chunk: [UInt8] = []
         for ch in clean {
             let bytes = Array(String(ch).utf8)
-            if chunk.count + bytes.count > 45 && !chunk.isEmpty {
+            if chunk.count + bytes.count > 39 && !chunk.isEmpty {
                 words.append("=?UTF-8?B?" + base64(chunk) + "?=")
                 chunk = []
             }
