@@ -26,6 +26,8 @@ final class OutboxSender: @unchecked Sendable {
     private let host: String
     private let stopping = LockedValue(false)
     private let mutex = Mutex()
+    /// Messages handed over, tries that failed and will be retried, messages given up (for /metrics).
+    private let totals = LockedValue((sent: 0, retried: 0, failed: 0))
 
     /// Throws `SMTPError.badURL` for an unusable `LOKET_SMTP_URL`, so `loket serve` refuses to start with it.
     init(app: App) throws {
@@ -46,6 +48,14 @@ final class OutboxSender: @unchecked Sendable {
         guard client != nil else {
             app?.logger.warning("mail: LOKET_SMTP_URL is not set; messages to citizens wait in the outbox")
             return
+        }
+        if let app {
+            let totals = self.totals
+            app.metrics.register(name: "loket_mail_messages_total", help: "Mail to citizens by this process: sent, tries to retry, given up.",
+                                 type: "counter") {
+                let t = totals.get()
+                return [("result=\"sent\"", Double(t.sent)), ("result=\"retried\"", Double(t.retried)), ("result=\"failed\"", Double(t.failed))]
+            }
         }
         startThread(name: "loket-mail") { [self] in
             while !stopping.get() {
@@ -105,6 +115,7 @@ final class OutboxSender: @unchecked Sendable {
             // The database is away: the claims' leases run out and the messages are claimed again later.
             app.logger.warning("mail: outbox round failed, will retry: \(error)")
         }
+        totals.withValue { $0.sent += round.sent; $0.retried += round.retried; $0.failed += round.failed }
         return round
     }
 

@@ -143,14 +143,10 @@ public struct MIMEMessage: Sendable {
     /// Every line end as CRLF.
     static func crlf(_ text: String) -> String {
         var out = ""
-        var previous: Character? = nil
         for ch in text {
-            if ch == "\r\n" { out += "\r\n" }
-            else if ch == "\n" || ch == "\r" { out += "\r\n" }
-            else { out.append(ch) }
-            previous = ch
+            // "\r\n" is one Character in Swift; a lone CR or LF becomes CRLF too.
+            if ch == "\r\n" || ch == "\n" || ch == "\r" { out += "\r\n" } else { out.append(ch) }
         }
-        _ = previous
         return out
     }
 

@@ -279,4 +279,36 @@ final class OutboxTests: XCTestCase {
         XCTAssertEqual(r.status, 200)
         XCTAssertEqual(r.object["mail"] as? String, "not configured")
     }
+
+    // MARK: The sender's round
+
+    /// With a server that cannot be reached: the typed error kept as last_error, backoff by the app's clock, failed
+    /// after the last attempt (delivery itself is Tests/browser/test_mail.py).
+    func testAnUnreachableServerIsRetriedWithBackoffThenFailed() throws {
+        let test = self
+        XCTAssertEqual(try test.book("2026-03-10T10:00:00+01:00").status, 201)
+        var c = test.t.app.configuration
+        c.mail.smtpURL = "smtp://127.0.0.1:1"
+        c.mail.retrySeconds = 60
+        c.mail.maxAttempts = 2
+        c.runJobs = false
+        let sender = App(configuration: c, logger: TestPostgres.logger)
+        defer { sender.stop() }
+        XCTAssertEqual(try sender.sendMailOnce(), .init(sent: 0, retried: 1, failed: 0, dropped: 0), "the confirmation; the reminder is not due")
+        let row = try test.sql("SELECT status, attempts, last_error, rfc3339(send_after, 'UTC') AS next FROM outbox_message WHERE kind = 'booked'").first!
+        XCTAssertEqual(try row.string("status"), "pending")
+        XCTAssertEqual(try row.int("attempts"), 1)
+        let error = try row.string("last_error")
+        XCTAssertTrue(error.hasPrefix("SMTP server unreachable"), error)
+        XCTAssertEqual(try row.string("next"), "2026-03-02T10:01:00Z", "retry after LOKET_MAIL_RETRY_SECONDS by the app's clock")
+        test.clock.advance(seconds: 59)
+        XCTAssertEqual(try sender.sendMailOnce(), .init(), "not before its next try")
+        test.clock.advance(seconds: 1)
+        XCTAssertEqual(try sender.sendMailOnce(), .init(sent: 0, retried: 0, failed: 1, dropped: 0))
+        XCTAssertEqual(try test.sql("SELECT status FROM outbox_message WHERE kind = 'booked'").first!.string("status"), "failed")
+        test.clock.advance(seconds: 86_400)
+        XCTAssertEqual(try sender.sendMailOnce(), .init(), "a failed message stays failed")
+        // Without LOKET_SMTP_URL there is no round at all: messages wait.
+        XCTAssertNil(try test.t.app.sendMailOnce())
+    }
 }
