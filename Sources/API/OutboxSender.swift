@@ -80,7 +80,10 @@ final class OutboxSender: @unchecked Sendable {
         guard let app, let client else { return round }
         let mail = app.configuration.mail
         do {
-            round.dropped = try app.pool.withConnection { db in try db.all(OutboxDropStale(now: app.configuration.clock.now())).count }
+            try app.pool.withConnection { db in
+                round.dropped = try db.all(OutboxDropStale(now: app.configuration.clock.now())).count
+                round.failed += try db.all(OutboxFailInterrupted(now: app.configuration.clock.now(), maxAttempts: mail.maxAttempts)).count
+            }
             while !stopping.get() {
                 let now = app.configuration.clock.now()
                 let batch = try app.pool.withConnection { db in

@@ -13,7 +13,7 @@ extension OutboxStatement {
 enum OutboxStatements {
     static let all: [any Statement.Type] = [
         OutboxAppointment.self, OutboxNotifyOff.self, OutboxEnqueue.self, OutboxManageURL.self, OutboxSupersede.self,
-        OutboxDropStale.self, OutboxClaim.self, OutboxSent.self, OutboxRetry.self, OutboxList.self,
+        OutboxDropStale.self, OutboxFailInterrupted.self, OutboxClaim.self, OutboxSent.self, OutboxRetry.self, OutboxList.self,
     ]
 }
 
@@ -71,6 +71,13 @@ struct OutboxDropStale: OutboxStatement {
     static let sqlName = "outbox_drop_stale"
     typealias Row = IDRow
     let now: Instant
+}
+
+struct OutboxFailInterrupted: OutboxStatement {
+    static let sqlName = "outbox_fail_interrupted"
+    typealias Row = IDRow
+    let now: Instant
+    let maxAttempts: Int
 }
 
 struct OutboxClaim: OutboxStatement {

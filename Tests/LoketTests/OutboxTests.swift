@@ -14,7 +14,7 @@ enum OutboxStatementSamples {
             OutboxAppointment(appointmentID: id), OutboxNotifyOff(appointmentID: id),
             OutboxEnqueue(kind: "booked", appointmentID: id, recipient: "a@b.nl", language: "nl", subject: "s", body: "b", attachment: nil,
                           manageURL: nil, sendAfter: now, now: now),
-            OutboxManageURL(appointmentID: id), OutboxSupersede(appointmentID: id, kinds: ["booked"]), OutboxDropStale(now: now),
+            OutboxManageURL(appointmentID: id), OutboxSupersede(appointmentID: id, kinds: ["booked"]), OutboxDropStale(now: now), OutboxFailInterrupted(now: now, maxAttempts: 1),
             OutboxClaim(now: now, leaseUntil: now, limit: 1), OutboxSent(id: id, now: now),
             OutboxRetry(id: id, error: "x", retryAt: now, maxAttempts: 1), OutboxList(status: nil, limit: 1),
         ]
@@ -256,6 +256,14 @@ final class OutboxTests: XCTestCase {
         XCTAssertFalse(try claim().contains { $0.id == m.id })
         // Marking a message sent that is no longer being sent (e.g. failed meanwhile) changes nothing.
         XCTAssertNil(try a.first(OutboxSent(id: m.id, now: clock.now())))
+        // Messages whose sender dies every time: the other three were claimed a third time just above (their leases had
+        // run out); once that lease runs out too, they are failed instead of being claimed again without end.
+        let others = again.filter { $0.id != m.id }.map(\.id).sorted()
+        XCTAssertEqual(try a.all(OutboxFailInterrupted(now: clock.now(), maxAttempts: 3)).count, 0, "still leased")
+        clock.advance(seconds: 301)
+        XCTAssertEqual(try a.all(OutboxFailInterrupted(now: clock.now(), maxAttempts: 3)).map(\.id).sorted(), others)
+        XCTAssertEqual(try sql("SELECT count(*)::int AS n FROM outbox_message WHERE status = 'failed' AND attempts = 3").first!.int("n"), 4)
+        XCTAssertEqual(try claim().count, 0)
     }
 
     // MARK: Admin list and readiness

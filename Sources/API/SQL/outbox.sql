@@ -63,6 +63,16 @@ FROM (SELECT m2.id,
 WHERE m.id = s.id
 RETURNING m.id::text AS id
 
+-- name: outbox_fail_interrupted
+-- $1 now, $2 attempts allowed. A message whose lease ran out after its last attempt (its sender died every time, e.g.
+-- a message that crashes the process) is failed rather than claimed again without end.
+UPDATE outbox_message SET status = 'failed', claimed_until = NULL,
+       last_error = 'interrupted while sending; no attempts left'
+WHERE id IN (SELECT id FROM outbox_message
+             WHERE status = 'sending' AND claimed_until <= $1::timestamptz AND attempts >= $2
+             FOR UPDATE SKIP LOCKED)
+RETURNING id::text AS id
+
 -- name: outbox_claim
 -- $1 now, $2 end of the lease, $3 how many. Due messages and those whose sender's lease ran out, oldest first;
 -- messages about a hold wait until it is confirmed. Each claim counts as an attempt.
