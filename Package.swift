@@ -20,6 +20,8 @@ let package = Package(
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CQREncode", providers: [.apt(["libqrencode-dev"])]),
+        // C: libcurl's SMTP client (Debian libcurl4-openssl-dev) and a shim, because curl_easy_setopt is variadic.
+        .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
         // C: glibc's posix_spawn extensions that need _GNU_SOURCE, for the embedded cluster's child processes.
         .target(name: "CEmbeddedSupport"),
 
@@ -40,6 +42,8 @@ let package = Package(
         .target(name: "Time"),
         // iCalendar (RFC 5545) files: content lines, escaping, folding, the EU summer-time rule (pure, no Foundation).
         .target(name: "ICalendar", dependencies: ["Time"]),
+        // E-mail: MIME messages (pure) and the SMTP client over libcurl, turning CURLcodes into typed SMTPErrors.
+        .target(name: "Mail", dependencies: ["CCurl", "Time"]),
         // Pure domain logic of the walk-in queue: no I/O.
         .target(name: "Queue"),
         // Pure slot search for joint appointments (bipartite matching of staff, rooms) and Dutch public holidays: no I/O.
@@ -52,9 +56,9 @@ let package = Package(
         // HTTP handlers of the public API, SQL of the domain, demo data, OpenAPI document.
         .target(
             name: "API",
-            dependencies: ["HTTP", "Postgres", "Locking", "Queue", "Scheduling", "Time", "Credentials", "Migrations", "QRCode", "ICalendar",
+            dependencies: ["HTTP", "Postgres", "Locking", "Queue", "Scheduling", "Time", "Credentials", "Migrations", "QRCode", "ICalendar", "Mail",
                            .product(name: "Logging", package: "swift-log")],
-            resources: [.embedInCode("SQL")]
+            resources: [.embedInCode("SQL"), .embedInCode("MailTexts")]
         ),
         .executableTarget(
             name: "loket",
@@ -69,8 +73,9 @@ let package = Package(
         .testTarget(name: "QueueTests", dependencies: ["Queue"]),
         .testTarget(name: "TimeTests", dependencies: ["Time"]),
         .testTarget(name: "ICalendarTests", dependencies: ["ICalendar", "Time"]),
+        .testTarget(name: "MailTests", dependencies: ["Mail", "Time"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Time"]),
-        .testTarget(name: "LoketTests", dependencies: ["TestSupport", "API", "HTTP", "Postgres", "EmbeddedPostgres", "Locking", "Queue", "Credentials", "QRCode", "loket"],
+        .testTarget(name: "LoketTests", dependencies: ["TestSupport", "API", "HTTP", "Postgres", "EmbeddedPostgres", "Locking", "Queue", "Credentials", "QRCode", "Mail", "loket"],
                     swiftSettings: [.swiftLanguageMode(.v5)]),
     ]
 )

@@ -29,5 +29,5 @@ loket_require_swift() {
 }
 
 # Libraries and servers the service itself needs.
-LOKET_SERVICE_PACKAGES=(libmicrohttpd-dev libpq-dev libsodium-dev libqrencode-dev zlib1g-dev pkg-config
+LOKET_SERVICE_PACKAGES=(libmicrohttpd-dev libpq-dev libsodium-dev libqrencode-dev zlib1g-dev libcurl4-openssl-dev pkg-config
                         postgresql postgresql-contrib)

@@ -35,10 +35,35 @@ public struct AppConfiguration: Sendable {
     public var clock: any Clock = SystemClock()
     /// How long a hold (`hold: true` on POST /api/v1/appointments) keeps its slot while a form is completed.
     public var appointmentHoldMinutes = 10
+    /// Mail to citizens through the outbox (see OutboxSender and README "Mail to citizens").
+    public var mail = MailConfiguration()
 
     public init(databaseURL: String) {
         self.databaseURL = databaseURL
     }
+}
+
+/// Mail to citizens: where to send (`LOKET_SMTP_URL`; nil → messages wait in the outbox) and how patiently.
+public struct MailConfiguration: Sendable {
+    /// `smtp://host:port`, `smtp://host:587?starttls=required`, `smtps://host:465`, with `user:password@` to log in.
+    public var smtpURL: String?
+    /// The sender address (`LOKET_MAIL_FROM`); nil → `no-reply@<host of LOKET_PUBLIC_URL>`.
+    public var from: String?
+    /// `LOKET_MANAGE_URL`: the citizen's page for their appointment with `{token}`; nil → `<public URL>/afspraak/{token}`.
+    public var manageURLTemplate: String?
+    /// How often each process looks for due messages.
+    public var pollSeconds = 10
+    /// How long a claim lasts: a process that dies mid-send leaves its messages to others after this (the window in
+    /// which a message can be sent twice). The SMTP transfer's own timeout is kept below it.
+    public var leaseSeconds = 300
+    /// The first retry's delay; each further failure doubles it (capped at 6 hours).
+    public var retrySeconds = 60
+    /// Claims (tries) before a message is marked failed.
+    public var maxAttempts = 10
+    /// Messages claimed per round by one process.
+    public var batchSize = 20
+
+    public init() {}
 }
 
 /// The Loket application: the database pool, the event relay, background jobs and the HTTP routes.
@@ -60,6 +85,7 @@ public final class App: @unchecked Sendable {
     let readiness = WorkerPool(threads: 2, maxQueued: 2, name: "loket-ready")
     private var server: HTTPServer?
     private var jobs: Jobs?
+    private var outboxSender: OutboxSender?
 
     /// A one-time bootstrap admin token generated at start, to print (nil when configured or already existing).
     public private(set) var generatedAdminToken: String?
@@ -107,6 +133,9 @@ public final class App: @unchecked Sendable {
             let jobs = Jobs(app: self)
             jobs.start()
             self.jobs = jobs
+            let sender = try OutboxSender(app: self)
+            sender.start()
+            outboxSender = sender
         }
         registerMetrics()
         let workers = WorkerPool(threads: configuration.workerThreads)
@@ -127,6 +156,7 @@ public final class App: @unchecked Sendable {
         logins.shutdown()
         readiness.shutdown()
         jobs?.stop()
+        outboxSender?.stop()
         pool.closeIdle()
     }
 

@@ -33,6 +33,8 @@ struct CitizenBody: Decodable {
 struct NewAppointmentBody: Decodable {
     let locationId: String?, appointmentTypeId: String?, start: String?, persons: Int?, staffIds: [String]?, roomId: String?
     let citizen: CitizenBody?, hold: Bool?
+    /// false: Loket sends the citizen no mail about this appointment (an external form sends its own; see Outbox).
+    let notify: Bool?
 }
 struct RescheduleBody: Decodable { let start: String?; let staffIds: [String]?; let roomId: String? }
 struct CancelBody: Decodable { let reason: String? }
@@ -50,6 +52,8 @@ enum AppointmentRoutes: RouteCollection {
         "appointment_reservation_room_free": .conflict(taken),
         "appointment_citizen_name_check": AdminRoutes.invalid("citizen.name", "must be 1–200 characters"),
         "appointment_citizen_email_check": AdminRoutes.invalid("citizen.email", "must be an e-mail address"),
+        // The outbox's own check (written in the same transaction): an address Loket could not send to.
+        "outbox_message_recipient_check": AdminRoutes.invalid("citizen.email", "must be an e-mail address"),
         "appointment_citizen_phone_check": AdminRoutes.invalid("citizen.phone", "must be a phone number"),
         "appointment_citizen_language_check": AdminRoutes.invalid("citizen.language", "must be a language code such as nl or en"),
         "appointment_needs_check": AdminRoutes.invalid("citizen.needs", "must be from " + needsList.joined(separator: ", ")),
@@ -183,6 +187,8 @@ enum AppointmentRoutes: RouteCollection {
                 try db.run(AppointmentReserve(appointmentID: id, staffIDs: slot.staffIds, serviceIDs: head.services, roomID: slot.roomId,
                                               from: during.start, to: during.end))
                 try db.run(AppointmentBumpCalendar(locationID: location))
+                // The confirmation and the reminder, in this transaction (the token is known only here).
+                try Outbox.booked(db, ctx, appointmentID: id, manageToken: token, notify: b.notify ?? true)
                 if actor != nil {
                     try ctx.audit(db, hold ? "appointment.hold" : "appointment.book", "appointment", id,
                                   .object([("start", .string(start.rfc3339UTC)), ("staff", .strings(slot.staffIds))]))
@@ -397,6 +403,7 @@ enum AppointmentRoutes: RouteCollection {
             guard try db.first(AppointmentCancel(id: row.id, sources: [row.status], target: target.rawValue, reason: reason, now: now)) != nil else {
                 throw Problem.internalError
             }
+            try Outbox.cancelled(db, ctx, appointmentID: row.id, wasHeld: row.status == AppointmentStatus.held.rawValue)
             return try finish(db, ctx, row, action: "appointment.cancel", token: token)
         }
     }
@@ -441,6 +448,7 @@ enum AppointmentRoutes: RouteCollection {
                                                    now: now)) != nil else { throw Problem.internalError }
                 try db.run(AppointmentReserve(appointmentID: row.id, staffIDs: slot.staffIds, serviceIDs: head.services, roomID: slot.roomId,
                                               from: during.start, to: during.end))
+                try Outbox.rescheduled(db, ctx, appointmentID: row.id, manageToken: token)
                 return try finish(db, ctx, row, action: "appointment.reschedule", token: token,
                                   detail: .object([("start", .string(start.rfc3339UTC)), ("staff", .strings(slot.staffIds))]))
             }

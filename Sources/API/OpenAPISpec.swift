@@ -39,7 +39,9 @@ enum OpenAPISpec {
                          // Only on a 409 for an appointment start that is not (or no longer) free: the nearest free ones.
                          ("alternatives", arr(ref("AvailableTime")))], required: ["title", "status"])),
         ("Login", obj([("username", str), ("password", str), ("cookie", bool)], required: ["username", "password"])),
-        ("Health", obj([("status", str)], required: ["status"])),
+        ("Health", obj([("status", str), ("mail", s("string", [("description", .string(
+            "/readyz only: whether mail to citizens can go out (`configured`) or waits in the outbox (`not configured`)."))]))],
+            required: ["status"])),
         // A bearer login returns the token; a cookie login never does (the cookie is HttpOnly, and the body would
         // hand the token to scripts), it returns the CSRF token instead.
         ("Session", obj([("token", s("string", [("description", .string("The bearer token. Absent for cookie logins (`cookie: true`): the token is then only in the HttpOnly session cookie."))])),
@@ -213,6 +215,8 @@ enum OpenAPISpec {
             ("roomId", s("string", [("format", .string("uuid")), ("description", .string("Staff only; absent: the smallest free room that fits."))])),
             ("citizen", citizenSchema),
             ("hold", s("boolean", [("description", .string("Hold the slot for a few minutes (status held) while a form is completed; confirm it later."))])),
+            ("notify", s("boolean", [("default", .bool(true)), ("description", .string(
+                "false: Loket sends the citizen no e-mail about this appointment, now or later (an external form sends its own)."))])),
         ], required: ["locationId", "appointmentTypeId", "start", "citizen"])),
         ("Reschedule", obj([("start", time), ("staffIds", arr(id)), ("roomId", id)], required: ["start"])),
         ("Cancel", obj([("reason", s("string", [("maxLength", .int(500))]))])),
@@ -223,6 +227,12 @@ enum OpenAPISpec {
         ("CalendarFeedCreated", obj([("id", id), ("staffId", nullable(id)), ("roomId", nullable(id)), ("createdBy", nullable(id)),
                                      ("createdAt", time), ("revokedAt", nullable(time)), ("url", str)], required: ["id", "url"])),
         ("CalendarFeedList", list("CalendarFeed")),
+        // The outbox (issue 10): state only, never the recipient or the text.
+        ("OutboxMessage", obj([("id", id), ("kind", enumeration(OutboxKind.allCases.map(\.rawValue))), ("appointmentId", id),
+                               ("language", str), ("status", enumeration(OutboxRoutes.statuses)), ("attempts", s("integer")),
+                               ("sendAfter", time), ("claimedUntil", nullable(time)), ("lastError", nullable(str)),
+                               ("createdAt", time), ("sentAt", nullable(time))])),
+        ("OutboxMessageList", list("OutboxMessage")),
     ]
 
     /// The citizen's details (personal data): what the appointment type asks, never a BSN or gender.

@@ -33,7 +33,8 @@ enum OperationsRoutes: RouteCollection {
                     return try Migrator(migrations: App.migrations, logger: ctx.app.logger).isCurrent(db)
                 }
                 guard current else { throw Problem.unavailable("Database migrations are not applied yet.") }
-                return .json(.object([("status", .string("ready"))]))
+                // Mail that cannot go out is said, not failed on: the queue and bookings work without it (messages wait).
+                return .json(.object([("status", .string("ready")), ("mail", .string(ctx.app.mailConfigured ? "configured" : "not configured"))]))
             } catch let e as PostgresError {
                 throw Problem.unavailable("The database cannot be reached: \(e.isUnavailable ? "not reachable" : "not migrated").")
             }

@@ -18,7 +18,10 @@ struct Loket: ParsableCommand {
             LOKET_TICKET_RATE_PER_MINUTE (10; 0 = off), LOKET_TRUSTED_PROXIES (addresses whose X-Forwarded-For is believed), \
             LOKET_CONNECTIONS_PER_ADDRESS (64; 0 = off; raise or 0 behind a reverse proxy), LOKET_IDLE_TIMEOUT_SECONDS (30), \
             LOKET_MAX_CONNECTIONS (from the open-file limit), LOKET_METRICS_TOKEN (bearer for /metrics from other machines), \
-            LOKET_LOGIN_RATE_PER_MINUTE (10; 0 = off), LOKET_HASHING_THREADS (half the cores). Numbers outside their \
+            LOKET_LOGIN_RATE_PER_MINUTE (10; 0 = off), LOKET_HASHING_THREADS (half the cores), LOKET_SMTP_URL \
+            (smtp://host:port[?starttls=required] or smtps://; unset: mail waits), LOKET_MAIL_FROM, LOKET_MANAGE_URL, \
+            LOKET_MAIL_POLL_SECONDS (10), LOKET_MAIL_LEASE_SECONDS (300), LOKET_MAIL_RETRY_SECONDS (60), \
+            LOKET_MAIL_MAX_ATTEMPTS (10). Numbers outside their \
             range (e.g. LOKET_WORKERS 1-256, LOKET_MAX_CONNECTIONS 1-1000000) are refused at start.
             """,
         subcommands: [Serve.self, Migrate.self, Demo.self],
@@ -56,6 +59,13 @@ struct Environment {
         c.kioskDirectory = values["LOKET_KIOSK_DIR"] ?? Environment.findKioskDirectory()
         c.adminToken = values["LOKET_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         c.publicURL = values["LOKET_PUBLIC_URL"]
+        c.mail.smtpURL = values["LOKET_SMTP_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        c.mail.from = values["LOKET_MAIL_FROM"].flatMap { $0.isEmpty ? nil : $0 }
+        c.mail.manageURLTemplate = values["LOKET_MANAGE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        c.mail.pollSeconds = try int("LOKET_MAIL_POLL_SECONDS", c.mail.pollSeconds, in: 1...3600)
+        c.mail.leaseSeconds = try int("LOKET_MAIL_LEASE_SECONDS", c.mail.leaseSeconds, in: 2...86_400)
+        c.mail.retrySeconds = try int("LOKET_MAIL_RETRY_SECONDS", c.mail.retrySeconds, in: 1...86_400)
+        c.mail.maxAttempts = try int("LOKET_MAIL_MAX_ATTEMPTS", c.mail.maxAttempts, in: 1...100)
         c.server.connectionsPerAddress = try int("LOKET_CONNECTIONS_PER_ADDRESS", c.server.connectionsPerAddress, in: 0...1_000_000)
         c.server.connectionTimeoutSeconds = try int("LOKET_IDLE_TIMEOUT_SECONDS", c.server.connectionTimeoutSeconds, in: 1...86_400)
         if let limit = values["LOKET_MAX_CONNECTIONS"], !limit.isEmpty {
