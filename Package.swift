@@ -20,6 +20,9 @@ let package = Package(
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CQREncode", providers: [.apt(["libqrencode-dev"])]),
+        // C: espeak-ng (speech), libopus and libogg (small files browsers play), plus a shim: synthesis collects
+        // samples in a C callback, and opus_encoder_ctl is variadic.
+        .target(name: "CSpeech", linkerSettings: [.linkedLibrary("espeak-ng"), .linkedLibrary("opus"), .linkedLibrary("ogg")]),
         // C: glibc's posix_spawn extensions that need _GNU_SOURCE, for the embedded cluster's child processes.
         .target(name: "CEmbeddedSupport"),
 
@@ -36,6 +39,8 @@ let package = Package(
         .target(name: "Credentials", dependencies: ["CSodium"]),
         // QR codes as SVG via libqrencode (printed tickets link to the phone status page).
         .target(name: "QRCode", dependencies: ["CQREncode"]),
+        // Speech: espeak-ng behind one lock, Ogg Opus files, and their cache on disk.
+        .target(name: "Speech", dependencies: ["CSpeech", "Locking", "Credentials"]),
         // Instants as integers and the one clock the application reads "now" from (pure, no Foundation).
         .target(name: "Time"),
         // iCalendar (RFC 5545) files: content lines, escaping, folding, the EU summer-time rule (pure, no Foundation).
@@ -52,7 +57,7 @@ let package = Package(
         // HTTP handlers of the public API, SQL of the domain, demo data, OpenAPI document.
         .target(
             name: "API",
-            dependencies: ["HTTP", "Postgres", "Locking", "Queue", "Scheduling", "Time", "Credentials", "Migrations", "QRCode", "ICalendar",
+            dependencies: ["HTTP", "Postgres", "Locking", "Queue", "Scheduling", "Time", "Credentials", "Migrations", "QRCode", "ICalendar", "Speech",
                            .product(name: "Logging", package: "swift-log")],
             resources: [.embedInCode("SQL")]
         ),
@@ -70,7 +75,7 @@ let package = Package(
         .testTarget(name: "TimeTests", dependencies: ["Time"]),
         .testTarget(name: "ICalendarTests", dependencies: ["ICalendar", "Time"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Time"]),
-        .testTarget(name: "LoketTests", dependencies: ["TestSupport", "API", "HTTP", "Postgres", "EmbeddedPostgres", "Locking", "Queue", "Credentials", "QRCode", "loket"],
+        .testTarget(name: "LoketTests", dependencies: ["TestSupport", "API", "HTTP", "Postgres", "EmbeddedPostgres", "Locking", "Queue", "Credentials", "QRCode", "Speech", "loket"],
                     swiftSettings: [.swiftLanguageMode(.v5)]),
     ]
 )

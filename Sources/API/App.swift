@@ -35,6 +35,8 @@ public struct AppConfiguration: Sendable {
     public var clock: any Clock = SystemClock()
     /// How long a hold (`hold: true` on POST /api/v1/appointments) keeps its slot while a form is completed.
     public var appointmentHoldMinutes = 10
+    /// Where spoken texts are cached as Ogg Opus files (`<LOKET_DATA>/speech`).
+    public var speechDirectory = ".loket/speech"
 
     public init(databaseURL: String) {
         self.databaseURL = databaseURL
@@ -53,6 +55,8 @@ public final class App: @unchecked Sendable {
     let texts: Translations
     let rateLimiter: RateLimiter
     let logins: LoginGuard
+    /// Spoken texts for the kiosk and display: their cache and the threads they are rendered on.
+    let speech: SpeechService
     /// Where `/readyz` runs: two threads and a short queue of their own, so a readiness check never waits behind
     /// database work stuck on the workers; when both are busy too, the server answers 503 at once.
     let readiness = WorkerPool(threads: 2, maxQueued: 2, name: "loket-ready")
@@ -71,6 +75,7 @@ public final class App: @unchecked Sendable {
         texts = Translations(files: files)
         rateLimiter = RateLimiter(perMinute: configuration.ticketRatePerMinute, trustedProxies: configuration.trustedProxies)
         logins = LoginGuard(configuration: configuration)
+        speech = SpeechService(directory: configuration.speechDirectory)
         authenticator = Authenticator(clock: configuration.clock)
         ErrorReporter.install { [logger] error, route in logger.error("unexpected error in \(route): \(error)") }
     }
@@ -123,6 +128,7 @@ public final class App: @unchecked Sendable {
         server?.stop()
         server?.workers.shutdown()
         logins.shutdown()
+        speech.shutdown()
         readiness.shutdown()
         jobs?.stop()
         pool.closeIdle()

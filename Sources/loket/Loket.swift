@@ -56,6 +56,7 @@ struct Environment {
         c.kioskDirectory = values["LOKET_KIOSK_DIR"] ?? Environment.findKioskDirectory()
         c.adminToken = values["LOKET_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         c.publicURL = values["LOKET_PUBLIC_URL"]
+        c.speechDirectory = dataDirectory + "/speech"
         c.server.connectionsPerAddress = try int("LOKET_CONNECTIONS_PER_ADDRESS", c.server.connectionsPerAddress, in: 0...1_000_000)
         c.server.connectionTimeoutSeconds = try int("LOKET_IDLE_TIMEOUT_SECONDS", c.server.connectionTimeoutSeconds, in: 1...86_400)
         if let limit = values["LOKET_MAX_CONNECTIONS"], !limit.isEmpty {
