@@ -6,13 +6,8 @@ import Locking
 public enum SpeechLanguage: String, Sendable, CaseIterable {
     case nl, en, ar, tr, pl, uk
 
-    /// The espeak-ng voice name.
-    var voice: String {
-        switch self {
-        case .en: return "en-gb"
-        default: return rawValue
-        }
-    }
+    /// The espeak-ng voice name (`en` is British English).
+    var voice: String { rawValue }
 }
 
 /// Why a text could not be spoken.
