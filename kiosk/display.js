@@ -67,20 +67,31 @@
   const voice = new Audio();
   const pending = [];
   let sounding = false;
+  let guard = 0;
   const mark = (k) => { const b = document.body.dataset; b[k] = String(Number(b[k] || 0) + 1); b.sound = (b.sound || '') + k[0]; };
 
+  let turn = 0; // the announcement sounding now: late events of an earlier one are ignored
+
   function nextAnnouncement() {
+    clearTimeout(guard);
     const c = pending.shift();
     if (!c) { sounding = false; return; }
     sounding = true;
+    const mine = ++turn;
+    const done = () => { if (mine === turn) nextAnnouncement(); };
+    // Never stuck: a chime or an announcement that neither ends nor fails lets the next call through after 20 s.
+    guard = setTimeout(done, 20000);
     // Start loading the announcement while the chime sounds; play it when the chime has ended.
     const url = c.deskId ? `/api/v1/desks/${encodeURIComponent(c.deskId)}/calls/${encodeURIComponent(c.number)}/speech` : '';
     if (url) { voice.src = url; voice.load(); }
+    let spoke = false;
     const speak = () => {
-      if (!url) return nextAnnouncement();
-      voice.onended = voice.onerror = nextAnnouncement;
+      if (mine !== turn || spoke) return;
+      spoke = true;
+      if (!url) return done();
+      voice.onended = voice.onerror = done;
       const p = voice.play();
-      if (p && p.then) p.then(() => mark('spoken')).catch(nextAnnouncement);
+      if (p && p.then) p.then(() => mark('spoken')).catch(done);
     };
     const a = $('chime');
     try { a.currentTime = 0; } catch (e) { /* not loaded yet */ }

@@ -1,7 +1,9 @@
 @testable import API
 import Foundation
 import HTTP
+import Postgres
 import Speech
+import Time
 import TestSupport
 import XCTest
 
@@ -151,4 +153,12 @@ final class SpeechTests: XCTestCase {
         XCTAssertEqual(try w.staffA.post("/api/v1/tickets/\(a["id"] as! String)/finish", json: ["outcome": "geholpen"]).status, 200)
         XCTAssertEqual(try c.get(callA).status, 404, "the visitor has gone")
     }
+}
+
+/// One value of every statement type of speech.sql, for `StatementTests`.
+enum SpeechStatementSamples {
+    static let samples: [any Statement] = [
+        SpeechCall(deskID: "00000000-0000-0000-0000-000000000000", number: "U001"),
+        SpeechNumber(locationID: "00000000-0000-0000-0000-000000000000", number: "U001", now: Instant(microseconds: 0)),
+    ]
 }
