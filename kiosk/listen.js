@@ -42,6 +42,10 @@ export function listen({ lang, T, group, ticket, loc }) {
   const add = (k, n) => {
     if (k && T[k]) urls.push(base + encodeURIComponent(k) + (n == null ? '' : '?n=' + Math.min(Math.max(1, n), LARGEST_N)));
   };
+  // The services to choose from, by name (never on the number screen: who stands near would hear why one came).
+  const service = (id) => {
+    if (id) urls.push(`/api/v1/services/${encodeURIComponent(id)}/speech?lang=${encodeURIComponent(lang)}`);
+  };
   // A message screen shows a text by value: find its key.
   const keyOf = (text) => Object.keys(T).find((k) => !k.startsWith('_') && T[k] === text);
   switch (b.screen) {
@@ -58,8 +62,10 @@ export function listen({ lang, T, group, ticket, loc }) {
     case 'list':
       add('lq.' + group);
       add('kiosk.pick');
+      for (const s of document.querySelectorAll('#services [data-svc]')) service(s.dataset.svc);
       break;
     case 'confirm':
+      service(new URLSearchParams(location.search).get('service'));
       add('kiosk.take');
       break;
     case 'ticket': {

@@ -8,7 +8,8 @@ import Speech
 // Audio is rendered on the server by espeak-ng into small Ogg Opus files, cached on disk by what they say, and
 // fetched only when a visitor presses "listen" or a call is announced: the kiosk's first load is unchanged and no
 // screen depends on the voices its browser may have. What may be spoken is decided here, never taken from the
-// request: a text of kiosk/i18n/<lang>.json by its key, a number taken at the location, a desk's current call. So
+// request: a text of kiosk/i18n/<lang>.json by its key, a service's name, a number taken at the location, a desk's
+// current call. So
 // nobody can make the server say something else or fill its disk.
 //
 // The routes run on a small pool of their own (`SpeechService.pool`), never on the database workers: synthesis
@@ -120,6 +121,18 @@ enum SpeechRoutes: RouteCollection {
                 else { throw Problem.notFound("No number \(raw) was taken here today.") }
                 let label = language.texts.texts["number"]?.stringValue ?? "Nummer"
                 return try speak(ctx, [Utterance("\(label): \(number.spoken).", language.speech)], cacheControl: "public, max-age=86400")
+            },
+            .get("/api/v1/services/{serviceId}/speech", .public,
+                 OpenAPIOperation("getSpokenService", summary: "An active service's name as the kiosk shows it (Ogg Opus)", tag: tag,
+                                  query: [.init("lang", "string", "Language (default nl).")],
+                                  responses: [audio, .init(304, "Not modified"), .init(404, "No such service", "Problem"),
+                                              .init(503, "Speech is not available", "Problem")]),
+                 execution: .pool { $0.speech.pool }, database: .brief) { ctx in
+                let serviceID = try ctx.id("serviceId", "service")
+                let language = try spokenLanguage(ctx, ctx.request.query["lang"] ?? "nl")
+                guard let row = try ctx.withConnection({ try $0.first(SpeechServiceName(serviceID: serviceID, language: language.code)) })
+                else { throw Problem.notFound("There is no service with id \(serviceID).") }
+                return try speak(ctx, [Utterance(row.name, language.speech)], cacheControl: "public, max-age=86400")
             },
             .get("/api/v1/desks/{deskId}/calls/{number}/speech", .public,
                  OpenAPIOperation("getSpokenCall", summary: "The announcement of a desk's current call: in Dutch, then in the visitor's language (Ogg Opus)", tag: tag,

@@ -11,7 +11,7 @@ extension SpeechStatement {
 }
 
 enum SpeechStatements {
-    static let all: [any Statement.Type] = [SpeechCall.self, SpeechNumber.self]
+    static let all: [any Statement.Type] = [SpeechCall.self, SpeechNumber.self, SpeechServiceName.self]
 }
 
 /// The desk's name and the language of the ticket with `number` that the desk is calling.
@@ -33,4 +33,12 @@ struct SpeechNumber: SpeechStatement {
     let locationID: String
     let number: String
     let now: Instant
+}
+
+/// An active service's name as the kiosk shows it in `language`.
+struct SpeechServiceName: SpeechStatement {
+    static let sqlName = "speech_service"
+    struct Row: Decodable, Sendable { let name: String }
+    let serviceID: String
+    let language: String
 }

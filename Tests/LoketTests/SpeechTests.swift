@@ -131,6 +131,14 @@ final class SpeechTests: XCTestCase {
             XCTAssertEqual(try c.get(path).status, 404, path)
         }
 
+        // A service's name as the kiosk shows it (translated where the service has a translation).
+        XCTAssertEqual(try t.admin.patch("/api/v1/services/\(w.serviceA)", json: ["translations": ["en": "Unemployment benefit"]]).status, 200)
+        let service = try c.get("/api/v1/services/\(w.serviceA)/speech?lang=en")
+        XCTAssertEqual(service.status, 200, service.text)
+        XCTAssertEqual(service.header("ETag"), "\"\(t.app.speech.cache.name([Utterance("Unemployment benefit", .en)]))\"")
+        XCTAssertEqual(try c.get("/api/v1/services/\(w.serviceA)/speech").header("ETag"), "\"\(t.app.speech.cache.name([Utterance("WW", .nl)]))\"")
+        XCTAssertEqual(try c.get("/api/v1/services/\(UUID().uuidString.lowercased())/speech").status, 404)
+
         // A call: only while the desk calls (or serves) that number; Dutch, and the visitor's language when another.
         let callA = "/api/v1/desks/\(w.desks[0])/calls/\(numberA)/speech"
         let callB = "/api/v1/desks/\(w.desks[1])/calls/\(numberB)/speech"
@@ -155,10 +163,72 @@ final class SpeechTests: XCTestCase {
     }
 }
 
+extension SpeechTests {
+    /// espeak-ng runs one synthesis at a time behind its lock: many first requests at once (distinct texts in every
+    /// language) all get their own right file. And speech never waits on the database workers: with the only worker
+    /// stuck waiting for a connection, a text is still rendered and served.
+    func testParallelRequestsAndOffTheDatabaseWorkers() throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let t = try TestApp { $0.speechDirectory = directory; $0.workerThreads = 1; $0.runJobs = false }
+        defer { t.tearDown() }
+
+        let keys = ["kiosk.title", "kiosk.intro", "help", "kiosk.watch"]
+        var requests: [(path: String, name: String)] = []
+        for speech in SpeechLanguage.allCases {
+            let language = try XCTUnwrap(t.app.texts.languages[speech.rawValue])
+            for key in keys {
+                let text = try XCTUnwrap(SpeechService.text(key, language, n: nil))
+                requests.append(("/api/v1/speech/\(speech.rawValue)/\(key)", "\"\(t.app.speech.cache.name([Utterance(text, speech)]))\""))
+            }
+        }
+        let answers = LockedBox<[String: (Int, String?)]>([:])
+        DispatchQueue.concurrentPerform(iterations: requests.count) { i in
+            let r = try? t.client.get(requests[i].path)
+            answers.update { $0[requests[i].path] = (r?.status ?? 0, r?.header("ETag")) }
+        }
+        for (path, name) in requests {
+            XCTAssertEqual(answers.value[path]?.0, 200, path)
+            XCTAssertEqual(answers.value[path]?.1, name, "\(path) says its own text")
+        }
+
+        // Hold every pooled connection: the one database worker then waits on a request that needs one.
+        let pool = t.app.pool
+        func holding(_ n: Int, _ body: () throws -> Void) throws {
+            if n == 0 { return try body() }
+            try pool.withConnection { _ in try holding(n - 1, body) }
+        }
+        try holding(t.app.configuration.workerThreads + 2) {
+            let stuck = LockedBox<Date?>(nil)
+            let done = DispatchSemaphore(value: 0)
+            DispatchQueue.global().async {
+                _ = try? t.client.get("/api/v1/kiosk/centrum")
+                stuck.update { $0 = Date() }
+                done.signal()
+            }
+            Thread.sleep(forTimeInterval: 0.3)
+            let r = try t.client.get("/api/v1/speech/pl/position?n=42")
+            XCTAssertEqual(r.status, 200, r.text)
+            XCTAssertNil(stuck.value, "the speech answer came while the database worker was still stuck")
+            done.wait()
+        }
+    }
+}
+
+/// A value shared between test threads.
+final class LockedBox<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: T
+    init(_ value: T) { stored = value }
+    var value: T { lock.withLock { stored } }
+    func update(_ body: (inout T) -> Void) { lock.withLock { body(&stored) } }
+}
+
 /// One value of every statement type of speech.sql, for `StatementTests`.
 enum SpeechStatementSamples {
     static let samples: [any Statement] = [
         SpeechCall(deskID: "00000000-0000-0000-0000-000000000000", number: "U001"),
         SpeechNumber(locationID: "00000000-0000-0000-0000-000000000000", number: "U001", now: Instant(microseconds: 0)),
+        SpeechServiceName(serviceID: "00000000-0000-0000-0000-000000000000", language: "nl"),
     ]
 }

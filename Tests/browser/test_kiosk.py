@@ -399,7 +399,18 @@ def test_listen_reads_the_screen_aloud(driver, kiosk):
     # In Arabic, from the keyboard, on the number screen: the number itself is spoken too.
     d.find_element('css selector', '#langs [data-lang="ar"]').click()
     h.wait(d, "document.documentElement.lang === 'ar'", 5)
-    number = tap_service(d, pick_service(kiosk))
+    svc = pick_service(kiosk)
+    d.find_element('css selector', f'#tiles [data-group="{svc["lifeQuestion"]}"]').click()
+    h.wait(d, "document.body.dataset.screen === 'list' || document.body.dataset.screen === 'ticket'", 5)
+    if d.execute_script("return document.body.dataset.screen") == 'list':
+        # The services to choose from are read out by name.
+        d.find_element('id', 'listen').click()
+        h.wait(d, f"performance.getEntriesByType('resource').some(e => e.name.includes('/services/{svc['id']}/speech?lang=ar'))", 10,
+               message=f'the services were not read out: {speech_paths(d)}')
+        d.find_element('id', 'listen').click()  # stop
+        d.find_element('css selector', f'#services [data-svc="{svc["id"]}"]').click()
+    h.wait(d, "document.body.dataset.screen === 'ticket' && document.getElementById('tk-num').textContent", 5)
+    number = d.execute_script("return document.getElementById('tk-num').textContent")
     spoken = int(d.execute_script("return Number(document.body.dataset.spoken || 0)"))
     d.execute_script("document.getElementById('listen').focus()")
     d.switch_to.active_element.send_keys('\n')

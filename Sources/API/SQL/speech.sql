@@ -16,3 +16,8 @@ SELECT true AS found
 FROM ticket t
 WHERE t.location_id = $1 AND t.number = $2 AND t.arrived_at > $3::timestamptz - interval '1 day'
 LIMIT 1
+
+-- name: speech_service
+-- An active service's name in the language when translated, else Dutch (as the kiosk shows it), so the kiosk can
+-- read out the services a visitor chooses from. $1 service, $2 language
+SELECT coalesce(s.translations ->> $2, s.name) AS name FROM service s WHERE s.id = $1 AND s.active
