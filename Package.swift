@@ -22,6 +22,9 @@ let package = Package(
         .systemLibrary(name: "CQREncode", providers: [.apt(["libqrencode-dev"])]),
         // C: libcurl's SMTP client (Debian libcurl4-openssl-dev) and a shim, because curl_easy_setopt is variadic.
         .target(name: "CCurl", linkerSettings: [.linkedLibrary("curl")]),
+        // C: espeak-ng (speech), libopus and libogg (small files browsers play), plus a shim: synthesis collects
+        // samples in a C callback, and opus_encoder_ctl is variadic.
+        .target(name: "CSpeech", linkerSettings: [.linkedLibrary("espeak-ng"), .linkedLibrary("opus"), .linkedLibrary("ogg")]),
         // C: glibc's posix_spawn extensions that need _GNU_SOURCE, for the embedded cluster's child processes.
         .target(name: "CEmbeddedSupport"),
 
@@ -38,6 +41,8 @@ let package = Package(
         .target(name: "Credentials", dependencies: ["CSodium"]),
         // QR codes as SVG via libqrencode (printed tickets link to the phone status page).
         .target(name: "QRCode", dependencies: ["CQREncode"]),
+        // Speech: espeak-ng behind one lock, Ogg Opus files, and their cache on disk.
+        .target(name: "Speech", dependencies: ["CSpeech", "Locking", "Credentials"]),
         // Instants as integers and the one clock the application reads "now" from (pure, no Foundation).
         .target(name: "Time"),
         // iCalendar (RFC 5545) files: content lines, escaping, folding, the EU summer-time rule (pure, no Foundation).
@@ -56,7 +61,7 @@ let package = Package(
         // HTTP handlers of the public API, SQL of the domain, demo data, OpenAPI document.
         .target(
             name: "API",
-            dependencies: ["HTTP", "Postgres", "Locking", "Queue", "Scheduling", "Time", "Credentials", "Migrations", "QRCode", "ICalendar", "Mail",
+            dependencies: ["HTTP", "Postgres", "Locking", "Queue", "Scheduling", "Time", "Credentials", "Migrations", "QRCode", "ICalendar", "Mail", "Speech",
                            .product(name: "Logging", package: "swift-log")],
             resources: [.embedInCode("SQL"), .embedInCode("MailTexts")]
         ),
@@ -75,7 +80,7 @@ let package = Package(
         .testTarget(name: "ICalendarTests", dependencies: ["ICalendar", "Time"]),
         .testTarget(name: "MailTests", dependencies: ["Mail", "Time"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Time"]),
-        .testTarget(name: "LoketTests", dependencies: ["TestSupport", "API", "HTTP", "Postgres", "EmbeddedPostgres", "Locking", "Queue", "Credentials", "QRCode", "Mail", "loket"],
+        .testTarget(name: "LoketTests", dependencies: ["TestSupport", "API", "HTTP", "Postgres", "EmbeddedPostgres", "Locking", "Queue", "Credentials", "QRCode", "Mail", "Speech", "loket"],
                     swiftSettings: [.swiftLanguageMode(.v5)]),
     ]
 )

@@ -30,4 +30,5 @@ loket_require_swift() {
 
 # Libraries and servers the service itself needs.
 LOKET_SERVICE_PACKAGES=(libmicrohttpd-dev libpq-dev libsodium-dev libqrencode-dev zlib1g-dev libcurl4-openssl-dev pkg-config
+                        libespeak-ng-dev espeak-ng-data libopus-dev libogg-dev
                         postgresql postgresql-contrib)

@@ -9,7 +9,6 @@
   const q = new URLSearchParams(location.search);
   const code = decodeURIComponent(location.pathname.split('/').filter(Boolean)[1] || '');
   const KEEP = 7; // the newest plus six previous calls
-  const SPEAK_NL = 'Nummer {number}, {desk}';
 
   let lang = (q.get('lang') || 'nl').toLowerCase();
   let T = {};
@@ -61,36 +60,54 @@
     setTimeout(tick, 60000 - (Date.now() % 60000) + 50);
   }
 
-  // ---- sound: chime, then a Dutch voice where the browser has one
-  let voice = null;
-  function pickVoice() {
-    if (!('speechSynthesis' in window)) return;
-    voice = speechSynthesis.getVoices().find((v) => /^nl/i.test(v.lang)) || null;
-  }
-  if ('speechSynthesis' in window) {
-    pickVoice();
-    speechSynthesis.addEventListener('voiceschanged', pickVoice);
-  }
-  const spoken = (n) => String(n).replace(/^([A-Za-z]+)-?0*(\d+)$/, '$1 $2');
+  // ---- sound: the chime, then the call spoken by the server ("Nummer U 7, Balie 3" in Dutch, and again in the
+  // visitor's language when that is another). The server renders it (espeak-ng, Ogg Opus) for a call the desk is
+  // really making, so the display depends on no voice of its browser, and the file says the number and desk only.
+  // Calls that come quickly after each other are announced in turn, never over each other.
+  const voice = new Audio();
+  const pending = [];
+  let sounding = false;
+  let guard = 0;
+  const mark = (k) => { const b = document.body.dataset; b[k] = String(Number(b[k] || 0) + 1); b.sound = (b.sound || '') + k[0]; };
 
-  function announce(c) {
+  let turn = 0; // the announcement sounding now: late events of an earlier one are ignored
+
+  function nextAnnouncement() {
+    clearTimeout(guard);
+    const c = pending.shift();
+    if (!c) { sounding = false; return; }
+    sounding = true;
+    const mine = ++turn;
+    const done = () => { if (mine === turn) nextAnnouncement(); };
+    // Never stuck: a chime or an announcement that neither ends nor fails lets the next call through after 20 s.
+    guard = setTimeout(done, 20000);
+    // Start loading the announcement while the chime sounds; play it when the chime has ended.
+    const url = c.deskId ? `/api/v1/desks/${encodeURIComponent(c.deskId)}/calls/${encodeURIComponent(c.number)}/speech` : '';
+    if (url) { voice.src = url; voice.load(); }
+    let spoke = false;
+    const speak = () => {
+      if (mine !== turn || spoke) return;
+      spoke = true;
+      if (!url) return done();
+      voice.onended = voice.onerror = done;
+      const p = voice.play();
+      if (p && p.then) p.then(() => mark('spoken')).catch(done);
+    };
     const a = $('chime');
     try { a.currentTime = 0; } catch (e) { /* not loaded yet */ }
+    a.onended = speak;
     const p = a.play();
     if (p && p.then) {
-      p.then(() => { document.body.dataset.chimes = String(Number(document.body.dataset.chimes || 0) + 1); })
-        .catch(() => { /* autoplay refused: the screen still shows the call */ });
+      p.then(() => mark('chimes')).catch(speak); // autoplay refused: the screen still shows the call
+    } else {
+      setTimeout(speak, 900);
     }
-    if (voice) {
-      try {
-        const tpl = lang === 'nl' && T['display.speak'] ? T['display.speak'] : SPEAK_NL;
-        const u = new SpeechSynthesisUtterance(tpl.replace('{number}', spoken(c.number)).replace('{desk}', c.deskName));
-        u.voice = voice;
-        u.lang = voice.lang;
-        u.rate = 0.9;
-        setTimeout(() => speechSynthesis.speak(u), 900); // after the chime
-      } catch (e) { /* no voice after all: the chime and the screen remain */ }
-    }
+  }
+
+  function announce(c) {
+    pending.push(c);
+    if (pending.length > 3) pending.shift(); // a burst of calls: the newest few are worth hearing
+    if (!sounding) nextAnnouncement();
   }
 
   function onCall(d, recall) {
@@ -102,7 +119,7 @@
     const b = document.body.dataset;
     b.calls = String(Number(b.calls || 0) + 1);
     requestAnimationFrame(() => { b.shownAt = String(Date.now()); b.shown = b.calls; });
-    announce(c);
+    announce({ number: d.number, deskId: d.deskId });
   }
 
   // ---- data

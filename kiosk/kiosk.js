@@ -338,6 +338,8 @@
     if (b.id === 'c-take') return take(onlySvc);
     if (b.id === 'tk-print') return printTicket();
     if (b.id === 'more') return armIdle();
+    // Speech is fetched only when asked: the player and its audio stay out of the first load.
+    if (b.id === 'listen') return import('/assets/listen.js').then((m) => m.listen({ lang, T, group, ticket, loc: data.location.id }));
     if (b.dataset.go === 'tiles') return show('home');
     if (b.dataset.go === 'home') return ticket || msgBack ? reset() : home();
   });

@@ -37,6 +37,8 @@ public struct AppConfiguration: Sendable {
     public var appointmentHoldMinutes = 10
     /// Mail to citizens through the outbox (see OutboxSender and README "Mail to citizens").
     public var mail = MailConfiguration()
+    /// Where spoken texts are cached as Ogg Opus files (`<LOKET_DATA>/speech`).
+    public var speechDirectory = ".loket/speech"
 
     public init(databaseURL: String) {
         self.databaseURL = databaseURL
@@ -80,6 +82,8 @@ public final class App: @unchecked Sendable {
     let logins: LoginGuard
     /// The wait estimate's inputs per service, shared by the takes of a second or two.
     let waitInputs = WaitInputsCache()
+    /// Spoken texts for the kiosk and display: their cache and the threads they are rendered on.
+    let speech: SpeechService
     /// Where `/readyz` runs: two threads and a short queue of their own, so a readiness check never waits behind
     /// database work stuck on the workers; when both are busy too, the server answers 503 at once.
     let readiness = WorkerPool(threads: 2, maxQueued: 2, name: "loket-ready")
@@ -99,6 +103,7 @@ public final class App: @unchecked Sendable {
         texts = Translations(files: files)
         rateLimiter = RateLimiter(perMinute: configuration.ticketRatePerMinute, trustedProxies: configuration.trustedProxies)
         logins = LoginGuard(configuration: configuration)
+        speech = SpeechService(directory: configuration.speechDirectory)
         authenticator = Authenticator(clock: configuration.clock)
         ErrorReporter.install { [logger] error, route in logger.error("unexpected error in \(route): \(error)") }
     }
@@ -154,6 +159,7 @@ public final class App: @unchecked Sendable {
         server?.stop()
         server?.workers.shutdown()
         logins.shutdown()
+        speech.shutdown()
         readiness.shutdown()
         jobs?.stop()
         outboxSender?.stop()

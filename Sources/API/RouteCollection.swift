@@ -276,7 +276,7 @@ enum Features {
         [AdminRoutes.self, OperationsRoutes.self, SessionRoutes.self, PageRoutes.self,
          QueueRoutes.self, CalendarRoutes.self, AvailabilityRoutes.self,
          AppointmentReadRoutes.self, OpenFormsRoutes.self, AppointmentRoutes.self, ICalendarRoutes.self,
-         OutboxRoutes.self]
+         OutboxRoutes.self, SpeechRoutes.self]
     }
 
     static var routes: [(route: DeclaredRoute, constraints: [String: Problem])] {

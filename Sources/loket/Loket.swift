@@ -66,6 +66,7 @@ struct Environment {
         c.mail.leaseSeconds = try int("LOKET_MAIL_LEASE_SECONDS", c.mail.leaseSeconds, in: 2...86_400)
         c.mail.retrySeconds = try int("LOKET_MAIL_RETRY_SECONDS", c.mail.retrySeconds, in: 1...86_400)
         c.mail.maxAttempts = try int("LOKET_MAIL_MAX_ATTEMPTS", c.mail.maxAttempts, in: 1...100)
+        c.speechDirectory = dataDirectory + "/speech"
         c.server.connectionsPerAddress = try int("LOKET_CONNECTIONS_PER_ADDRESS", c.server.connectionsPerAddress, in: 0...1_000_000)
         c.server.connectionTimeoutSeconds = try int("LOKET_IDLE_TIMEOUT_SECONDS", c.server.connectionTimeoutSeconds, in: 1...86_400)
         if let limit = values["LOKET_MAX_CONNECTIONS"], !limit.isEmpty {

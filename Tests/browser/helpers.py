@@ -46,6 +46,7 @@ class Response:
     def __init__(self, status, body, headers):
         self.status = status
         self.headers = headers
+        self.body = body or b''
         self.text = body.decode('utf-8', 'replace') if body else ''
         try:
             self.json = json.loads(self.text) if self.text else None

@@ -86,30 +86,41 @@ def test_display_recall_chimes_again_and_says_so(driver, staff):
     h.expect(staff.act(t['id'], 'no-show'), 200)
 
 
-def test_display_speaks_number_and_desk_in_dutch(server, staff):
-    """Headless Chromium has no voices: give it a fake Dutch one and record what would be spoken."""
-    d = h.chrome(1920, 1080)
-    try:
-        d.execute_cdp_cmd('Page.addScriptToEvaluateOnNewDocument', {'source': """
-            window.__spoken = [];
-            const voice = {lang: 'nl-NL', name: 'Test-stem', voiceURI: 'test'};
-            Object.defineProperty(speechSynthesis, 'getVoices', {value: () => [{lang: 'en-US', name: 'x'}, voice]});
-            Object.defineProperty(speechSynthesis, 'speak', {value: (u) => window.__spoken.push([u.text, u.lang])});
-            window.SpeechSynthesisUtterance = class { constructor(t) { this.text = t; } };
-        """})
-        staff.drain()
-        h.take_ticket(staff.location_id, staff.service['id'])
-        open_display(d)
-        time.sleep(0.5)
+def speech_fetches(d):
+    """The call announcements the display fetched (resource timing keeps each URL it loaded)."""
+    return d.execute_script(
+        "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname).filter(p => p.endsWith('/speech'))")
+
+
+def test_display_speaks_each_call_after_the_chime(driver, staff):
+    """The server renders the call (espeak-ng, Ogg Opus): the display plays the chime, then the announcement of
+    exactly this desk's call, in Dutch and, for a visitor who chose Turkish, in Turkish too; no browser voice needed."""
+    d = driver
+    staff.drain()
+    for language in ['nl', 'tr']:
+        h.take_ticket(staff.location_id, staff.service['id'], language=language)
+    open_display(d)
+    time.sleep(0.5)
+    files = {}
+    for language in ['nl', 'tr']:
+        spoken0 = int(d.execute_script("return Number(document.body.dataset.spoken || 0)"))
+        d.execute_script("document.body.dataset.sound = ''")
         t = h.expect(staff.call_next(), 200).json
-        h.wait(d, "window.__spoken.length > 0", 5, message='nothing spoken')
-        text, lang = d.execute_script("return window.__spoken[0]")
-        m = re.fullmatch(r'([A-Z]+)0*(\d+)', t['number'])
-        assert text == f'Nummer {m.group(1)} {int(m.group(2))}, {staff.desk_name}', text
-        assert lang == 'nl-NL'
+        assert t['language'] == language
+        h.wait(d, f"Number(document.body.dataset.spoken || 0) > {spoken0}", 10, message=f'call {t["number"]} was not spoken')
+        # The order of the sounds: the chime ('c') started before the announcement ('s').
+        assert d.execute_script("return document.body.dataset.sound").startswith('cs'), d.execute_script("return document.body.dataset.sound")
+        path = f'/api/v1/desks/{staff.desk_id}/calls/{t["number"]}/speech'
+        assert path in speech_fetches(d), speech_fetches(d)
+        r = h.expect(h.http('GET', path), 200)
+        assert r.headers.get('Content-Type') == 'audio/ogg' and r.body[:4] == b'OggS'
+        files[language] = r.body
         h.expect(staff.act(t['id'], 'no-show'), 200)
-    finally:
-        d.quit()
+        time.sleep(0.3)
+    # The Turkish visitor's call is said twice (Dutch, then Turkish): a clearly longer file.
+    assert len(files['tr']) > len(files['nl']) * 1.5, {k: len(v) for k, v in files.items()}
+    # Once the visitor has gone, the announcement is no longer available.
+    assert h.http('GET', path).status == 404
 
 
 def test_display_initial_state_comes_from_calls(driver, kiosk, staff):

@@ -398,3 +398,51 @@ def test_long_queue_shows_position_as_at_least(driver, kiosk):
                              input="UPDATE ticket SET status = 'noShow', finished_at = now() WHERE id = ANY (:'ids'::uuid[])",
                              capture_output=True, text=True, timeout=20)
         assert out.returncode == 0, out.stderr
+
+
+def speech_paths(d):
+    return d.execute_script("""return performance.getEntriesByType('resource').map(e => new URL(e.name))
+        .filter(u => u.pathname.includes('/speech') || u.pathname.endsWith('/listen.js')).map(u => u.pathname + u.search)""")
+
+
+def test_listen_reads_the_screen_aloud(driver, kiosk):
+    """'Listen' is on every screen, plays the server's audio of the screen's texts in the chosen language, and
+    nothing of it is loaded before it is pressed (the first-load budget stays as it was)."""
+    d = driver
+    h.viewport(d, 800, 480)
+    open_kiosk(d)
+    assert speech_paths(d) == [], 'speech must not load before "listen" is pressed'
+    b = d.find_element('id', 'listen')
+    assert b.text == h.texts('nl')['kiosk.listen'] and b.accessible_name == b.text
+    r = b.rect
+    assert r['width'] >= 44 and r['height'] >= 44, r
+    b.click()
+    h.wait(d, "Number(document.body.dataset.spoken || 0) >= 1", 10, message='"listen" played nothing')
+    assert '/api/v1/speech/nl/kiosk.title' in speech_paths(d), speech_paths(d)
+    # Pressing it again stops it.
+    b.click()
+    h.wait(d, "document.body.dataset.speech === 'stopped'", 3)
+    # In Arabic, from the keyboard, on the number screen: the number itself is spoken too.
+    d.find_element('css selector', '#langs [data-lang="ar"]').click()
+    h.wait(d, "document.documentElement.lang === 'ar'", 5)
+    svc = pick_service(kiosk)
+    d.find_element('css selector', f'#tiles [data-group="{svc["lifeQuestion"]}"]').click()
+    h.wait(d, "document.body.dataset.screen === 'list' || document.body.dataset.screen === 'ticket'", 5)
+    if d.execute_script("return document.body.dataset.screen") == 'list':
+        # The services to choose from are read out by name.
+        d.find_element('id', 'listen').click()
+        h.wait(d, f"performance.getEntriesByType('resource').some(e => e.name.includes('/services/{svc['id']}/speech?lang=ar'))", 10,
+               message=f'the services were not read out: {speech_paths(d)}')
+        d.find_element('id', 'listen').click()  # stop
+        d.find_element('css selector', f'#services [data-svc="{svc["id"]}"]').click()
+    h.wait(d, "document.body.dataset.screen === 'ticket' && document.getElementById('tk-num').textContent", 5)
+    number = d.execute_script("return document.getElementById('tk-num').textContent")
+    spoken = int(d.execute_script("return Number(document.body.dataset.spoken || 0)"))
+    d.execute_script("document.getElementById('listen').focus()")
+    d.switch_to.active_element.send_keys('\n')
+    h.wait(d, f"Number(document.body.dataset.spoken || 0) > {spoken}", 10, message='nothing spoken on the number screen')
+    h.wait(d, f"performance.getEntriesByType('resource').some(e => e.name.includes('/numbers/{number}/speech?lang=ar'))", 5,
+           message=f'the number was not spoken: {speech_paths(d)}')
+    violations = h.axe(d)
+    assert not violations, violations
+    d.find_element('css selector', '[data-go="home"].primary').click()
