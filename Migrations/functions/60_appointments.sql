@@ -44,7 +44,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
             SELECT jsonb_agg(jsonb_build_object('id', t.id, 'kind', t.kind, 'mode', t.mode, 'language', t.language,
                                                 'staffId', CASE WHEN personal THEN t.helper_id END,
                                                 'name', CASE WHEN personal THEN coalesce(t.name, ts.display_name) END)
-                             ORDER BY t.created_at, t.id)
+                             ORDER BY t.seq)
             FROM appointment_attendee t LEFT JOIN staff ts ON ts.id = t.helper_id
             WHERE t.appointment_id = a.id), '[]'::jsonb))
     FROM location l

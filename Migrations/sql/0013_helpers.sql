@@ -39,6 +39,8 @@ CREATE INDEX appointment_consent_helper ON appointment_consent (helper_id, appoi
 -- interpreter (a language, in person or by phone). Participating staff see that such a person is involved.
 CREATE TABLE appointment_attendee (
     id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    -- The order attendees were added in (several may be added at one clock instant).
+    seq             bigint GENERATED ALWAYS AS IDENTITY,
     appointment_id  uuid NOT NULL REFERENCES appointment(id) ON DELETE CASCADE,
     kind            text NOT NULL CONSTRAINT appointment_attendee_kind_check CHECK (kind IN ('helper', 'interpreter')),
     helper_id       uuid REFERENCES staff(id),

@@ -251,6 +251,9 @@ enum AppointmentRoutes: RouteCollection {
         if extraSeats > 0 {
             // Attendees who come in person (HelperRoutes) need seats too: only rooms that hold them all.
             let seats = w.persons + w.head.services.count + extraSeats
+            if let roomID, query.rooms.contains(where: { $0.id == roomID && $0.capacity < seats }) {
+                throw AdminRoutes.invalid("roomId", "does not seat everyone: \(seats) people come, attendees in person included")
+            }
             query.rooms = query.rooms.filter { $0.capacity >= seats }
         }
         if let staffIDs {
