@@ -358,6 +358,35 @@ final class HelperTests: XCTestCase {
         XCTAssertEqual(try hanna.post("/api/v1/appointments/\(id)/cancel").status, 200)
         XCTAssertEqual(try w.staffA.post(path, json: ["kind": "interpreter", "language": "pl", "mode": "phone"]).status, 409)
     }
+
+    /// Twenty staff members add an in-person interpreter at once to an appointment whose room has one seat left:
+    /// the appointment's row lock serialises the seat checks, so exactly one gets it.
+    func testTheLastSeatGoesToExactlyOneOfManyConcurrentAdds() throws {
+        let type = try simpleSetup()
+        let small = try room("Klein", capacity: 3)  // citizen + staff member + one more
+        let r = try t.admin.patch("/api/v1/appointment-types/\(type)", json: ["needsRoom": true])
+        XCTAssertEqual(r.status, 200, r.text)
+        let booked = try book(w.staffA, type, at("10:00"))
+        XCTAssertEqual(booked.object["roomId"] as? String, small, booked.text)
+        let path = "/api/v1/appointments/\(booked.object["id"] as? String ?? "")/attendees"
+        let client = w.staffA
+        let results = StatusBox(20)
+        let gate = DispatchSemaphore(value: 0)
+        let group = DispatchGroup()
+        for i in 0..<20 {
+            group.enter()
+            Thread.detachNewThread {
+                gate.wait()
+                results.set(i, (try? client.post(path, json: ["kind": "interpreter", "language": "ar", "mode": "inPerson"]).status) ?? -1)
+                group.leave()
+            }
+        }
+        for _ in 0..<20 { gate.signal() }
+        group.wait()
+        XCTAssertEqual(results.all.filter { $0 == 201 }.count, 1, "\(results.all)")
+        XCTAssertEqual(results.all.filter { $0 == 409 }.count, 19, "\(results.all)")
+        XCTAssertEqual(try count("SELECT count(*)::int AS n FROM appointment_attendee WHERE mode = 'inPerson'"), 1)
+    }
 }
 
 /// One value of every statement type of helpers.sql, for the statement test (StatementTests).
