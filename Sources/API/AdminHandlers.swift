@@ -8,7 +8,8 @@ import Postgres
 //
 // Creating, changing and deactivating needs an admin; reading the non-personal lists (agencies, locations, desks,
 // services) needs any staff login, since desk pages need them. Staff accounts are personal data: admins only, and
-// every read and change is audited.
+// every read and change is audited — except that coordinators create and deactivate helper accounts (role helper,
+// see HelperRoutes.swift), so a library's help point gets its accounts without an admin.
 
 struct AgencyBody: Decodable { let code: String?; let name: String?; let ticketPrefix: String?; let active: Bool? }
 struct LocationBody: Decodable { let code: String?; let name: String?; let timeZone: String?; let active: Bool? }

@@ -183,6 +183,14 @@ final class HelperTests: XCTestCase {
         XCTAssertEqual(seen.status, 200, seen.text)
         XCTAssertEqual((seen.object["representative"] as? [String: Any])?["name"] as? String, "Hanna de Vries")
         XCTAssertEqual((seen.object["attendees"] as? [Any])?.count, 0)
+        // A retry with the same Idempotency-Key books once and records the consent once.
+        let keyed = { try hanna.post("/api/v1/appointments", json: ["locationId": self.w.locationID, "appointmentTypeId": type,
+                                                                    "start": self.at("11:00"), "citizen": ["name": "Piet", "phone": "0201234567"], "consent": self.consent],
+                                     headers: ["Idempotency-Key": "helper-retry-1"]) }
+        let first = try keyed(), second = try keyed()
+        XCTAssertEqual(first.status, 201, first.text)
+        XCTAssertEqual(second.object["id"] as? String, first.object["id"] as? String)
+        XCTAssertEqual(try count("SELECT count(*)::int AS n FROM appointment_consent WHERE action = 'book'"), 2)
         // A type closed to the public is closed to helpers.
         let internalType = try makeType("intern", [w.serviceA], fields: ["publicBooking": false])
         XCTAssertEqual(invalidNames(try book(hanna, internalType, at("11:00"), consent: consent)), ["appointmentTypeId"])
