@@ -29,7 +29,24 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         'sequence', a.sequence,
         'citizen', CASE WHEN personal THEN jsonb_build_object(
             'name', a.citizen_name, 'email', a.citizen_email, 'phone', a.citizen_phone,
-            'language', a.citizen_language, 'needs', to_jsonb(a.needs), 'needsNote', a.needs_note) END)
+            'language', a.citizen_language, 'needs', to_jsonb(a.needs), 'needsNote', a.needs_note) END,
+        -- Someone acts for the citizen (migration 0013): which organisation, and with `personal` the helper's name and
+        -- the consent they recorded (how, when, for what), so the desk knows on what basis the helper speaks.
+        'representative', (
+            SELECT jsonb_build_object('organisationId', hs.agency_id,
+                                      'name', CASE WHEN personal THEN hs.display_name END,
+                                      'consent', CASE WHEN personal THEN jsonb_build_object(
+                                          'method', c.method, 'givenAt', rfc3339(c.given_at, l.time_zone), 'scope', c.scope) END)
+            FROM appointment_consent c JOIN staff hs ON hs.id = c.helper_id
+            WHERE c.appointment_id = a.id AND c.action = 'book'),
+        -- Who comes along: kinds, modes and languages for everyone who sees the appointment; names only with `personal`.
+        'attendees', coalesce((
+            SELECT jsonb_agg(jsonb_build_object('id', t.id, 'kind', t.kind, 'mode', t.mode, 'language', t.language,
+                                                'staffId', CASE WHEN personal THEN t.helper_id END,
+                                                'name', CASE WHEN personal THEN coalesce(t.name, ts.display_name) END)
+                             ORDER BY t.seq)
+            FROM appointment_attendee t LEFT JOIN staff ts ON ts.id = t.helper_id
+            WHERE t.appointment_id = a.id), '[]'::jsonb))
     FROM location l
     LEFT JOIN LATERAL (
         SELECT rm.id, rm.name FROM appointment_reservation r JOIN room rm ON rm.id = r.room_id

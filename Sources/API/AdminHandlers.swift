@@ -8,7 +8,8 @@ import Postgres
 //
 // Creating, changing and deactivating needs an admin; reading the non-personal lists (agencies, locations, desks,
 // services) needs any staff login, since desk pages need them. Staff accounts are personal data: admins only, and
-// every read and change is audited.
+// every read and change is audited — except that coordinators create and deactivate helper accounts (role helper,
+// see HelperRoutes.swift), so a library's help point gets its accounts without an admin.
 
 struct AgencyBody: Decodable { let code: String?; let name: String?; let ticketPrefix: String?; let active: Bool? }
 struct LocationBody: Decodable { let code: String?; let name: String?; let timeZone: String?; let active: Bool? }
@@ -47,7 +48,7 @@ enum AdminRoutes: RouteCollection {
         "service_life_question_check":
             invalid("lifeQuestion", "must be one of money, documents, taxes, study, work, housing, care, other"),
         "staff_username_check": invalid("username", "must be 2–64 lowercase letters, digits, dots, dashes or underscores"),
-        "staff_role_check": invalid("role", "must be staff, coordinator or admin"),
+        "staff_role_check": invalid("role", "must be helper, staff, coordinator or admin"),
         // A letter of its own would tell the waiting room why the visitor came (debt help, emergency aid).
         "service_sensitive_prefix_shared": .unprocessable(
             "A sensitive service must share its ticket prefix with an ordinary service at each of its locations, so the "
@@ -254,10 +255,17 @@ enum AdminRoutes: RouteCollection {
     // MARK: Staff
 
     static let staff: [DeclaredRoute] = [
-        .post("/api/v1/staff", .admin, OpenAPIOperation("createStaffMember", summary: "Create a staff account", tag: tag,
-                                                        body: "StaffCreate", responses: [.init(201, "Created", "Staff")])) { ctx in
+        .post("/api/v1/staff", .coordinator, OpenAPIOperation("createStaffMember",
+                                                              summary: "Create a staff account (admin); coordinators create helper accounts only",
+                                                              tag: tag, body: "StaffCreate", responses: [.init(201, "Created", "Staff")])) { ctx in
             let b = try ctx.decode(StaffBody.self)
+            // Coordinators let helpers in (a library's help point, a social worker); every other account is an admin's.
+            if try ctx.actor.role < .admin && b.role != Role.helper.rawValue {
+                throw Problem.forbidden("Coordinators create helper accounts only (role helper); other accounts are created by an admin.")
+            }
             var v = Validator()
+            // A helper acts for citizens and serves no service of any agency.
+            v.require(b.role != Role.helper.rawValue || (b.serviceIds ?? []).isEmpty, "serviceIds", "a helper serves no services")
             v.id(b.agencyId, "agencyId")
             v.text(b.username, "username", max: 64)
             v.text(b.displayName, "displayName", max: 200)
@@ -265,7 +273,7 @@ enum AdminRoutes: RouteCollection {
             // A longer one could never log in: the login refuses passwords beyond this before hashing.
             v.require((b.password ?? "").utf8.count <= SessionRoutes.maxPasswordBytes, "password",
                       "must be at most \(SessionRoutes.maxPasswordBytes) bytes")
-            v.require(b.role.flatMap(Role.init(rawValue:)) != nil, "role", "must be staff, coordinator or admin")
+            v.require(b.role.flatMap(Role.init(rawValue:)) != nil, "role", "must be helper, staff, coordinator or admin")
             v.require((b.serviceIds ?? []).allSatisfy(isUUID), "serviceIds", "must be a list of service ids")
             try v.check()
             // Argon2id is deliberately slow: hash before the transaction starts.
@@ -300,7 +308,7 @@ enum AdminRoutes: RouteCollection {
             v.require(b.password.map { $0.count >= 10 } ?? true, "password", "must be at least 10 characters")
             v.require(b.password.map { $0.utf8.count <= SessionRoutes.maxPasswordBytes } ?? true, "password",
                       "must be at most \(SessionRoutes.maxPasswordBytes) bytes")
-            v.require(b.role.map { Role(rawValue: $0) != nil } ?? true, "role", "must be staff, coordinator or admin")
+            v.require(b.role.map { Role(rawValue: $0) != nil } ?? true, "role", "must be helper, staff, coordinator or admin")
             v.require(b.username == nil && b.agencyId == nil, "username", "username and agency cannot be changed")
             v.require((b.serviceIds ?? []).allSatisfy(isUUID), "serviceIds", "must be a list of service ids")
             try v.check()
@@ -314,9 +322,16 @@ enum AdminRoutes: RouteCollection {
                 return try db.first(StaffGet(id: id))
             }
         },
-        .delete("/api/v1/staff/{staffId}", .admin, OpenAPIOperation("deactivateStaffMember", summary: "Deactivate a staff account", tag: tag,
-                                                                    responses: [.init(200, "Deactivated", "Staff")])) { ctx in
+        .delete("/api/v1/staff/{staffId}", .coordinator,
+                OpenAPIOperation("deactivateStaffMember", summary: "Deactivate a staff account (admin); coordinators deactivate helper accounts only",
+                                 tag: tag, responses: [.init(200, "Deactivated", "Staff")])) { ctx in
             let id = try ctx.id("staffId", "staff member")
+            if try ctx.actor.role < .admin {
+                guard let row = try ctx.db.first(StaffGet(id: id)) else { throw Problem.notFound("There is no staff member with id \(id).") }
+                guard JSON.parse(row.j)["role"]?.stringValue == Role.helper.rawValue else {
+                    throw Problem.forbidden("Coordinators deactivate helper accounts only; other accounts are an admin's.")
+                }
+            }
             return try adminWrite(ctx, "staff.deactivate", "staff", id: id) { db in
                 guard try db.first(StaffUpdate(id: id, active: false)) != nil else { return nil }
                 try db.run(StaffEndSessions(staffID: id))

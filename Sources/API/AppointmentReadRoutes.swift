@@ -34,22 +34,29 @@ enum AppointmentReadRoutes: RouteCollection {
     static let constraints: [String: Problem] = [:]
 
     static let routes: [DeclaredRoute] = [
-        .get("/api/v1/appointments", .staff,
+        .get("/api/v1/appointments", .helper,
              OpenAPIOperation("listAppointments",
                               summary: "Appointments starting in [from, to), ordered by start: staff see those their agency takes part in "
-                                + "(with the citizen's fields), coordinators and admins all; every answer with personal data is audited",
+                                + "(with the citizen's fields), coordinators and admins all, helpers those they arranged; every answer with "
+                                + "personal data is audited",
                               tag: tag, query: listParameters, responses: [.init(200, "Appointments", "AppointmentList")])) { ctx in
             try list(ctx)
         },
-        .get("/api/v1/appointments/{appointmentId}", .staff,
+        .get("/api/v1/appointments/{appointmentId}", .helper,
              OpenAPIOperation("getAppointment",
                               summary: "One appointment with the citizen's fields: for staff of a participating agency, coordinators "
-                                + "and admins (audited); 404 for everyone else",
+                                + "and admins, and the helper who arranged it (audited); 404 for everyone else",
                               tag: tag, responses: [.init(200, "Appointment", "Appointment")])) { ctx in
             let id = try ctx.id("appointmentId", "appointment")
             let actor = try ctx.actor
             return try ctx.transaction { db in
-                guard let row = try db.first(AppointmentReadOne(id: id, all: actor.role >= .coordinator, agencyID: actor.agencyID)) else {
+                // A helper: only what they arranged (HelperScope); another helper's appointment does not exist for them.
+                let found: String? = if actor.role == .helper {
+                    try db.first(HelperAppointmentOne(id: id, helperID: actor.staffID ?? ""))?.j
+                } else {
+                    try db.first(AppointmentReadOne(id: id, all: actor.role >= .coordinator, agencyID: actor.agencyID))?.j
+                }
+                guard let row = found.map(JSONRow.init(j:)) else {
                     throw Problem.notFound("There is no appointment with id \(id).")
                 }
                 try ctx.audit(db, "appointment.read", "appointment", id, .object([("fields", .strings(["citizen"]))]))
@@ -113,9 +120,14 @@ enum AppointmentReadRoutes: RouteCollection {
         guard let from, let to else { throw Problem.internalError }
         let actor = try ctx.actor
         return try ctx.transaction { db in
-            let rows = try db.all(AppointmentReadList(
-                all: actor.role >= .coordinator, agencyID: actor.agencyID, locationID: q["locationId"]?.lowercased(), from: from, to: to,
-                staffID: q["staffId"]?.lowercased(), statuses: statuses, afterStart: cursor??.start, afterID: cursor??.id, limit: limit + 1))
+            let rows = actor.role == .helper
+                // A helper: only what they arranged, whatever the filters (HelperScope).
+                ? try db.all(HelperAppointmentList(
+                    helperID: actor.staffID ?? "", locationID: q["locationId"]?.lowercased(), from: from, to: to,
+                    staffID: q["staffId"]?.lowercased(), statuses: statuses, afterStart: cursor??.start, afterID: cursor??.id, limit: limit + 1))
+                : try db.all(AppointmentReadList(
+                    all: actor.role >= .coordinator, agencyID: actor.agencyID, locationID: q["locationId"]?.lowercased(), from: from, to: to,
+                    staffID: q["staffId"]?.lowercased(), statuses: statuses, afterStart: cursor??.start, afterID: cursor??.id, limit: limit + 1))
             let page = rows.prefix(limit)
             if !page.isEmpty {
                 try ctx.audit(db, "appointment.list", "appointment", nil,
@@ -196,8 +208,19 @@ enum AppointmentReadRoutes: RouteCollection {
             ("sequence", described(O.int, "iCalendar SEQUENCE: raised on every reschedule and on cancel.")),
             ("citizen", described(O.nullable(citizen),
                                   "The citizen's fields: for staff of a participating agency, coordinators, admins and the manage link; else null.")),
+            ("representative", described(O.nullable(O.obj([
+                ("organisationId", O.id), ("name", O.nullable(O.str)),
+                ("consent", O.nullable(O.obj([("method", O.enumeration(HelperScope.consentMethods)), ("givenAt", O.time), ("scope", O.str)],
+                                             required: ["method", "givenAt", "scope"])))],
+                required: ["organisationId", "name", "consent"])),
+                "A helper arranged it on the citizen's behalf: their organisation; their name and the consent they recorded only with the citizen's fields.")),
+            ("attendees", described(O.arr(O.obj([
+                ("id", O.id), ("kind", O.enumeration(HelperRoutes.kinds)), ("mode", O.enumeration(HelperRoutes.modes)),
+                ("language", O.nullable(O.str)), ("staffId", O.nullable(O.id)), ("name", O.nullable(O.str))],
+                required: ["id", "kind", "mode", "language", "staffId", "name"])),
+                "Who comes along (helpers, interpreters); staffId and name only with the citizen's fields.")),
         ], required: ["id", "locationId", "appointmentTypeId", "reference", "status", "start", "end", "persons", "heldUntil",
-                      "participants", "roomId", "roomName", "joint", "sequence", "citizen"])
+                      "participants", "roomId", "roomName", "joint", "sequence", "citizen", "representative", "attendees"])
         let extra = O.obj([("locationName", O.str),
                            ("locationAddress", O.obj([("streetAddress", O.str), ("postalCode", O.str), ("city", O.str)],
                                                      required: ["streetAddress", "postalCode", "city"])),

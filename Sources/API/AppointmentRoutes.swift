@@ -35,9 +35,11 @@ struct NewAppointmentBody: Decodable {
     let citizen: CitizenBody?, hold: Bool?
     /// false: Loket sends the citizen no mail about this appointment (an external form sends its own; see Outbox).
     let notify: Bool?
+    /// A helper's record of the person's consent (HelperScope); required from helpers, refused from anyone else.
+    let consent: ConsentBody?
 }
-struct RescheduleBody: Decodable { let start: String?; let staffIds: [String]?; let roomId: String? }
-struct CancelBody: Decodable { let reason: String? }
+struct RescheduleBody: Decodable { let start: String?; let staffIds: [String]?; let roomId: String?; var consent: ConsentBody? = nil }
+struct CancelBody: Decodable { let reason: String?; var consent: ConsentBody? = nil }
 
 private let tag = "appointments"
 
@@ -72,18 +74,18 @@ enum AppointmentRoutes: RouteCollection {
               idempotency: .keyed(scope: "appointment")) { ctx in
             try book(ctx)
         },
-        .post("/api/v1/appointments/{appointmentId}/confirm", .staff,
+        .post("/api/v1/appointments/{appointmentId}/confirm", .helper,
               OpenAPIOperation("confirmAppointment", summary: "Turn an unexpired hold into a booking", tag: tag,
                                responses: [.init(200, "Booked", "Appointment")])) { ctx in
             try confirm(ctx, id: try ctx.id("appointmentId", "appointment"), token: nil)
         },
-        .patch("/api/v1/appointments/{appointmentId}", .staff,
+        .patch("/api/v1/appointments/{appointmentId}", .helper,
                OpenAPIOperation("rescheduleAppointment",
                                 summary: "Move an appointment to another start (and optionally other staff or room) in one transaction",
                                 tag: tag, body: "Reschedule", responses: [.init(200, "Moved", "Appointment")])) { ctx in
             try reschedule(ctx, id: try ctx.id("appointmentId", "appointment"), token: nil)
         },
-        .post("/api/v1/appointments/{appointmentId}/cancel", .staff,
+        .post("/api/v1/appointments/{appointmentId}/cancel", .helper,
               OpenAPIOperation("cancelAppointment", summary: "Cancel an appointment; its staff and room are free at once", tag: tag,
                                body: "Cancel", responses: [.init(200, "Cancelled", "Appointment")])) { ctx in
             try cancel(ctx, id: try ctx.id("appointmentId", "appointment"), token: nil)
@@ -129,6 +131,8 @@ enum AppointmentRoutes: RouteCollection {
     static func book(_ ctx: RouteContext) throws -> Response {
         let b = try ctx.decode(NewAppointmentBody.self)
         let actor = ctx.principal
+        // A helper books as the public does, for someone, with that person's consent (HelperRoutes.swift).
+        let helper = ctx.helper
         var v = Validator()
         v.id(b.locationId, "locationId")
         v.id(b.appointmentTypeId, "appointmentTypeId")
@@ -141,6 +145,7 @@ enum AppointmentRoutes: RouteCollection {
             v.require(b.roomId == nil, "roomId", "only staff choose the room")
         }
         v.require(b.citizen != nil, "citizen", "is required (an object with the citizen's details)")
+        let consent = HelperScope.consent(&v, b.consent, helper: helper != nil, required: true, now: ctx.now)
         try v.check()
         guard let start, let location = b.locationId?.lowercased(), let typeID = b.appointmentTypeId?.lowercased() else {
             throw Problem.internalError
@@ -148,8 +153,8 @@ enum AppointmentRoutes: RouteCollection {
         let persons = b.persons ?? 1
         let hold = b.hold ?? false
         let now = ctx.now
-        // Only public bookings get the citizen's own link; staff bookings are managed by staff.
-        let token = actor == nil ? Credentials.randomToken() : nil
+        // Only public bookings get the citizen's own link; staff bookings are managed by staff, a helper's by the helper.
+        let token = actor == nil && helper == nil ? Credentials.randomToken() : nil
         var wanted: Wanted? = nil
         do {
             let answer = try ctx.transaction { db -> String in
@@ -181,7 +186,7 @@ enum AppointmentRoutes: RouteCollection {
                         name: citizen.name, email: citizen.email, phone: citizen.phone, language: citizen.language,
                         needs: citizen.needs, needsNote: citizen.needsNote,
                         manageTokenHash: token.map { .bytes(Credentials.tokenDigest($0)) } ?? .null,
-                        bookedBy: actor?.staffID, now: now))?.id
+                        bookedBy: (actor ?? helper)?.staffID, now: now))?.id
                 }
                 guard let id else { throw Problem.internalError }
                 try db.run(AppointmentReserve(appointmentID: id, staffIDs: slot.staffIds, serviceIDs: head.services, roomID: slot.roomId,
@@ -192,6 +197,13 @@ enum AppointmentRoutes: RouteCollection {
                 if actor != nil {
                     try ctx.audit(db, hold ? "appointment.hold" : "appointment.book", "appointment", id,
                                   .object([("start", .string(start.rfc3339UTC)), ("staff", .strings(slot.staffIds))]))
+                }
+                if let helper, let consent {
+                    // The consent is what makes it the helper's: recorded with the booking, or no booking.
+                    try HelperScope.record(db, appointmentID: id, helper: helper, action: "book", consent, now: now)
+                    try HelperScope.audit(db, helper, hold ? "appointment.hold" : "appointment.book", id,
+                                          .object([("start", .string(start.rfc3339UTC)), ("staff", .strings(slot.staffIds)),
+                                                   ("onBehalf", .bool(true)), ("consent", HelperScope.auditDetail(consent))]))
                 }
                 guard let j = try db.first(AppointmentAnswer(id: id, personal: true))?.j else { throw Problem.internalError }
                 return j
@@ -227,7 +239,7 @@ enum AppointmentRoutes: RouteCollection {
     /// slot with its staff and room. Throws `Unavailable` (409) when the start cannot be booked, 422 when a named
     /// staff member or room cannot take part at all.
     static func place(_ db: Connection, _ w: Wanted, staffIDs: [String]?, roomID: String?, prefer: [String], preferRoom: String?,
-                      now: Instant) throws -> Slot {
+                      extraSeats: Int = 0, now: Instant) throws -> Slot {
         if w.start < now { throw Unavailable(message: "That time has passed.", wanted: w) }
         if w.asPublic {
             if w.start < now.adding(minutes: Int64(w.head.min_notice_minutes)) {
@@ -242,6 +254,14 @@ enum AppointmentRoutes: RouteCollection {
             throw Unavailable(message: "The location is closed for appointments on that day.", wanted: w)
         }
         query.candidateStarts = [w.start]
+        if extraSeats > 0 {
+            // Attendees who come in person (HelperRoutes) need seats too: only rooms that hold them all.
+            let seats = w.persons + w.head.services.count + extraSeats
+            if let roomID, query.rooms.contains(where: { $0.id == roomID && $0.capacity < seats }) {
+                throw AdminRoutes.invalid("roomId", "does not seat everyone: \(seats) people come, attendees in person included")
+            }
+            query.rooms = query.rooms.filter { $0.capacity >= seats }
+        }
         if let staffIDs {
             var v = Validator()
             let known = Set(query.staff.map(\.id))
@@ -338,7 +358,13 @@ enum AppointmentRoutes: RouteCollection {
             guard live, let start = Int64(row.starts_at), start > ctx.now.microseconds else { throw notFound(nil) }
         } else {
             let actor = try ctx.actor
-            if actor.role < .coordinator && !(actor.agencyID.map(row.agencies.contains) ?? false) {
+            if actor.role == .helper {
+                // Only what they arranged (404 otherwise), and, as for the citizen's own link, only until it starts.
+                try HelperScope.requireArranged(db, appointmentID: row.id, actor: actor)
+                guard let start = Int64(row.starts_at), start > ctx.now.microseconds else {
+                    throw Problem.conflict("This appointment has started; only the desk can change it now.")
+                }
+            } else if actor.role < .coordinator && !(actor.agencyID.map(row.agencies.contains) ?? false) {
                 throw Problem.forbidden("This appointment belongs to other agencies; only their staff, coordinators and admins can change it.")
             }
         }
@@ -397,6 +423,10 @@ enum AppointmentRoutes: RouteCollection {
         let reason = b.reason.map(\.trimmingSpaces).flatMap { $0.isEmpty ? nil : $0 }
         if let reason, reason.count > 500 { throw AdminRoutes.invalid("reason", "must be at most 500 characters") }
         let now = ctx.now
+        let helper = token == nil && ctx.principal?.role == .helper ? ctx.principal : nil
+        var v = Validator()
+        let consent = HelperScope.consent(&v, b.consent, helper: helper != nil, required: false, now: now)
+        try v.check()
         return try ctx.transaction { db in
             let row = try locked(db, ctx, id: id, token: token)
             let target = try target(.cancel, row.status)
@@ -404,7 +434,9 @@ enum AppointmentRoutes: RouteCollection {
                 throw Problem.internalError
             }
             try Outbox.cancelled(db, ctx, appointmentID: row.id, wasHeld: row.status == AppointmentStatus.held.rawValue)
-            return try finish(db, ctx, row, action: "appointment.cancel", token: token)
+            if let helper, let consent { try HelperScope.record(db, appointmentID: row.id, helper: helper, action: "cancel", consent, now: now) }
+            return try finish(db, ctx, row, action: "appointment.cancel", token: token,
+                              detail: consent.map { .object([("onBehalf", .bool(true)), ("consent", HelperScope.auditDetail($0))]) })
         }
     }
 
@@ -414,13 +446,17 @@ enum AppointmentRoutes: RouteCollection {
         let start = instant(&v, b.start, "start")
         let staffIDs = ids(&v, b.staffIds, "staffIds")
         if let room = b.roomId { v.id(room, "roomId") }
-        if token != nil {
+        // A helper moves it as the citizen's own link would: public rules, Loket chooses staff and room.
+        let helper = token == nil && ctx.principal?.role == .helper ? ctx.principal : nil
+        let asPublic = token != nil || helper != nil
+        if asPublic {
             v.require(b.staffIds == nil, "staffIds", "only staff choose who takes part")
             v.require(b.roomId == nil, "roomId", "only staff choose the room")
         }
+        let now = ctx.now
+        let consent = HelperScope.consent(&v, b.consent, helper: helper != nil, required: false, now: now)
         try v.check()
         guard let start else { throw Problem.internalError }
-        let now = ctx.now
         var wanted: Wanted? = nil
         do {
             return try ctx.transaction { db in
@@ -428,7 +464,7 @@ enum AppointmentRoutes: RouteCollection {
                 let target = try target(.reschedule, row.status)
                 if holdExpired(row, now) { throw Problem.conflict(expiredMessage) }
                 guard let head = try db.first(AvailabilityHead(locationID: row.location_id, appointmentTypeID: row.type_id, now: now)),
-                      head.type_found, head.active, token == nil || head.public_booking else {
+                      head.type_found, head.active, !asPublic || head.public_booking else {
                     throw Problem.conflict("This appointment type can no longer be booked; cancel the appointment instead.")
                 }
                 guard let c = try db.first(AppointmentBookingContext(locationID: row.location_id, appointmentTypeID: row.type_id, start: start, now: now)),
@@ -439,9 +475,12 @@ enum AppointmentRoutes: RouteCollection {
                 // Its own reservations must not stand in its way; if anything below fails, the rollback restores them.
                 try db.run(AppointmentReservationsClear(id: row.id))
                 let w = Wanted(location: row.location_id, typeID: row.type_id, head: head, persons: row.persons, start: start, day: day,
-                               asPublic: token != nil)
+                               asPublic: asPublic)
                 wanted = w
-                let slot = try place(db, w, staffIDs: staffIDs, roomID: b.roomId?.lowercased(), prefer: row.staff, preferRoom: row.room_id, now: now)
+                // Attendees who come in person keep their seats in whatever room the appointment moves to.
+                let seats = try db.first(AttendeeSeats(appointmentID: row.id))?.in_person ?? 0
+                let slot = try place(db, w, staffIDs: staffIDs, roomID: b.roomId?.lowercased(), prefer: row.staff, preferRoom: row.room_id,
+                                     extraSeats: seats, now: now)
                 let during = slot.bufferedInterval(AvailabilityRoutes.rule(head))
                 try expireHolds(db, slot, during, now: now)
                 guard try db.first(AppointmentMove(id: row.id, sources: [row.status], target: target.rawValue, start: slot.start, end: slot.end,
@@ -449,8 +488,12 @@ enum AppointmentRoutes: RouteCollection {
                 try db.run(AppointmentReserve(appointmentID: row.id, staffIDs: slot.staffIds, serviceIDs: head.services, roomID: slot.roomId,
                                               from: during.start, to: during.end))
                 try Outbox.rescheduled(db, ctx, appointmentID: row.id, manageToken: token)
+                if let helper, let consent {
+                    try HelperScope.record(db, appointmentID: row.id, helper: helper, action: "reschedule", consent, now: now)
+                }
                 return try finish(db, ctx, row, action: "appointment.reschedule", token: token,
-                                  detail: .object([("start", .string(start.rfc3339UTC)), ("staff", .strings(slot.staffIds))]))
+                                  detail: .object([("start", .string(start.rfc3339UTC)), ("staff", .strings(slot.staffIds))]
+                                                  + (consent.map { [("onBehalf", JSON.bool(true)), ("consent", HelperScope.auditDetail($0))] } ?? [])))
             }
         } catch let e as Unavailable {
             return try unavailable(ctx, e.message, e.wanted)

@@ -3,11 +3,19 @@ import HTTP
 import Postgres
 import Time
 
-/// A staff member's role. Roles are ordered: an admin may do what a coordinator may, and so on.
+/// A staff member's role. Roles are ordered: an admin may do what a coordinator may, and so on. A helper (someone
+/// acting on a citizen's behalf, see `HelperScope`) ranks below staff, so every route that needs staff refuses them.
 public enum Role: String, Sendable, Comparable {
-    case staff, coordinator, admin
+    case helper, staff, coordinator, admin
 
-    var level: Int { self == .staff ? 0 : self == .coordinator ? 1 : 2 }
+    var level: Int {
+        switch self {
+        case .helper: return -1
+        case .staff: return 0
+        case .coordinator: return 1
+        case .admin: return 2
+        }
+    }
     public static func < (a: Role, b: Role) -> Bool { a.level < b.level }
 }
 
@@ -60,7 +68,8 @@ struct Authenticator: Sendable {
             throw Problem.unauthorized("Your session has expired or the token is not valid. Please log in again.")
         }
         if row.bootstrap { return .bootstrap }
-        let actor = Actor(staffID: row.id, agencyID: row.agencyID, role: Role(rawValue: row.role) ?? .staff,
+        // An unknown role gets the least rights, never staff's.
+        let actor = Actor(staffID: row.id, agencyID: row.agencyID, role: Role(rawValue: row.role) ?? .helper,
                           username: row.username, displayName: row.displayName, serviceIDs: row.serviceIDs, expiresAt: row.expiresAt)
         if fromCookie && !["GET", "HEAD", "OPTIONS"].contains(request.method) {
             guard let sent = request.header("x-csrf-token"),

@@ -409,7 +409,7 @@ enum CalendarRoutes: RouteCollection {
         case .admin: return true
         case .coordinator where actor.agencyID == owner.agency_id: return true
         case .coordinator: throw Problem.forbidden("Coordinators manage the calendars of their own agency's staff only.")
-        case .staff: throw Problem.forbidden("Staff manage their own calendar only.")
+        case .staff, .helper: throw Problem.forbidden("Staff manage their own calendar only.")
         }
     }
 

@@ -94,7 +94,7 @@ private struct UnstoredAnswer: Error { let response: Response }
 extension App {
     /// Runs an opted-in route's handler under its key (see the top of this file), on the request's connection `db`.
     func serveIdempotent(_ route: DeclaredRoute, scope: String, key: String, _ ctx: RouteContext, _ db: Connection) throws -> Response {
-        let owned = scope + " " + Idempotency.owner(ctx.request, ctx.principal)
+        let owned = scope + " " + Idempotency.owner(ctx.request, ctx.principal ?? ctx.helper)
         let secret = Idempotency.answerKey(key)
         let key = Idempotency.storedKey(key)
         let fingerprint = PostgresValue.bytes(Idempotency.fingerprint(ctx.request))

@@ -81,10 +81,10 @@ enum OpenAPISpec {
                                ("durationMinutes", int), ("urgent", bool),
                                ("locationIds", arr(id)), ("lifeQuestion", str), ("translations", s("object")), ("active", bool)])),
         ("Staff", obj([("id", id), ("agencyId", id), ("username", str), ("displayName", str),
-                       ("role", enumeration(["staff", "coordinator", "admin"])), ("active", bool), ("serviceIds", arr(id)), ("createdAt", time)])),
+                       ("role", enumeration(["helper", "staff", "coordinator", "admin"])), ("active", bool), ("serviceIds", arr(id)), ("createdAt", time)])),
         ("StaffList", list("Staff")),
         ("StaffCreate", obj([("agencyId", id), ("username", str), ("password", s("string", [("minLength", .int(10))])),
-                             ("displayName", str), ("role", enumeration(["staff", "coordinator", "admin"])), ("serviceIds", arr(id))],
+                             ("displayName", str), ("role", enumeration(["helper", "staff", "coordinator", "admin"])), ("serviceIds", arr(id))],
                             required: ["agencyId", "username", "password", "displayName", "role"])),
         ("StaffUpdate", obj([("displayName", str), ("password", str), ("role", str), ("active", bool), ("serviceIds", arr(id))])),
         ("KioskCreate", obj([("name", str)], required: ["name"])),
@@ -130,6 +130,7 @@ enum OpenAPISpec {
     ] + calendarSchemas + availabilitySchemas
         + AppointmentReadRoutes.schemas
         + bookingSchemas
+        + HelperRoutes.schemas
 
     static let date = s("string", [("format", .string("date"))])
     /// Wall-clock time in the location's zone.
@@ -217,9 +218,10 @@ enum OpenAPISpec {
             ("hold", s("boolean", [("description", .string("Hold the slot for a few minutes (status held) while a form is completed; confirm it later."))])),
             ("notify", s("boolean", [("default", .bool(true)), ("description", .string(
                 "false: Loket sends the citizen no e-mail about this appointment, now or later (an external form sends its own)."))])),
+            ("consent", ref("Consent")),
         ], required: ["locationId", "appointmentTypeId", "start", "citizen"])),
-        ("Reschedule", obj([("start", time), ("staffIds", arr(id)), ("roomId", id)], required: ["start"])),
-        ("Cancel", obj([("reason", s("string", [("maxLength", .int(500))]))])),
+        ("Reschedule", obj([("start", time), ("staffIds", arr(id)), ("roomId", id), ("consent", ref("Consent"))], required: ["start"])),
+        ("Cancel", obj([("reason", s("string", [("maxLength", .int(500))])), ("consent", ref("Consent"))])),
         ("CalendarFeedCreate", obj([("staffId", id), ("roomId", id)])),
         ("CalendarFeed", obj([("id", id), ("staffId", nullable(id)), ("roomId", nullable(id)), ("createdBy", nullable(id)),
                               ("createdAt", time), ("revokedAt", nullable(time))])),

@@ -42,7 +42,10 @@ import Time
 public enum Access: String, Sendable, CaseIterable {
     /// Anyone; the actor is filled in when valid credentials come along (e.g. staff taking an urgent number).
     case `public`
-    /// Any logged-in staff member or the bootstrap admin token.
+    /// Any logged-in account, helpers included, or the bootstrap admin token. Only for routes that narrow what a
+    /// helper sees and does to the appointments they arranged (`HelperScope`); everything else stays `.staff` or above.
+    case helper
+    /// Any logged-in staff member or the bootstrap admin token (never a helper).
     case staff
     /// A logged-in staff member with a staff record (not the bootstrap token): serving visitors, own agency's data.
     case staffMember
@@ -118,7 +121,10 @@ struct RouteContext {
     /// The connection held for the request (`DatabaseUse.perRequest` only).
     let connection: Connection?
     /// Non-nil for every access but `.public`, where it is set only when the request carries valid credentials.
+    /// On a `.public` route a helper's credentials do not count: the helper is the public there (`helper` is set).
     let principal: Actor?
+    /// A helper's own account on a `.public` route (booking on someone's behalf); nil elsewhere and for everyone else.
+    var helper: Actor? = nil
     /// Set while the handler runs inside the framework's own transaction on `connection` (an `Idempotency-Key`
     /// claim): `ctx.db` is that transaction, and `transaction` steps become savepoints inside it.
     var inTransaction = false
@@ -276,7 +282,7 @@ enum Features {
         [AdminRoutes.self, OperationsRoutes.self, SessionRoutes.self, PageRoutes.self,
          QueueRoutes.self, CalendarRoutes.self, AvailabilityRoutes.self,
          AppointmentReadRoutes.self, OpenFormsRoutes.self, AppointmentRoutes.self, ICalendarRoutes.self,
-         OutboxRoutes.self, SpeechRoutes.self]
+         OutboxRoutes.self, SpeechRoutes.self, HelperRoutes.self]
     }
 
     static var routes: [(route: DeclaredRoute, constraints: [String: Problem])] {
@@ -310,8 +316,9 @@ extension App {
                 // The key is checked before a connection is taken: a malformed one is refused without the database.
                 let key: String? = if case .keyed = route.idempotency { try Idempotency.key(of: request) } else { nil }
                 return try pool.withConnection { db in
-                    let actor = try authenticate(route.access, request, db)
-                    let ctx = RouteContext(request: request, app: self, database: .perRequest, connection: db, principal: actor)
+                    let (actor, helper) = Self.splitHelper(route.access, try authenticate(route.access, request, db))
+                    var ctx = RouteContext(request: request, app: self, database: .perRequest, connection: db, principal: actor)
+                    ctx.helper = helper
                     if let key, case .keyed(let scope) = route.idempotency {
                         return try serveIdempotent(route, scope: scope, key: key, ctx, db)
                     }
@@ -320,8 +327,10 @@ extension App {
             case .brief:
                 // A public route without credentials needs no lookup at all.
                 let needsLookup = route.access != .public || request.bearerToken != nil || !(request.cookie(sessionCookie) ?? "").isEmpty
-                let actor = needsLookup ? try pool.withConnection { try authenticate(route.access, request, $0) } : nil
-                return try route.handler(RouteContext(request: request, app: self, database: .brief, connection: nil, principal: actor))
+                let (actor, helper) = Self.splitHelper(route.access, needsLookup ? try pool.withConnection { try authenticate(route.access, request, $0) } : nil)
+                var ctx = RouteContext(request: request, app: self, database: .brief, connection: nil, principal: actor)
+                ctx.helper = helper
+                return try route.handler(ctx)
             case .none:
                 guard route.access == .public else { throw RouteDeclarationError.accessNeedsDatabase("\(route.method) \(route.path)") }
                 return try route.handler(RouteContext(request: request, app: self, database: .none, connection: nil, principal: nil))
@@ -332,11 +341,19 @@ extension App {
         }
     }
 
+    /// On a `.public` route a helper is the public (so no public handler mistakes them for staff: urgent numbers,
+    /// staff bookings, invitations), and only a handler that asks for `ctx.helper` sees who they are.
+    static func splitHelper(_ access: Access, _ actor: Actor?) -> (principal: Actor?, helper: Actor?) {
+        guard access == .public, let actor, actor.role == .helper else { return (actor, nil) }
+        return (nil, actor)
+    }
+
     func authenticate(_ access: Access, _ request: Request, _ db: Connection) throws -> Actor? {
         switch access {
         // Public routes never fail because of a stale cookie or token: they simply run without an actor.
         case .public:
             do { return try authenticator.actor(request, db) } catch is Problem { return nil }
+        case .helper: return try authenticator.require(.helper, request, db)
         case .staff: return try authenticator.require(.staff, request, db)
         case .staffMember: return try authenticator.requireStaffMember(request, db)
         case .coordinator: return try authenticator.require(.coordinator, request, db)

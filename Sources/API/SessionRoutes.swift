@@ -24,7 +24,7 @@ enum SessionRoutes: RouteCollection {
               execution: .logins, database: .brief) { ctx in
             try login(ctx)
         },
-        .get("/api/v1/sessions/current", .staff,
+        .get("/api/v1/sessions/current", .helper,
              OpenAPIOperation("getCurrentSession", summary: "The current session", tag: tag, responses: [.init(200, "Session", "CurrentSession")])) { ctx in
             let actor = try ctx.actor
             var fields: [(String, JSON)] = [("expiresAt", .optional(actor.expiresAt))]
@@ -34,7 +34,7 @@ enum SessionRoutes: RouteCollection {
             fields.append(("staff", actor.json))
             return .json(.object(fields))
         },
-        .delete("/api/v1/sessions/current", .staff,
+        .delete("/api/v1/sessions/current", .helper,
                 OpenAPIOperation("logOut", summary: "Log out", tag: tag, responses: [.init(204, "Logged out")])) { ctx in
             if let token = ctx.request.bearerToken ?? ctx.request.cookie(sessionCookie) {
                 try ctx.db.run(SessionDelete(tokenHash: .bytes(Credentials.tokenDigest(token))))

@@ -36,7 +36,7 @@ final class StatementTests: XCTestCase {
             + IdempotencyStatementSamples.samples
             + AppointmentReadStatementSamples.samples
             + OpenFormsStatementSamples.samples + AppointmentStatementSamples.samples + ICalendarStatementSamples.samples
-            + OutboxStatementSamples.samples + SpeechStatementSamples.samples
+            + OutboxStatementSamples.samples + SpeechStatementSamples.samples + HelperStatementSamples.samples
     }
 
     func testEveryStatementHasATypeAndEveryTypeAStatement() throws {
