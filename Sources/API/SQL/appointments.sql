@@ -33,9 +33,9 @@ GROUP BY r.staff_id
 -- $7 target of the `expire` move. Cancels the expired holds that still occupy those resources in that time, in the
 -- booking's own transaction, so an expired hold never blocks anyone and no cleanup job has to have run. Two bookers
 -- racing for the same expired hold: the second waits for the first's row lock, then finds it no longer held.
--- The live statuses are written out (the exclusion constraints' own predicate; $6 is a subset): without them the
--- planner cannot prove a prepared statement's generic plan may use those partial indexes, so it either planned this
--- afresh on every booking or scanned every reservation ever made (deploy/bench-booking).
+-- The live statuses are written out (the exclusion constraints' own predicate; $6 is a subset): without them a
+-- generic plan of this prepared statement cannot use those partial indexes and scans every reservation ever made
+-- (AppointmentPlanTests; README, booking benchmark).
 UPDATE appointment a SET status = $7, cancel_reason = 'hold expired', sequence = a.sequence + 1, updated_at = $5::timestamptz
 WHERE a.status = ANY ($6::text[]) AND a.held_until <= $5::timestamptz
   AND a.id IN (SELECT r.appointment_id FROM appointment_reservation r
