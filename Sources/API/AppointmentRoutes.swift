@@ -191,7 +191,6 @@ enum AppointmentRoutes: RouteCollection {
                 guard let id else { throw Problem.internalError }
                 try db.run(AppointmentReserve(appointmentID: id, staffIDs: slot.staffIds, serviceIDs: head.services, roomID: slot.roomId,
                                               from: during.start, to: during.end))
-                try db.run(AppointmentBumpCalendar(locationID: location))
                 // The confirmation and the reminder, in this transaction (the token is known only here).
                 try Outbox.booked(db, ctx, appointmentID: id, manageToken: token, notify: b.notify ?? true)
                 if actor != nil {
@@ -206,6 +205,9 @@ enum AppointmentRoutes: RouteCollection {
                                                    ("onBehalf", .bool(true)), ("consent", HelperScope.auditDetail(consent))]))
                 }
                 guard let j = try db.first(AppointmentAnswer(id: id, personal: true))?.j else { throw Problem.internalError }
+                // Last before COMMIT: every booking at the location waits for this row lock until the previous one
+                // commits, so nothing else may run while it is held (deploy/bench-booking: it bounds bookings/s).
+                try db.run(AppointmentBumpCalendar(locationID: location))
                 return j
             }
             guard let token else { return raw(answer, status: 201) }
@@ -396,12 +398,13 @@ enum AppointmentRoutes: RouteCollection {
     }
     static let expiredMessage = "The hold expired; book the time again."
 
-    /// Bumps the calendar, audits a staff change, and answers with the appointment (personal: the caller may see it).
+    /// Audits a staff change, reads the answer (the appointment, personal: the caller may see it), bumps the calendar.
     static func finish(_ db: Connection, _ ctx: RouteContext, _ row: AppointmentLock.Row, action: String, token: String?,
                        detail: JSON? = nil) throws -> Response {
-        try db.run(AppointmentBumpCalendar(locationID: row.location_id))
         if token == nil { try ctx.audit(db, action, "appointment", row.id, detail) }
         guard let j = try db.first(AppointmentAnswer(id: row.id, personal: true))?.j else { throw Problem.internalError }
+        // Last before COMMIT, as in `book`: the location's version row is held until then.
+        try db.run(AppointmentBumpCalendar(locationID: row.location_id))
         return raw(j)
     }
 

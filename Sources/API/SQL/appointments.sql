@@ -34,11 +34,15 @@ GROUP BY r.staff_id
 -- $7 target of the `expire` move. Cancels the expired holds that still occupy those resources in that time, in the
 -- booking's own transaction, so an expired hold never blocks anyone and no cleanup job has to have run. Two bookers
 -- racing for the same expired hold: the second waits for the first's row lock, then finds it no longer held.
+-- The live statuses are written out (the exclusion constraints' own predicate; $6 is a subset): without them a
+-- generic plan of this prepared statement cannot use those partial indexes and scans every reservation ever made
+-- (AppointmentPlanTests; README, booking benchmark).
 UPDATE appointment a SET status = $7, cancel_reason = 'hold expired', sequence = a.sequence + 1, updated_at = $5::timestamptz
 WHERE a.status = ANY ($6::text[]) AND a.held_until <= $5::timestamptz
   AND a.id IN (SELECT r.appointment_id FROM appointment_reservation r
                WHERE (r.staff_id = ANY ($1::uuid[]) OR r.room_id = $2::uuid)
                  AND r.during && tstzrange($3::timestamptz, $4::timestamptz)
+                 AND r.appointment_status IN ('held', 'booked', 'checkedIn')
                  AND r.appointment_status = ANY ($6::text[]))
 RETURNING a.location_id::text AS location_id
 
@@ -113,7 +117,8 @@ DELETE FROM appointment_reservation WHERE appointment_id = $1
 
 -- name: appointment_bump_calendar
 -- $1 location. Every booking, confirm, reschedule, cancel and expiry changes free times: the search's cache
--- (keyed by calendar_version) must not answer from before it. Called last, so the version row is locked briefly.
+-- (keyed by calendar_version) must not answer from before it. Called last, right before COMMIT (after the answer is
+-- read): the version row stays locked until COMMIT and every booking at the location queues for it.
 SELECT bump_calendar_versions(ARRAY[$1::uuid])::text AS bumped
 
 -- name: appointment_answer
