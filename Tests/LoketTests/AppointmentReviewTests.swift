@@ -82,9 +82,15 @@ final class AppointmentReviewTests: XCTestCase {
         let libraries = ["appointments": Statements.appointments, "appointment_reads": Statements.appointmentReads,
                          "icalendar": Statements.icalendar]
         let literals = AppointmentStatus.allCases.map { "'\($0.rawValue)'" }
+        // One exception: the exclusion constraints' own predicate, written out where a statement must match their
+        // partial indexes (a generic plan cannot prove `= ANY($n)` implies it). It must be exactly the statuses
+        // that reserve resources, so this ties it to the state machine too.
+        let live = "appointment_status IN (" + AppointmentStatus.allCases.filter(\.reservesResources).map { "'\($0.rawValue)'" }
+            .joined(separator: ", ") + ")"
         for (file, library) in libraries {
             for (name, sql) in library.statements {
                 let code = sql.text.split(separator: "\n").map { $0.split(separator: "--", maxSplits: 1).first ?? "" }.joined(separator: "\n")
+                    .replacingOccurrences(of: live, with: "appointment_status IN (<reserving statuses>)")
                 for literal in literals where code.contains(literal) {
                     XCTFail("\(file).sql \(name) writes the status \(literal) itself")
                 }

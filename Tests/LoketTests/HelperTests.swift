@@ -189,7 +189,7 @@ final class HelperTests: XCTestCase {
                                      headers: ["Idempotency-Key": "helper-retry-1"]) }
         let first = try keyed(), second = try keyed()
         XCTAssertEqual(first.status, 201, first.text)
-        XCTAssertEqual(second.object["id"] as? String, first.object["id"] as? String)
+        XCTAssertEqual(second.object["id"] as? String, first.object["id"] as? String, second.text)
         XCTAssertEqual(try count("SELECT count(*)::int AS n FROM appointment_consent WHERE action = 'book'"), 2)
         // A type closed to the public is closed to helpers.
         let internalType = try makeType("intern", [w.serviceA], fields: ["publicBooking": false])

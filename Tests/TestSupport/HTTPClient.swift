@@ -71,14 +71,16 @@ public struct HTTPClient: Sendable {
         try send("GET", path, headers: headers)
     }
 
+    /// Keys are sorted, so one dictionary always gives the same bytes (a retry with an `Idempotency-Key` must send the
+    /// same body; a dictionary's own order differs between two serialisations).
     @discardableResult
     public func post(_ path: String, json: Any? = nil, headers: [String: String] = [:]) throws -> HTTPResponse {
-        try send("POST", path, body: json.map { try! JSONSerialization.data(withJSONObject: $0, options: [.fragmentsAllowed]) }.map(Array.init), headers: headers)
+        try send("POST", path, body: json.map { try! JSONSerialization.data(withJSONObject: $0, options: [.fragmentsAllowed, .sortedKeys]) }.map(Array.init), headers: headers)
     }
 
     @discardableResult
     public func patch(_ path: String, json: Any, headers: [String: String] = [:]) throws -> HTTPResponse {
-        try send("PATCH", path, body: Array(try JSONSerialization.data(withJSONObject: json)), headers: headers)
+        try send("PATCH", path, body: Array(try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])), headers: headers)
     }
 
     @discardableResult
