@@ -23,6 +23,7 @@ public enum BundledMigrations {
             ("0008_appointments.sql", PackageResources._008_appointments_sql),
             ("0009_idempotency.sql", PackageResources._009_idempotency_sql),
             ("0010_calendar_feeds.sql", PackageResources._010_calendar_feeds_sql),
+            ("0012_check_in.sql", PackageResources._012_check_in_sql),
         ]
         return files.map { name, bytes in
             MigrationFile(version: Int(name.prefix(4))!, name: name, sql: String(decoding: bytes, as: UTF8.self))

@@ -2,6 +2,7 @@ import HTTP
 import Logging
 import Migrations
 import Postgres
+import Queue
 import Time
 
 /// Settings of a running Loket, read from the environment by the `loket` command (see README).
@@ -35,6 +36,10 @@ public struct AppConfiguration: Sendable {
     public var clock: any Clock = SystemClock()
     /// How long a hold (`hold: true` on POST /api/v1/appointments) keeps its slot while a form is completed.
     public var appointmentHoldMinutes = 10
+    /// Check-in: minutes before its start that an appointment's ticket is due (`AppointmentQueueRule.leadMinutes`).
+    public var checkInLeadMinutes = AppointmentQueueRule.standard.leadMinutes
+    /// Check-in: minutes after the start a visitor still counts as on time (`AppointmentQueueRule.graceMinutes`).
+    public var checkInGraceMinutes = AppointmentQueueRule.standard.graceMinutes
 
     public init(databaseURL: String) {
         self.databaseURL = databaseURL

@@ -275,7 +275,8 @@ enum Features {
     static var all: [any RouteCollection.Type] {
         [AdminRoutes.self, OperationsRoutes.self, SessionRoutes.self, PageRoutes.self,
          QueueRoutes.self, CalendarRoutes.self, AvailabilityRoutes.self,
-         AppointmentReadRoutes.self, OpenFormsRoutes.self, AppointmentRoutes.self, ICalendarRoutes.self]
+         AppointmentReadRoutes.self, OpenFormsRoutes.self, AppointmentRoutes.self, ICalendarRoutes.self,
+         CheckInRoutes.self]
     }
 
     static var routes: [(route: DeclaredRoute, constraints: [String: Problem])] {

@@ -14,6 +14,7 @@ public enum Statements {
     public static let openForms = SQLLibrary(PackageResources.openforms_sql)
     public static let appointments = SQLLibrary(PackageResources.appointments_sql)
     public static let icalendar = SQLLibrary(PackageResources.icalendar_sql)
+    public static let checkIns = SQLLibrary(PackageResources.checkins_sql)
 
     /// Every SQL file with the statement types written for it. The statement test ties them together: each type
     /// names a statement of its file, each statement has exactly one type, and they all prepare.
@@ -27,6 +28,7 @@ public enum Statements {
         ("openforms", openForms, OpenFormsStatements.all),
         ("appointments", appointments, AppointmentStatements.all),
         ("icalendar", icalendar, ICalendarStatements.all),
+        ("checkins", checkIns, CheckInStatements.all),
     ]
 
     /// Every named statement, so a test can prepare each against a real database.
