@@ -122,20 +122,22 @@ enum CheckInRoutes: RouteCollection {
                !(actor.agencyID.map { (found.agencies ?? []).contains($0) } ?? false) {
                 throw Problem.forbidden("This appointment belongs to other agencies; only their staff, coordinators and admins can check it in.")
             }
-            if let ticketID = found.ticketID, let row = try db.first(CheckInExisting(ticketID: ticketID)) {
-                // A second scan: the same ticket again.
-                return (answer(id: row.id, number: row.number, serviceID: row.serviceID, locationID: row.locationID,
-                               priority: row.priority, status: row.status, language: row.language, late: row.late,
-                               createdAt: row.createdAt, dueAt: row.dueAt, roomName: row.roomName, appointmentID: appointmentID,
-                               ahead: nil, status: 200), false)
-            }
             switch status {
             case .booked: break
+            case .checkedIn:
+                // A second scan: the same ticket again (read in a statement of its own, see check_in_existing).
+                if let row = try db.first(CheckInExisting(appointmentID: appointmentID)) {
+                    return (answer(id: row.id, number: row.number, serviceID: row.serviceID, locationID: row.locationID,
+                                   priority: row.priority, status: row.status, language: row.language, late: row.late,
+                                   createdAt: row.createdAt, dueAt: row.dueAt, roomName: row.roomName, appointmentID: appointmentID,
+                                   ahead: nil, status: 200), false)
+                }
+                throw problem(409, "over", "Appointment already checked in", "This appointment was checked in without a ticket. Ask at the desk.")
             case .cancelled:
                 throw problem(404, "cancelled", "Appointment cancelled", "This appointment was cancelled. Ask at the desk, or take a number.")
             case .held:
                 throw problem(404, "unknown", "Appointment not found", "This appointment was never confirmed. Ask at the desk, or take a number.")
-            case .checkedIn, .done, .noShow:
+            case .done, .noShow:
                 throw problem(409, "over", "Appointment already over", "This appointment has already taken place. Ask at the desk, or take a number.")
             }
             guard found.today else {

@@ -20,12 +20,10 @@ struct CheckInFind: CheckInStatement {
     struct Row: Decodable, Sendable {
         let locationFound: Int, locationID: String?, isOpen: Bool
         let appointmentID: String?, status: String?, today: Bool, startsAtMicros: Int?, citizenLanguage: String?
-        /// The ticket an earlier check-in drew.
-        let ticketID: String?
         let staffIDs: [String]?, agencies: [String]?, serviceID: String?, roomID: String?
         enum CodingKeys: String, CodingKey {
             case locationFound = "location_found", locationID = "location_id", isOpen = "is_open", appointmentID = "appointment_id", status, today
-            case startsAtMicros = "starts_at_micros", citizenLanguage = "citizen_language", ticketID = "ticket_id"
+            case startsAtMicros = "starts_at_micros", citizenLanguage = "citizen_language"
             case staffIDs = "staff_ids", agencies, serviceID = "service_id", roomID = "room_id"
         }
     }
@@ -77,5 +75,5 @@ struct CheckInExisting: CheckInStatement {
             case createdAt = "created_at", dueAt = "due_at", roomName = "room_name"
         }
     }
-    let ticketID: String
+    let appointmentID: String
 }

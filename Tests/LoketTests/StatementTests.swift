@@ -36,6 +36,7 @@ final class StatementTests: XCTestCase {
             + IdempotencyStatementSamples.samples
             + AppointmentReadStatementSamples.samples
             + OpenFormsStatementSamples.samples + AppointmentStatementSamples.samples + ICalendarStatementSamples.samples
+            + CheckInStatementSamples.samples
     }
 
     func testEveryStatementHasATypeAndEveryTypeAStatement() throws {

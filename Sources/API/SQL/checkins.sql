@@ -31,7 +31,6 @@ SELECT (SELECT count(*) FROM loc)::int AS location_found, (SELECT id FROM loc) A
        coalesce((SELECT is_open FROM loc), false) AS is_open,
        appt.id AS appointment_id, appt.status, coalesce(appt.today, false) AS today,
        (extract(epoch FROM appt.starts_at) * 1000000)::bigint AS starts_at_micros, appt.citizen_language,
-       (SELECT t.id FROM ticket t WHERE t.appointment_id = appt.id) AS ticket_id,
        -- Participants in requirement order: the first one's service gives the ticket its service and letter.
        (SELECT array_agg(r.staff_id::text ORDER BY r.position) FROM appointment_reservation r
         WHERE r.appointment_id = appt.id AND r.staff_id IS NOT NULL) AS staff_ids,
@@ -101,8 +100,9 @@ SELECT (SELECT count(*) FROM svc)::int AS service_found, (SELECT count(*) FROM m
 FROM (SELECT 1) AS one LEFT JOIN t ON true LEFT JOIN loc ON true
 
 -- name: check_in_existing
--- $1 ticket. The ticket an earlier check-in of the same appointment drew: a second scan answers with it again.
+-- $1 appointment. The ticket an earlier check-in of it drew: a second scan answers with it again. A statement of its
+-- own (a fresh snapshot): a kiosk that waited on check_in_find's lock for another's check-in sees that one's ticket.
 SELECT t.id, t.number, t.service_id, t.location_id, t.priority, t.status, t.language, t.late,
        rfc3339(t.arrived_at, l.time_zone) AS created_at, rfc3339(t.due_at, l.time_zone) AS due_at, r.name AS room_name
 FROM ticket t JOIN location l ON l.id = t.location_id LEFT JOIN room r ON r.id = t.room_id
-WHERE t.id = $1
+WHERE t.appointment_id = $1
