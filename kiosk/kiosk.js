@@ -119,47 +119,6 @@
     }
   }
 
-  // ---- check-in: "I have an appointment". The reference is typed on large keys (the references' alphabet: no 0/O,
-  // 1/I/L) or comes from a USB scanner reading the confirmation's QR code, which types it (or a URL ending in it)
-  // as fast keystrokes followed by Enter into the focused field. The server reads both.
-  const KEYS = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
-  let ciKey = null; // Idempotency-Key of the check-in being sent (same reasons as taking a number)
-  function openCheckIn() {
-    $('ci-ref').value = '';
-    $('ci-err').textContent = '';
-    ciKey = null;
-    show('checkin', false);
-    $('ci-ref').focus({ preventScroll: true });
-  }
-  async function checkIn() {
-    const ref = $('ci-ref').value.trim();
-    if (busy || !data) return;
-    if (!ref) { $('ci-err').textContent = t('checkin.empty'); return; }
-    busy = true;
-    document.body.classList.add('busy');
-    ciKey = ciKey || newKey();
-    const headers = { 'Content-Type': 'application/json', 'Idempotency-Key': ciKey };
-    if (device) headers['Loket-Device'] = device;
-    try {
-      const r = await send(`/api/v1/locations/${encodeURIComponent(data.location.id)}/check-ins`, headers,
-        JSON.stringify({ reference: ref, language: lang }));
-      if (r.status < 500) ciKey = null;
-      if (r.status === 201 || r.status === 200) return showTicket(await r.json());
-      if (r.status >= 500) return goOffline();
-      const p = await r.json().catch(() => ({}));
-      // The problem's type names the case: unknown, cancelled, not-today, over, closed; else the reference is malformed.
-      const kind = String(p.type || '').split('check-in-')[1] || (r.status === 422 ? 'invalid' : r.status === 429 ? 'busy' : 'failed');
-      $('ci-err').textContent = t('checkin.' + kind) || t('kiosk.failed');
-      $('live').textContent = $('ci-err').textContent;
-      $('ci-ref').select();
-    } catch (e) {
-      goOffline();
-    } finally {
-      busy = false;
-      document.body.classList.remove('busy');
-    }
-  }
-
   // ---- rendering
   const svcs = () => (data ? data.services : []);
   const svcById = (id) => svcs().find((s) => s.id === id);
@@ -171,8 +130,6 @@
     html.dir = T._dir === 'rtl' ? 'rtl' : 'ltr';
     document.title = t('kiosk.pageTitle') || 'Loket';
     for (const el of document.querySelectorAll('[data-t]')) el.textContent = t(el.dataset.t);
-    for (const el of document.querySelectorAll('[data-t-label]')) el.setAttribute('aria-label', t(el.dataset.tLabel));
-    if (!$('ci-keys').firstChild) $('ci-keys').innerHTML = Array.from(KEYS, (c) => `<button type="button" class="btn key" data-key="${c}">${c}</button>`).join('');
     $('langs').setAttribute('aria-label', t('languages'));
     $('langs').innerHTML = (data.languages || []).map((l) =>
       `<button type="button" class="lang" lang="${esc(l.code)}" dir="${l.dir === 'rtl' ? 'rtl' : 'ltr'}" data-lang="${esc(l.code)}" aria-pressed="${l.code === lang}">${esc(l.name)}</button>`).join('');
@@ -189,6 +146,7 @@
     }
     if (screen === 'list') renderList();
     if (screen === 'ticket') renderTicket();
+    if (K.render) K.render();
     $('main').removeAttribute('aria-busy');
   }
 
@@ -202,10 +160,7 @@
     const k = ticket;
     const s = svcById(k.serviceId);
     $('tk-num').textContent = k.number;
-    $('tk-svc').textContent = s && !k.appointmentId ? s.name : '';
-    // A checked-in appointment: where to go when called (a room), else "your appointment".
-    $('tk-room').hidden = !k.appointmentId;
-    $('tk-room').textContent = k.appointmentId ? (k.roomName ? t('checkin.room', { room: k.roomName }) : t('checkin.done')) : '';
+    $('tk-svc').textContent = s ? s.name : '';
     // positionAtLeast: more wait ahead than the server counts (100); the place is that far back or later.
     $('tk-pos').textContent = k.position == null ? '' : k.position <= 1 ? t('next')
       : t('position', { n: k.positionAtLeast ? k.position + '+' : k.position });
@@ -383,19 +338,15 @@
     if (b.dataset.svc) return take(b.dataset.svc);
     if (b.id === 'c-take') return take(onlySvc);
     if (b.id === 'tk-print') return printTicket();
-    if (b.id === 'ci-open') return openCheckIn();
-    if (b.dataset.key) { const f = $('ci-ref'); if (f.value.length < 12) f.value += b.dataset.key; $('ci-err').textContent = ''; return; }
-    if (b.id === 'ci-del') { $('ci-ref').value = $('ci-ref').value.slice(0, -1); return; }
+    if (b.id === 'ci-open') return K.open ? K.open() : document.head.appendChild(Object.assign(document.createElement('script'), { src: '/assets/checkin.js' }));
     if (b.id === 'more') return armIdle();
     if (b.dataset.go === 'tiles') return show('home');
     if (b.dataset.go === 'home') return ticket || msgBack ? reset() : home();
   });
 
-  $('ci-form').addEventListener('submit', (e) => { e.preventDefault(); checkIn(); });
-  // A scanner types into whatever has focus: on the check-in screen keep it in the field.
-  document.addEventListener('keydown', (e) => {
-    if (screen === 'checkin' && document.activeElement !== $('ci-ref') && e.key.length === 1 && !e.ctrlKey && !e.altKey) $('ci-ref').focus();
-  }, true);
+  // "I have an appointment": its screen, texts and styles come with checkin.js on the first tap (first-load budget).
+  const K = window.loketKiosk = { show, showTicket, send, newKey, goOffline,
+    get data() { return data; }, get lang() { return lang; }, get ticket() { return ticket; } };
 
   // ---- start
   async function start() {
