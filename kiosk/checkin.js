@@ -33,10 +33,10 @@
 <form id="ci-form" autocomplete="off" novalidate>
 <label for="ci-ref" class="intro" data-c="checkin.intro"></label>
 <div class="ci-row" dir="ltr"><input id="ci-ref" class="ci-ref" maxlength="500" autocapitalize="characters" spellcheck="false" inputmode="none" aria-describedby="ci-err">
-<button type="button" id="ci-del" class="btn key del"><span aria-hidden="true">&#9003;</span><span class="sr" data-c="checkin.delete"></span></button></div>
+<button type="button" id="ci-del" class="btn key del"><span aria-hidden="true">&#9003;</span><span class="sr" data-c="checkin.delete"></span></button>
+<button type="submit" class="btn primary go" data-c="checkin.go"></button></div>
 <p id="ci-err" class="ci-err" role="alert"></p>
 <div class="keys" dir="ltr">${Array.from(KEYS, (c) => `<button type="button" class="btn key" data-key="${c}">${c}</button>`).join('')}</div>
-<button type="submit" class="btn primary huge" data-c="checkin.go"></button>
 </form>`;
   document.querySelector('#s-ticket').before(sec);
   // Where a checked-in visitor goes when called: the room, else "checked in for your appointment".
