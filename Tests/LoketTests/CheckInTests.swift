@@ -221,6 +221,27 @@ final class CheckInTests: XCTestCase {
         XCTAssertEqual(try ticketCount(), 1)
     }
 
+    /// Public check-ins count against the per-address limit like taking a number; an Idempotency-Key replays.
+    func testPublicCheckInIsRateLimitedAndIdempotent() throws {
+        let clock = self.clock
+        let limited = try TestApp(ticketRatePerMinute: 2) { $0.clock = clock; $0.runJobs = false }
+        defer { limited.tearDown() }
+        let location = try limited.admin.post("/api/v1/locations", json: ["code": "klein", "name": "Klein", "timeZone": "Europe/Amsterdam"])
+        let path = "/api/v1/locations/\(location.object["id"] as! String)/check-ins"
+        let statuses = try (0..<3).map { _ in try limited.client.post(path, json: ["reference": "ZZZZZZ"]).status }
+        XCTAssertEqual(statuses, [404, 404, 429])
+
+        try appointment("K7M2QX")
+        let key = ["Idempotency-Key": "check-in-\(UUID().uuidString)"]
+        let first = try t.client.post("/api/v1/locations/\(w.locationID)/check-ins", json: ["reference": "K7M2QX"], headers: key)
+        XCTAssertEqual(first.status, 201, first.text)
+        let again = try t.client.post("/api/v1/locations/\(w.locationID)/check-ins", json: ["reference": "K7M2QX"], headers: key)
+        XCTAssertEqual(again.status, 201, "the first answer again")
+        XCTAssertEqual(again.header("Idempotent-Replayed"), "true")
+        XCTAssertEqual(again.object["id"] as? String, first.object["id"] as? String)
+        XCTAssertEqual(try ticketCount(), 1)
+    }
+
     /// Staff check a visitor in at the desk: agencies taking part only; the visit's no-show is the appointment's.
     func testDeskCheckInAndNoShow() throws {
         let appt = try appointment("K7M2QX")
@@ -311,6 +332,8 @@ final class CheckInTests: XCTestCase {
         }
         let calls = try t.client.get("\(path)/calls").object["calls"] as? [[String: Any]]
         XCTAssertEqual(calls?.first?["deskName"] as? String, "Kamer 2")
+        let phone = try t.client.get("/api/v1/tickets/\(r.object["id"] as! String)")
+        XCTAssertEqual(phone.object["deskName"] as? String, "Kamer 2", "the phone status page says the room too")
         anna.close(); bram.close(); other.close(); display.close()
     }
 }

@@ -77,8 +77,11 @@ SELECT service_recent_seconds($1::uuid, $2::timestamptz) AS recent_seconds,
 
 -- name: ticket_public
 -- $1 ticket, $2 now
+-- A visitor called to their appointment's room is told the room, as the display shows it.
 SELECT t.id, t.number, t.status, t.language, t.location_id, l.code AS location_code, t.service_id,
-       s.name AS service_name, s.translations::text AS service_translations, d.name AS desk_name, t.priority,
+       s.name AS service_name, s.translations::text AS service_translations,
+       CASE WHEN t.desk_id IS NOT NULL THEN coalesce((SELECT r.name FROM room r WHERE r.id = t.room_id), d.name) END AS desk_name,
+       t.priority,
        CASE WHEN t.status = 'waiting' THEN
            (SELECT count(*) FROM ticket o
             WHERE o.location_id = t.location_id AND o.service_id = t.service_id AND o.status = 'waiting'
