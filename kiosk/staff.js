@@ -238,7 +238,6 @@
   function arrived(a) {
     arrivals.set(a.number, a);
     renderArrivals();
-    say(arrivalText(a));
   }
   function arrivalText(a) {
     return t(a.roomName ? 'staff.arrivedRoom' : 'staff.arrived', { number: a.number, room: a.roomName || '' }) + (a.late ? ' · ' + t('staff.late') : '');

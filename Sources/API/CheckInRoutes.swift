@@ -147,9 +147,10 @@ enum CheckInRoutes: RouteCollection {
                 throw problem(409, "closed", "Location closed",
                               "Deze locatie is vandaag gesloten. / This location is closed today.")
             }
-            guard let serviceID = found.serviceID else {
-                throw Problem(status: 500, title: "Internal error", detail: "The appointment has no participant to queue for.")
-            }
+            // Data the queue cannot place (no staff participant, a service without a ticket letter): the desk helps.
+            let unplaceable = problem(409, "failed", "Cannot queue this appointment",
+                                      "This appointment cannot be put in the queue automatically. Ask at the desk.")
+            guard let serviceID = found.serviceID else { throw unplaceable }
             let decided = rule.ticket(arrival: now.microseconds, start: Int64(start))
             let offered = decided.offeredUntil != nil && !(found.staffIDs ?? []).isEmpty
             let transition = AppointmentStateMachine.transitions(for: .checkIn)
@@ -162,9 +163,7 @@ enum CheckInRoutes: RouteCollection {
                 sources: transition.keys.map(\.rawValue).sorted(), target: transition[.booked]!.rawValue)) else {
                 throw Problem(status: 500, title: "Internal error", detail: "Check-in returned nothing.")
             }
-            guard row.serviceFound == 1 else {
-                throw Problem(status: 500, title: "Internal error", detail: "The appointment's service has no ticket letter.")
-            }
+            guard row.serviceFound == 1 else { throw unplaceable }
             guard row.moved == 1, let id = row.id, let number = row.number else {
                 throw problem(409, "over", "Appointment already checked in", "This appointment changed meanwhile. Try again.")
             }

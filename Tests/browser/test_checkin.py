@@ -195,3 +195,47 @@ def test_wrong_reference_says_so_in_the_visitors_language(driver, kiosk, staff, 
     assert ticket_count() == count, 'nothing created'
     assert appointment_row(tomorrow_id)['status'] == 'booked'
     assert appointment_row(cancelled_id)['status'] == 'cancelled'
+
+
+def test_desk_page_shows_the_arrival_and_calls_to_the_room(driver, kiosk, staff, setup):
+    """The participant's desk page hears "visitor arrived, room …" over the staff stream, lists the ticket with its
+    appointment and room, and one call sends the visitor to the room (the display's call names the room)."""
+    d = driver
+    h.viewport(d, 1280, 800)
+    staff.drain()
+    d.get(f'{h.BASE}/staff')
+    h.wait(d, "!document.getElementById('v-login').hidden || !document.getElementById('v-desk').hidden", 10, message='no desk page')
+    if d.execute_script("return !document.getElementById('v-login').hidden"):
+        d.find_element('id', 'l-user').send_keys(staff.username)
+        d.find_element('id', 'l-pass').send_keys(staff.password)
+        d.find_element('css selector', '#f-login button[type=submit]').click()
+        h.wait(d, "!document.getElementById('v-setup').hidden || !document.getElementById('v-desk').hidden", 10, message='login failed')
+    if d.execute_script("return !document.getElementById('v-setup').hidden"):
+        if d.execute_script("return document.getElementById('s-loc').value") != staff.location_id:
+            d.execute_script("const s = document.getElementById('s-loc'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));",
+                             staff.location_id)
+        h.wait(d, f"[...document.getElementById('s-desk').options].some(o => o.value === {staff.desk_id!r})", 10)
+        d.execute_script("document.getElementById('s-desk').value = arguments[0]", staff.desk_id)
+        d.find_element('css selector', '#f-setup button[type=submit]').click()
+    h.wait(d, "!document.getElementById('v-desk').hidden", 10)
+    time.sleep(1)  # the staff stream connects
+    aid, ref = appointment(staff, setup, minutes=-1)  # due now
+    r = h.expect(h.http('POST', f'/api/v1/locations/{staff.location_id}/check-ins', {'reference': ref},
+                        headers={'Loket-Device': h.DEVICE} if h.DEVICE else None), 201).json
+    room, number = setup['room']['name'], r['number']
+    nl = h.texts('nl')
+    expected = nl['staff.arrivedRoom'].replace('{number}', number).replace('{room}', room)
+    h.wait(d, f"document.getElementById('arrivals').textContent.includes({expected!r})", 10, message='no arrival notice')
+    h.wait(d, f"document.getElementById('q-body').textContent.includes({number!r})", 10, message='ticket not in the queue list')
+    assert nl['staff.appointment'] in d.find_element('id', 'q-body').text
+    h.screenshot(d, 'staff-nl-1280x800-arrival')
+    violations = h.axe(d)
+    assert not violations, violations
+    d.find_element('id', 'b-next').click()
+    h.wait(d, f"document.getElementById('cur-num').textContent === {number!r}", 10, message='desk did not call the visitor')
+    assert room in d.find_element('id', 'cur-info').text
+    h.wait(d, "!document.getElementById('arrivals').textContent", 10, message='the notice stays after the call')
+    calls = h.expect(h.http('GET', f'/api/v1/locations/{staff.location_id}/calls'), 200).json['calls']
+    assert calls[0]['number'] == number and calls[0]['deskName'] == room
+    staff.release()
+    assert appointment_row(aid)['status'] in ('noShow', 'done')
