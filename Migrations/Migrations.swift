@@ -51,6 +51,7 @@ public enum BundledFunctions {
             ("50_availability.sql", PackageResources._0_availability_sql),
             ("60_appointments.sql", PackageResources._0_appointments_sql),
             ("70_booking.sql", PackageResources._0_booking_sql),
+            ("80_check_in.sql", PackageResources._0_check_in_sql),
         ]
         return files.map { RepeatableFile(name: $0.0, sql: String(decoding: $0.1, as: UTF8.self)) }.sorted { $0.name < $1.name }
     }()

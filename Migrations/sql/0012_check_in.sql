@@ -33,18 +33,5 @@ ALTER TABLE ticket ADD CONSTRAINT ticket_room_needs_appointment CHECK (room_id I
 -- must not learn from a public screen.
 ALTER TABLE event ADD COLUMN audience uuid[];
 
--- The visit ends, so does the appointment: every path that ends a ticket (finish, no-show at the desk, the day-end
--- close) moves its appointment in the same transaction. A trigger, because those paths are several statements and
--- the hot one (finish) must stay one autocommit round trip; the WHEN clause keeps it off every walk-in ticket. The
--- moves are AppointmentStateMachine's `finish` (checkedIn → done) and `noShow` (checkedIn → noShow); a test ties
--- them. The reservations follow through their cascading key, which frees the rest of the booked time.
-CREATE FUNCTION ticket_ends_appointment() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    UPDATE appointment SET status = CASE WHEN NEW.status = 'done' THEN 'done' ELSE 'noShow' END, updated_at = coalesce(NEW.finished_at, NEW.arrived_at)
-    WHERE id = NEW.appointment_id AND status = 'checkedIn';
-    RETURN NULL;
-END
-$$;
-CREATE TRIGGER ticket_ends_appointment AFTER UPDATE OF status ON ticket
-    FOR EACH ROW WHEN (NEW.appointment_id IS NOT NULL AND NEW.status IN ('done', 'noShow') AND OLD.status IS DISTINCT FROM NEW.status)
-    EXECUTE FUNCTION ticket_ends_appointment();
+-- The visit ends, so does the appointment: the trigger ticket_ends_appointment (Migrations/functions/80_check_in.sql)
+-- moves a ticket's appointment when the ticket is finished or marked no-show, in the same transaction.

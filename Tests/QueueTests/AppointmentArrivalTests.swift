@@ -50,7 +50,7 @@ final class AppointmentArrivalTests: XCTestCase {
     func testOrderUrgentThenDueAppointmentsThenWalkInsByArrival() {
         let walkIn1 = QueueKey(priority: .normal, dueAt: start - 30 * minute, number: TicketNumber(parsing: "A001")!)
         let walkIn2 = QueueKey(priority: .normal, dueAt: start - 20 * minute, number: TicketNumber(parsing: "A002")!)
-        let urgent = QueueKey(priority: .urgent, dueAt: start, number: TicketNumber(parsing: "N001")!)
+        let urgent = QueueKey(priority: .urgent, dueAt: start - 15 * minute, number: TicketNumber(parsing: "N001")!)
         let appointment = rule.ticket(arrival: start - 25 * minute, start: start)
         let appt = QueueKey(priority: appointment.priority, dueAt: appointment.dueAt, number: TicketNumber(parsing: "A003")!)
         let entries = [walkIn1, walkIn2, urgent, appt].map { QueueEntry(key: $0) }
