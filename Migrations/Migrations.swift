@@ -24,6 +24,7 @@ public enum BundledMigrations {
             ("0009_idempotency.sql", PackageResources._009_idempotency_sql),
             ("0010_calendar_feeds.sql", PackageResources._010_calendar_feeds_sql),
             ("0011_outbox.sql", PackageResources._011_outbox_sql),
+            ("0012_check_in.sql", PackageResources._012_check_in_sql),
             ("0013_helpers.sql", PackageResources._013_helpers_sql),
         ]
         return files.map { name, bytes in
@@ -52,6 +53,7 @@ public enum BundledFunctions {
             ("50_availability.sql", PackageResources._0_availability_sql),
             ("60_appointments.sql", PackageResources._0_appointments_sql),
             ("70_booking.sql", PackageResources._0_booking_sql),
+            ("80_check_in.sql", PackageResources._0_check_in_sql),
             ("80_helpers.sql", PackageResources._0_helpers_sql),
         ]
         return files.map { RepeatableFile(name: $0.0, sql: String(decoding: $0.1, as: UTF8.self)) }.sorted { $0.name < $1.name }

@@ -146,6 +146,7 @@
     }
     if (screen === 'list') renderList();
     if (screen === 'ticket') renderTicket();
+    if (K.render) K.render();
     $('main').removeAttribute('aria-busy');
   }
 
@@ -337,12 +338,17 @@
     if (b.dataset.svc) return take(b.dataset.svc);
     if (b.id === 'c-take') return take(onlySvc);
     if (b.id === 'tk-print') return printTicket();
+    if (b.id === 'ci-open') return K.open ? K.open() : document.head.appendChild(Object.assign(document.createElement('script'), { src: '/assets/checkin.js' }));
     if (b.id === 'more') return armIdle();
     // Speech is fetched only when asked: the player and its audio stay out of the first load.
     if (b.id === 'listen') return import('/assets/listen.js').then((m) => m.listen({ lang, T, group, ticket, loc: data.location.id }));
     if (b.dataset.go === 'tiles') return show('home');
     if (b.dataset.go === 'home') return ticket || msgBack ? reset() : home();
   });
+
+  // "I have an appointment": its screen, texts and styles come with checkin.js on the first tap (first-load budget).
+  const K = window.loketKiosk = { show, showTicket, send, newKey, goOffline,
+    get data() { return data; }, get lang() { return lang; }, get ticket() { return ticket; } };
 
   // ---- start
   async function start() {

@@ -32,6 +32,7 @@
     } catch (e) { /* keep the Dutch in the HTML */ }
     document.documentElement.lang = lang;
     for (const el of document.querySelectorAll('[data-t]')) if (T[el.dataset.t]) el.textContent = T[el.dataset.t];
+    for (const el of document.querySelectorAll('[data-t-label]')) if (T[el.dataset.tLabel]) el.setAttribute('aria-label', T[el.dataset.tLabel]);
     document.title = t('staff.pageTitle') + ' · Loket';
   }
 
@@ -181,7 +182,9 @@
     const st = cur && cur.status;
     $('cur-none').hidden = !!cur;
     $('cur-num').textContent = cur ? cur.number : '';
-    $('cur-info').textContent = cur ? [t('staff.status.' + st), svcName(cur.serviceId), cur.priority === 'urgent' ? t('staff.urgent') : ''].filter(Boolean).join(' · ') : '';
+    $('cur-info').textContent = cur ? [t('staff.status.' + st), svcName(cur.serviceId), cur.priority === 'urgent' ? t('staff.urgent') : '',
+      cur.appointmentId ? t('staff.appointment') : '', cur.late ? t('staff.late') : '',
+      cur.roomName ? t('staff.room', { room: cur.roomName }) : ''].filter(Boolean).join(' · ') : '';
     // The server says which actions the ticket's status allows (its state machine); the page keeps no rules.
     const allowed = new Set((cur && cur.allowedActions) || []);
     for (const b of document.querySelectorAll('[data-act]')) b.disabled = !allowed.has(b.dataset.act);
@@ -202,6 +205,10 @@
       $('q-body').innerHTML = items.map((i) => `<tr${i.priority === 'urgent' ? ' class="urgent"' : ''}><td class="n" dir="ltr">${esc(i.number)}</td><td>${esc(i.serviceName || svcName(i.serviceId))}</td><td>${esc(t('staff.minutes', { n: i.waitedMinutes ?? 0 }))}</td><td>${[
         i.priority === 'urgent' ? `<strong class="tag">${esc(t('staff.urgent'))}</strong>` : '',
         i.handedOver ? `<span class="tag">${esc(t('staff.handedOver'))}</span>` : '',
+        i.appointmentId ? `<span class="tag">${esc(t('staff.appointment'))}${i.roomName ? ' · ' + esc(i.roomName) : ''}</span>` : '',
+        i.late ? `<strong class="tag">${esc(t('staff.late'))}</strong>` : '',
+        i.notYetDue ? `<span class="tag">${esc(t('staff.notYetDue', { time: String(i.dueAt || '').slice(11, 16) }))}</span>` : '',
+        i.offeredToOthers ? `<span class="tag">${esc(t('staff.offeredToOthers'))}</span>` : '',
         i.handoverNote ? esc(i.handoverNote) : ''].filter(Boolean).join(' ')}</td></tr>`).join('')
         + (total > items.length ? `<tr class="more"><td class="n" dir="ltr" colspan="4">+ ${esc(total - items.length)}</td></tr>` : '');
     } catch (e) { fail(e); }
@@ -214,13 +221,29 @@
 
   function connect() {
     if (es) es.close();
-    const src = new EventSource(`/api/v1/locations/${encodeURIComponent(loc.id)}/events`);
+    // The staff stream: every public event, plus "visitor arrived" for the appointments this staff member takes part in.
+    const src = new EventSource(`/api/v1/locations/${encodeURIComponent(loc.id)}/staff-events`);
     es = src;
     es.onopen = () => { esRetry = 1000; };
     es.onerror = () => {
       if (src.readyState === EventSource.CLOSED) { setTimeout(connect, esRetry); esRetry = Math.min(esRetry * 2, 30000); }
     };
     for (const n of ['ticket.created', 'ticket.called', 'ticket.finished', 'ticket.requeued', 'ticket.handover', 'queue.changed']) es.addEventListener(n, soon);
+    es.addEventListener('appointment.arrived', (e) => { arrived(JSON.parse(e.data)); soon(); });
+    es.addEventListener('ticket.called', (e) => { const n = JSON.parse(e.data).number; arrivals.delete(n); renderArrivals(); });
+  }
+
+  // "Visitor arrived, room 2": one line per checked-in appointment of mine, until someone calls the number.
+  const arrivals = new Map();
+  function arrived(a) {
+    arrivals.set(a.number, a);
+    renderArrivals();
+  }
+  function arrivalText(a) {
+    return t(a.roomName ? 'staff.arrivedRoom' : 'staff.arrived', { number: a.number, room: a.roomName || '' }) + (a.late ? ' · ' + t('staff.late') : '');
+  }
+  function renderArrivals() {
+    $('arrivals').innerHTML = [...arrivals.values()].map((a) => `<li>${esc(arrivalText(a))}</li>`).join('');
   }
 
   async function guarded(fn) {

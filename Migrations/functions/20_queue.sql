@@ -38,7 +38,9 @@ CREATE OR REPLACE FUNCTION ticket_staff_json(t ticket) RETURNS json LANGUAGE sql
         'arrivedAt', rfc3339(t.arrived_at, l.time_zone), 'dueAt', rfc3339(t.due_at, l.time_zone),
         'calledAt', rfc3339(t.called_at, l.time_zone),
         'startedAt', rfc3339(t.started_at, l.time_zone), 'finishedAt', rfc3339(t.finished_at, l.time_zone),
-        'outcome', t.outcome, 'handovers', t.hops)
+        'outcome', t.outcome, 'handovers', t.hops,
+        -- Check-in: the appointment, whether the visitor came after the grace, and the room they are sent to.
+        'appointmentId', t.appointment_id, 'late', t.late, 'roomName', (SELECT r.name FROM room r WHERE r.id = t.room_id))
     FROM location l, service s LEFT JOIN desk d ON d.id = t.desk_id
     WHERE l.id = t.location_id AND s.id = t.service_id
 $$;

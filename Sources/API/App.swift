@@ -2,6 +2,7 @@ import HTTP
 import Logging
 import Migrations
 import Postgres
+import Queue
 import Time
 
 /// Settings of a running Loket, read from the environment by the `loket` command (see README).
@@ -39,6 +40,10 @@ public struct AppConfiguration: Sendable {
     public var mail = MailConfiguration()
     /// Where spoken texts are cached as Ogg Opus files (`<LOKET_DATA>/speech`).
     public var speechDirectory = ".loket/speech"
+    /// Check-in: minutes before its start that an appointment's ticket is due (`AppointmentQueueRule.leadMinutes`).
+    public var checkInLeadMinutes = AppointmentQueueRule.standard.leadMinutes
+    /// Check-in: minutes after the start a visitor still counts as on time (`AppointmentQueueRule.graceMinutes`).
+    public var checkInGraceMinutes = AppointmentQueueRule.standard.graceMinutes
 
     public init(databaseURL: String) {
         self.databaseURL = databaseURL

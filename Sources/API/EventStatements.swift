@@ -27,7 +27,9 @@ struct EventsAfter: EventStatement {
     static let sqlName = "events_after"
     struct Row: Decodable, Sendable {
         let txText: String, id: Int, locationID: String, type: String, payload: String
-        enum CodingKeys: String, CodingKey { case txText = "tx_text", id, locationID = "location_id", type, payload }
+        /// Null: public. Else the staff members the event is for (staff stream only).
+        let audience: [String]?
+        enum CodingKeys: String, CodingKey { case txText = "tx_text", id, locationID = "location_id", type, payload, audience }
     }
     /// The cursor: the xid8 as decimal text (bound as text, compared as xid8) and the event id.
     let tx: String
@@ -42,8 +44,8 @@ struct EventsHead: EventStatement {
 struct EventsReplay: EventStatement {
     static let sqlName = "events_replay"
     struct Row: Decodable, Sendable {
-        let txText: String, id: Int, type: String, payload: String
-        enum CodingKeys: String, CodingKey { case txText = "tx_text", id, type, payload }
+        let txText: String, id: Int, type: String, payload: String, audience: [String]?
+        enum CodingKeys: String, CodingKey { case txText = "tx_text", id, type, payload, audience }
     }
     let locationID: String
     let fromTx: String

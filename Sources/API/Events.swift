@@ -69,12 +69,16 @@ final class EventHub: @unchecked Sendable {
 
     private final class Subscriber {
         let stream: EventStream
+        /// The staff member of a staff stream; nil for the public stream. A staff stream gets every public event and
+        /// the events whose `audience` names this staff member; the public stream never gets an event with an audience.
+        let staffID: String?
         /// Live events that arrived while the subscriber's replay was still running.
         var deferred: [(String, String, String)]?
         /// The client has already seen events up to here (it came from a process that was further along): live
         /// events up to this position are not sent again.
         var seenUpTo: EventCursor?
-        init(_ s: EventStream) { stream = s }
+        init(_ s: EventStream, staffID: String?) { stream = s; self.staffID = staffID }
+        func wants(_ audience: [String]?) -> Bool { audience.map { a in staffID.map(a.contains) ?? false } ?? true }
     }
 
     private let mutex = Mutex()
@@ -137,8 +141,8 @@ final class EventHub: @unchecked Sendable {
 
     /// Adds a stream for a location. With `lastEventID`, first replays what the client missed from the table.
     /// If the replay fails (database gone), the subscriber is removed again and the error reaches the client.
-    func subscribe(locationID: String, lastEventID: EventCursor?, stream: EventStream, db: Connection) throws {
-        let subscriber = Subscriber(stream)
+    func subscribe(locationID: String, lastEventID: EventCursor?, stream: EventStream, db: Connection, staffID: String? = nil) throws {
+        let subscriber = Subscriber(stream, staffID: staffID)
         subscriber.deferred = []
         let key = ObjectIdentifier(subscriber)
         let liveFrom: EventCursor = mutex.withLock {
@@ -161,7 +165,7 @@ final class EventHub: @unchecked Sendable {
                                                        toTx: String(liveFrom.tx), toID: Int(liveFrom.id)))
                     for row in rows {
                         from = try EventCursor(txText: row.txText, id: row.id)
-                        stream.send(event: row.type, id: from.description, data: row.payload)
+                        if subscriber.wants(row.audience) { stream.send(event: row.type, id: from.description, data: row.payload) }
                     }
                     if rows.count < Self.replayPage { break }
                 }
@@ -202,10 +206,10 @@ final class EventHub: @unchecked Sendable {
             let rows = try db.all(EventsAfter(tx: String(from.tx), id: Int(from.id)))
             if rows.isEmpty { break }
             var last = from
-            var batch: [(location: String, type: String, position: EventCursor, data: String)] = []
+            var batch: [(location: String, type: String, position: EventCursor, data: String, audience: [String]?)] = []
             for row in rows {
                 last = try EventCursor(txText: row.txText, id: row.id)
-                batch.append((row.locationID, row.type, last, row.payload))
+                batch.append((row.locationID, row.type, last, row.payload, row.audience))
             }
             mutex.withLock {
                 cursor = last
@@ -213,6 +217,7 @@ final class EventHub: @unchecked Sendable {
                     guard let subs = subscribers[event.location] else { continue }
                     let id = event.position.description
                     for sub in subs.values {
+                        guard sub.wants(event.audience) else { continue }
                         if let seen = sub.seenUpTo {
                             if event.position <= seen { continue }
                             sub.seenUpTo = nil

@@ -109,6 +109,8 @@ enum OpenAPISpec {
                             ("serviceName", str), ("locationId", id), ("deskId", nullable(id)), ("deskName", nullable(str)),
                             ("recallCount", int), ("language", str), ("arrivedAt", time), ("dueAt", time), ("calledAt", nullable(time)),
                             ("startedAt", nullable(time)), ("finishedAt", nullable(time)), ("outcome", nullable(str)), ("handovers", int),
+                            // Check-in: the appointment, arrived after the grace, the room the visitor is sent to.
+                            ("appointmentId", nullable(id)), ("late", bool), ("roomName", nullable(str)),
                             // The desk actions the state machine allows from `status`: the buttons a desk shows.
                             ("allowedActions", arr(enumeration(TicketAction.allCases.filter(\.isDeskAction).map(\.rawValue))))],
                            required: ["id", "number", "status", "priority", "serviceId", "serviceName", "locationId", "deskId",
@@ -117,7 +119,9 @@ enum OpenAPISpec {
         ("Finish", obj([("outcome", s("string", [("maxLength", .int(200))]))])),
         ("Handover", obj([("serviceId", id), ("note", s("string", [("maxLength", .int(2000))])), ("urgent", bool)], required: ["serviceId"])),
         ("Queue", obj([("items", arr(obj([("id", id), ("number", str), ("serviceId", id), ("serviceName", str), ("priority", ticketPriority),
-                                          ("waitedMinutes", int), ("dueAt", time), ("handedOver", bool), ("handoverNote", nullable(str))],
+                                          ("waitedMinutes", int), ("dueAt", time), ("handedOver", bool), ("handoverNote", nullable(str)),
+                                          ("appointmentId", nullable(id)), ("late", bool), ("roomName", nullable(str)),
+                                          ("notYetDue", bool), ("offeredToMe", bool), ("offeredToOthers", bool)],
                                          required: ["id", "number", "serviceId", "serviceName", "priority", "waitedMinutes", "dueAt",
                                                     "handedOver", "handoverNote"]))),
                        // `next` is the cursor for `?after=` of the following page; null on the last page.
@@ -131,6 +135,7 @@ enum OpenAPISpec {
         + AppointmentReadRoutes.schemas
         + bookingSchemas
         + HelperRoutes.schemas
+        + CheckInRoutes.schemas
 
     static let date = s("string", [("format", .string("date"))])
     /// Wall-clock time in the location's zone.

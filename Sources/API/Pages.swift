@@ -8,10 +8,12 @@ struct Translations: Sendable {
         let direction: String
         let texts: JSON
 
-        /// The texts of the public screens: the desk page's own (`staff.*`) stay out of the kiosk's payload.
+        /// The texts of the public screens: the desk page's own (`staff.*`) stay out of the kiosk's payload, and so do
+        /// the check-in screen's (`checkin.*`), which `checkin.js` loads with the screen on the first tap (the kiosk's
+        /// first-load budget).
         var publicTexts: JSON {
             guard case .object(let fields) = texts else { return texts }
-            return .object(fields.filter { !$0.0.hasPrefix("staff.") })
+            return .object(fields.filter { !$0.0.hasPrefix("staff.") && !$0.0.hasPrefix("checkin.") })
         }
     }
 

@@ -300,6 +300,15 @@ enum QueueRoutes: RouteCollection {
                               responses: [.init(200, "text/event-stream")])) { ctx in
             try eventStream(ctx)
         },
+        .get("/api/v1/locations/{locationId}/staff-events", .staffMember,
+             OpenAPIOperation("streamStaffEvents",
+                              summary: "Live events for this staff member's desk page (Server-Sent Events): every public event, and "
+                               + "`appointment.arrived` for the appointments they take part in",
+                              tag: tag,
+                              query: [.init("lastEventId", "string", "Resume after this event id (for clients that cannot send Last-Event-ID).")],
+                              responses: [.init(200, "text/event-stream")])) { ctx in
+            try eventStream(ctx, staffID: try ctx.actor.staffID)
+        },
         .get("/api/v1/locations/{locationId}/calls", .public,
              OpenAPIOperation("listRecentCalls", summary: "Today's last calls", tag: tag,
                               responses: [.init(200, "Calls", "Calls")])) { ctx in
@@ -350,6 +359,11 @@ enum QueueRoutes: RouteCollection {
                     ("priority", .optional(row.priority)), ("waitedMinutes", .optional(row.waitedMinutes)),
                     ("dueAt", .optional(row.dueAtText)),
                     ("handedOver", .bool(row.handedOver ?? false)), ("handoverNote", .optional(row.note)),
+                    ("appointmentId", .optional(row.appointmentID)), ("late", .bool(row.late ?? false)),
+                    ("roomName", .optional(row.roomName)),
+                    // Call-next passes over it for now: its appointment is not due yet, or it waits for its own staff.
+                    ("notYetDue", .bool(Int64(dueAt) > ctx.now.microseconds)),
+                    ("offeredToMe", .bool(row.offeredToMe ?? false)), ("offeredToOthers", .bool(row.offeredToOthers ?? false)),
                 ]))
             }
             if !notesShown.isEmpty {
@@ -362,7 +376,7 @@ enum QueueRoutes: RouteCollection {
 
     /// Live events of a location as Server-Sent Events. The request's connection serves the check and the replay;
     /// the stream itself holds none.
-    static func eventStream(_ ctx: RouteContext) throws -> Response {
+    static func eventStream(_ ctx: RouteContext, staffID: String? = nil) throws -> Response {
         let location = try ctx.id("locationId", "location")
         let stream = EventStream()
         let lastEventID = (ctx.request.header("last-event-id") ?? ctx.request.query["lastEventId"]).flatMap(EventCursor.init)
@@ -370,7 +384,7 @@ enum QueueRoutes: RouteCollection {
             throw Problem.notFound("There is no location with id \(location).")
         }
         stream.send(Array("retry: 2000\n\n".utf8))
-        try ctx.app.events.subscribe(locationID: location, lastEventID: lastEventID, stream: stream, db: ctx.db)
+        try ctx.app.events.subscribe(locationID: location, lastEventID: lastEventID, stream: stream, db: ctx.db, staffID: staffID)
         return Response(status: 200, headers: [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache"),
                                                ("X-Accel-Buffering", "no")], body: .eventStream(stream))
     }

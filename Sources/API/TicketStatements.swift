@@ -165,10 +165,15 @@ struct QueueForStaff: TicketStatement {
         // Null on the one row of an empty page.
         let id: String?, number: String?, serviceID: String?, serviceName: String?, priority: String?, priorityRank: Int?
         let waitedMinutes: Int?, dueAtText: String?, dueAtMicros: Int?, handedOver: Bool?, note: String?
+        /// Check-in: the appointment, whether it arrived late, the room, and whether call-next offers it to me first
+        /// or to other staff members for now.
+        let appointmentID: String?, late: Bool?, roomName: String?, offeredToMe: Bool?, offeredToOthers: Bool?
         enum CodingKeys: String, CodingKey {
             case total, id, number, serviceID = "service_id", serviceName = "service_name", priority
             case priorityRank = "priority_rank", waitedMinutes = "waited_minutes", dueAtText = "due_at_text"
             case dueAtMicros = "due_at_micros", handedOver = "handed_over", note
+            case appointmentID = "appointment_id", late, roomName = "room_name", offeredToMe = "offered_to_me"
+            case offeredToOthers = "offered_to_others"
         }
     }
     let locationID: String

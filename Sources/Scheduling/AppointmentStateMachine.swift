@@ -67,7 +67,7 @@ public enum AppointmentTransitionError: Error, Sendable, Hashable, CustomStringC
 /// expire      held                   → cancelled
 /// checkIn     booked                 → checkedIn
 /// finish      checkedIn              → done
-/// noShow      booked                 → noShow
+/// noShow      booked, checkedIn      → noShow
 /// ```
 public enum AppointmentStateMachine {
     /// Source status → target status for `action`: the whole table.
@@ -81,7 +81,8 @@ public enum AppointmentStateMachine {
         case .expire: [.held: .cancelled]
         case .checkIn: [.booked: .checkedIn]
         case .finish: [.checkedIn: .done]
-        case .noShow: [.booked: .noShow]
+        // Checked in and then not there when called (the desk's no-show on the appointment's ticket).
+        case .noShow: [.booked: .noShow, .checkedIn: .noShow]
         }
     }
 

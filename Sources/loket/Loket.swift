@@ -55,6 +55,8 @@ struct Environment {
         c.ticketRatePerMinute = try int("LOKET_TICKET_RATE_PER_MINUTE", 10, in: 0...1_000_000)
         c.loginAttemptsPerMinute = try int("LOKET_LOGIN_RATE_PER_MINUTE", 10, in: 0...1_000_000)
         c.appointmentHoldMinutes = try int("LOKET_APPOINTMENT_HOLD_MINUTES", 10, in: 1...1440)
+        c.checkInLeadMinutes = try int("LOKET_CHECKIN_LEAD_MINUTES", c.checkInLeadMinutes, in: 0...120)
+        c.checkInGraceMinutes = try int("LOKET_CHECKIN_GRACE_MINUTES", c.checkInGraceMinutes, in: 0...240)
         c.passwordHashingThreads = try int("LOKET_HASHING_THREADS", c.passwordHashingThreads, in: 1...64)
         c.kioskDirectory = values["LOKET_KIOSK_DIR"] ?? Environment.findKioskDirectory()
         c.adminToken = values["LOKET_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }

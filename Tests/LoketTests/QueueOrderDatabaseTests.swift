@@ -3,6 +3,7 @@ import Foundation
 import Postgres
 import Queue
 import TestSupport
+import Time
 import XCTest
 
 /// The database calls and lists waiting tickets in exactly the Queue module's order (`QueueOrder.sorted` by
@@ -28,7 +29,10 @@ final class QueueOrderDatabaseTests: XCTestCase {
     func testDatabaseOrderEqualsQueueOrderOnRandomTickets() throws {
         let seed = UInt64.random(in: 0...UInt64.max)
         var rng = SeededGenerator(state: seed)
-        let t = try TestApp { $0.runJobs = false }
+        // The app's clock stands in the middle of the tickets' due times: some appointment tickets are not due yet.
+        let base: Int64 = 1_790_000_000_000_000  // whole seconds, microseconds since the epoch
+        let clock = ManualClock(Instant(microseconds: base + 6 * 60_000_000))
+        let t = try TestApp { $0.runJobs = false; $0.clock = clock }
         defer { t.tearDown() }
         let w = try World.make(t)
         let db = try t.connection()
@@ -43,6 +47,7 @@ final class QueueOrderDatabaseTests: XCTestCase {
         XCTAssertEqual(try t.admin.post("/api/v1/staff", json: ["agencyId": w.agencyA, "username": "olga", "password": "long enough password",
                                                                  "displayName": "Olga", "role": "staff", "serviceIds": mine]).status, 201)
         let olga = try World.login(t, "olga", password: "long enough password")
+        let olgaID = try XCTUnwrap(db.query(Query("SELECT id::text AS id FROM staff WHERE username = 'olga'")).first?.string("id"))
 
         // Numbers: a prefix's sequence is the day's counter, so each prefix counts up; U and N cross 999 → 1000.
         var nextSequence = ["A": 1, "N": 990, "U": 960, "S": 995]
@@ -52,20 +57,33 @@ final class QueueOrderDatabaseTests: XCTestCase {
             nextSequence[prefix] = sequence + 1
             return try! TicketNumber(prefix: prefix, sequence: sequence).text
         }
-        let base: Int64 = 1_790_000_000_000_000  // whole seconds, microseconds since the epoch
         var dueByNumber: [String: Int64] = [:]
+        // Who each ticket is offered to first (a colleague "x" of olga's, or olga herself), and until when.
+        var offers: [String: (to: String, until: Int64)] = [:]
+        let colleague = w.staffAID
         func insert(service: String) throws {
             let priority = [TicketPriority.normal, .normal, .normal, .appointment, .urgent].randomElement(using: &rng)!
-            // Few distinct minutes, so many tickets are due at the very same microsecond.
-            let arrived = base + Int64.random(in: 0..<12, using: &rng) * 60_000_000
+            // Few distinct minutes, so many tickets are due at the very same microsecond. Walk-ins arrived before now
+            // (minute 6); appointment tickets are due around it, some not yet (an early arrival's start − lead).
+            let arrived = base + Int64.random(in: 0..<6, using: &rng) * 60_000_000
             let due = priority == .appointment ? base + Int64.random(in: 0..<12, using: &rng) * 60_000_000 + 1 : arrived
             let number = drawNumber()
             dueByNumber[number] = due
+            // Some tickets are offered first to olga or to a colleague, until a minute before or after now.
+            var offer: (to: String, until: Int64)?
+            if mine.contains(service) && Int.random(in: 0..<5, using: &rng) == 0 {
+                offer = ([colleague, "OLGA"].randomElement(using: &rng)!, base + Int64.random(in: 4..<9, using: &rng) * 60_000_000)
+                offers[number] = offer
+            }
             try db.query(Query("""
-                INSERT INTO ticket (location_id, service_day, number, service_id, priority, arrived_at, queued_at, due_at)
+                INSERT INTO ticket (location_id, service_day, number, service_id, priority, arrived_at, queued_at, due_at,
+                                    offered_to, offered_until)
                 VALUES ($1, (now() AT TIME ZONE 'Europe/Amsterdam')::date, $2, $3, $4, 'epoch'::timestamptz + $5::bigint * interval '1 microsecond',
-                        'epoch'::timestamptz + $5::bigint * interval '1 microsecond', 'epoch'::timestamptz + $6::bigint * interval '1 microsecond')
-                """, w.locationID, number, service, priority.rawValue, arrived, due))
+                        'epoch'::timestamptz + $5::bigint * interval '1 microsecond', 'epoch'::timestamptz + $6::bigint * interval '1 microsecond',
+                        CASE WHEN $7::text IS NULL THEN NULL
+                             ELSE ARRAY[(CASE $7::text WHEN 'OLGA' THEN (SELECT id FROM staff WHERE username = 'olga') ELSE $7::uuid END)] END,
+                        CASE WHEN $7::text IS NULL THEN NULL ELSE 'epoch'::timestamptz + $8::bigint * interval '1 microsecond' END)
+                """, w.locationID, number, service, priority.rawValue, arrived, due, offer?.to, offer?.until ?? 0))
         }
         for _ in 0..<110 { try insert(service: mine.randomElement(using: &rng)!) }
         for _ in 0..<25 { try insert(service: w.serviceB) }
@@ -82,6 +100,7 @@ final class QueueOrderDatabaseTests: XCTestCase {
         }
 
         // The same tickets as the database holds them, in the Queue module's order.
+        var entries: [String: QueueEntry] = [:]
         var waiting: [Waiting] = []
         for row in try db.query(Query("""
             SELECT id::text, number, priority, (extract(epoch FROM due_at) * 1000000)::bigint AS due FROM ticket
@@ -90,8 +109,11 @@ final class QueueOrderDatabaseTests: XCTestCase {
             let number = try row.string("number")
             let due = Int64(try row.int("due"))
             XCTAssertEqual(due, dueByNumber[number], "\(number) kept its due time (seed \(seed))")
-            waiting.append(Waiting(id: try row.string("id"), key: QueueKey(priority: TicketPriority(rawValue: try row.string("priority"))!,
-                                                                           dueAt: due, number: TicketNumber(parsing: number)!)))
+            let key = QueueKey(priority: TicketPriority(rawValue: try row.string("priority"))!, dueAt: due, number: TicketNumber(parsing: number)!)
+            waiting.append(Waiting(id: try row.string("id"), key: key))
+            let offer = offers[number]
+            entries[try row.string("id")] = QueueEntry(key: key, offeredTo: offer.map { [$0.to == "OLGA" ? olgaID : $0.to] } ?? [],
+                                                       offeredUntil: offer?.until)
         }
         waiting.shuffle(using: &rng)
         let expected = QueueOrder.sorted(waiting, key: \.key)
@@ -119,17 +141,33 @@ final class QueueOrderDatabaseTests: XCTestCase {
         let firstPage = try olga.get("/api/v1/locations/\(w.locationID)/queue").object["items"] as! [[String: Any]]
         XCTAssertEqual(firstPage.map { $0["id"] as! String }, Array(expected.prefix(50).map(\.id)), "default page of 50")
 
-        // Call-next takes them in the same order.
+        // Call-next takes them in the same order, passing over what olga may not call yet (QueueOrder.next): first at
+        // minute 6 (some appointments not due, some tickets offered to the colleague), then at minute 12, when every
+        // ticket is due and every offer has ended.
         var calls: [String] = []
-        while calls.count <= expected.count {
-            let r = try olga.post("/api/v1/desks/\(w.desks[0])/call-next")
-            if r.status == 204 { break }
-            XCTAssertEqual(r.status, 200, r.text)
-            let id = r.object["id"] as! String
-            calls.append(id)
-            XCTAssertEqual(try olga.post("/api/v1/tickets/\(id)/finish").status, 200)
+        var simulated: [String] = []
+        var left = waiting
+        var calledAtSix = 0
+        for minute: Int64 in [6, 12] {
+            let now = base + minute * 60_000_000
+            clock.set(Instant(microseconds: now))
+            while let next = QueueOrder.next(left, for: olgaID, at: now, entry: { entries[$0.id]! }) {
+                simulated.append(next.id)
+                left.removeAll { $0.id == next.id }
+            }
+            while calls.count <= expected.count {
+                let r = try olga.post("/api/v1/desks/\(w.desks[0])/call-next")
+                if r.status == 204 { break }
+                XCTAssertEqual(r.status, 200, r.text)
+                let id = r.object["id"] as! String
+                calls.append(id)
+                XCTAssertEqual(try olga.post("/api/v1/tickets/\(id)/finish").status, 200)
+            }
+            XCTAssertEqual(calls, simulated, "call-next order until minute \(minute) (seed \(seed))")
+            if minute == 6 { calledAtSix = calls.count }
         }
-        XCTAssertEqual(calls, expected.map(\.id), "call-next order (seed \(seed))")
+        XCTAssertEqual(Set(calls), Set(expected.map(\.id)), "everyone called in the end (seed \(seed))")
+        XCTAssertLessThan(calledAtSix, expected.count, "some tickets could not be called yet at minute 6 (seed \(seed))")
     }
 
     /// Every ORDER BY and row comparison of the call order in the SQL, and its index, use exactly `QueueKey`'s
@@ -137,7 +175,7 @@ final class QueueOrderDatabaseTests: XCTestCase {
     func testSQLUsesExactlyTheQueueKeyColumns() throws {
         let pattern = try NSRegularExpression(pattern: #"(ORDER BY|\()\s*((?:\w+\.)?priority_rank(?:\s*,\s*(?:\w+\.)?\w+)*)"#)
         var found = 0
-        for (name, sql) in Statements.tickets.statements {
+        for (name, sql) in Statements.tickets.statements.merging(Statements.checkIns.statements, uniquingKeysWith: { a, _ in a }) {
             let text = sql.text
             XCTAssertFalse(text.contains("length(number)") || text.contains("length(t.number)"), "\(name) orders by the old key")
             for match in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
@@ -180,5 +218,9 @@ final class QueueOrderDatabaseTests: XCTestCase {
         let take = try XCTUnwrap(Statements.tickets.statements["take_number"]).text
         XCTAssertTrue(take.contains("WHEN open.priority = 'urgent' THEN \(TicketPriority.urgent.rank) ELSE \(TicketPriority.normal.rank) END"),
                       "take_number's ranks for a new ticket")
+        let checkIn = try XCTUnwrap(Statements.checkIns.statements["check_in_take"]).text
+        XCTAssertTrue(checkIn.contains("CASE t.priority WHEN 'urgent' THEN \(TicketPriority.urgent.rank) WHEN 'appointment' THEN "
+                                       + "\(TicketPriority.appointment.rank) ELSE \(TicketPriority.normal.rank) END"),
+                      "check_in_take's ranks for its position")
     }
 }

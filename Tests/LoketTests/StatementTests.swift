@@ -36,7 +36,7 @@ final class StatementTests: XCTestCase {
             + IdempotencyStatementSamples.samples
             + AppointmentReadStatementSamples.samples
             + OpenFormsStatementSamples.samples + AppointmentStatementSamples.samples + ICalendarStatementSamples.samples
-            + OutboxStatementSamples.samples + SpeechStatementSamples.samples + HelperStatementSamples.samples
+            + OutboxStatementSamples.samples + SpeechStatementSamples.samples + HelperStatementSamples.samples + CheckInStatementSamples.samples
     }
 
     func testEveryStatementHasATypeAndEveryTypeAStatement() throws {

@@ -16,7 +16,7 @@ final class AppointmentStateMachineTests: XCTestCase {
     /// Every pair not in the table is refused with a sentence naming both; nothing leaves a final status.
     func testEveryOtherMoveIsRefused() {
         let legal: Set<String> = ["confirm/held", "reschedule/held", "reschedule/booked", "cancel/held", "cancel/booked",
-                                  "expire/held", "checkIn/booked", "finish/checkedIn", "noShow/booked"]
+                                  "expire/held", "checkIn/booked", "finish/checkedIn", "noShow/booked", "noShow/checkedIn"]
         for action in AppointmentAction.allCases {
             for status in AppointmentStatus.allCases {
                 let key = "\(action.rawValue)/\(status.rawValue)"

@@ -226,10 +226,11 @@ public final class SSEClient: @unchecked Sendable {
     public private(set) var status = 0
     public private(set) var lastEventID: String?
 
-    public init(port: Int, path: String, lastEventID: String? = nil) throws {
+    public init(port: Int, path: String, lastEventID: String? = nil, bearer: String? = nil) throws {
         fd = try HTTPClient.connect(port: port, timeout: 1)
         var head = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
         if let lastEventID { head += "Last-Event-ID: \(lastEventID)\r\n" }
+        if let bearer { head += "Authorization: Bearer \(bearer)\r\n" }
         head += "\r\n"
         try HTTPClient.writeAll(fd, Array(head.utf8))
     }

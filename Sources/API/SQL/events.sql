@@ -5,7 +5,8 @@
 -- 100000 (live events repeated and replays came out of order once transaction ids gained a digit).
 
 -- name: events_after
-SELECT e.tx::text AS tx_text, e.id, e.location_id, e.type, e.payload::text AS payload
+-- `audience`: null for everyone at the location; else the staff members (staff stream) an event is for.
+SELECT e.tx::text AS tx_text, e.id, e.location_id, e.type, e.payload::text AS payload, e.audience::text[] AS audience
 FROM event e
 WHERE (e.tx, e.id) > ($1::xid8, $2::bigint) AND e.tx < pg_snapshot_xmin(pg_current_snapshot())
 ORDER BY e.tx, e.id
@@ -24,7 +25,7 @@ LEFT JOIN (SELECT e.tx::text AS tx_text, e.id
 
 -- name: events_replay
 -- Events of one location after a client's Last-Event-ID, up to where the live stream took over.
-SELECT e.tx::text AS tx_text, e.id, e.type, e.payload::text AS payload
+SELECT e.tx::text AS tx_text, e.id, e.type, e.payload::text AS payload, e.audience::text[] AS audience
 FROM event e
 WHERE e.location_id = $1 AND (e.tx, e.id) > ($2::xid8, $3::bigint) AND (e.tx, e.id) <= ($4::xid8, $5::bigint)
 ORDER BY e.tx, e.id

@@ -77,8 +77,11 @@ SELECT service_recent_seconds($1::uuid, $2::timestamptz) AS recent_seconds,
 
 -- name: ticket_public
 -- $1 ticket, $2 now
+-- A visitor called to their appointment's room is told the room, as the display shows it.
 SELECT t.id, t.number, t.status, t.language, t.location_id, l.code AS location_code, t.service_id,
-       s.name AS service_name, s.translations::text AS service_translations, d.name AS desk_name, t.priority,
+       s.name AS service_name, s.translations::text AS service_translations,
+       CASE WHEN t.desk_id IS NOT NULL THEN coalesce((SELECT r.name FROM room r WHERE r.id = t.room_id), d.name) END AS desk_name,
+       t.priority,
        CASE WHEN t.status = 'waiting' THEN
            (SELECT count(*) FROM ticket o
             WHERE o.location_id = t.location_id AND o.service_id = t.service_id AND o.status = 'waiting'
@@ -96,9 +99,14 @@ WHERE t.id = $1
 
 -- name: call_next
 -- $1 desk, $2 staff, $3 now, $4 sources of `call` ({waiting}), $5 its target (called).
--- Claims the first waiting ticket this staff member serves, skipping rows another desk is claiming at this very moment
--- (SKIP LOCKED): no waiting, and never one ticket for two desks. The queue is the waiting tickets (status = 'waiting'
--- is the index's predicate, so it is written out); the update is guarded by the state machine's sources.
+-- Claims the first waiting ticket this staff member may call, skipping rows another desk is claiming at this very
+-- moment (SKIP LOCKED): no waiting, and never one ticket for two desks. The queue is the waiting tickets (status =
+-- 'waiting' is the index's predicate, so it is written out); the update is guarded by the state machine's sources.
+-- Who may call what is the Queue module's QueueEntry.isCallable: the ticket is due (walk-ins are due when they
+-- arrive, so this passes over early appointment tickets only, a handful at the end of rank 1 of the index walk), and
+-- it is not offered to other staff members right now. Staff it is offered to may call it even outside their services
+-- (a joint appointment's participants of other agencies). A ticket with a room sends the visitor to the room: the
+-- public call carries the room's name in place of the desk's.
 WITH d AS (
     SELECT d.id, d.name, d.location_id, l.time_zone
     FROM desk d JOIN location l ON l.id = d.location_id
@@ -109,7 +117,9 @@ WITH d AS (
     SELECT t.id
     FROM ticket t
     WHERE t.location_id = (SELECT location_id FROM d) AND t.status = 'waiting'
-      AND t.service_id = ANY (ARRAY(SELECT service_id FROM staff_service WHERE staff_id = $2))
+      AND (t.service_id = ANY (ARRAY(SELECT service_id FROM staff_service WHERE staff_id = $2)) OR $2 = ANY (t.offered_to))
+      AND t.due_at <= $3::timestamptz
+      AND (t.offered_to IS NULL OR $2 = ANY (t.offered_to) OR t.offered_until <= $3::timestamptz)
       AND NOT EXISTS (SELECT 1 FROM busy)
     ORDER BY t.priority_rank, t.due_at, t.number_prefix, t.number_sequence
     LIMIT 1
@@ -122,9 +132,9 @@ WITH d AS (
 ), e AS (
     INSERT INTO event (location_id, type, payload, at)
     SELECT upd.location_id, 'ticket.called',
-           json_build_object('number', upd.number, 'deskName', d.name, 'deskId', d.id,
+           json_build_object('number', upd.number, 'deskName', coalesce(r.name, d.name), 'deskId', d.id,
                              'at', rfc3339(upd.called_at, d.time_zone)), $3::timestamptz
-    FROM upd, d
+    FROM upd CROSS JOIN d LEFT JOIN room r ON r.id = upd.room_id
 )
 SELECT (SELECT count(*) FROM d)::int AS desk_found,
        (SELECT min(number) FROM busy) AS busy_number,
@@ -175,9 +185,10 @@ WITH cur AS (
 ), e AS (
     INSERT INTO event (location_id, type, payload, at)
     SELECT upd.location_id, $7,
-           json_build_object('number', upd.number, 'deskName', d.name, 'deskId', d.id, 'recallCount', upd.recall_count,
+           json_build_object('number', upd.number, 'deskName', coalesce(r.name, d.name), 'deskId', d.id, 'recallCount', upd.recall_count,
                              'at', rfc3339($8::timestamptz, l.time_zone)), $8::timestamptz
     FROM upd JOIN cur ON cur.id = upd.id JOIN location l ON l.id = upd.location_id LEFT JOIN desk d ON d.id = cur.desk_id
+    LEFT JOIN room r ON r.id = upd.room_id
 ), audited AS (
     -- A colleague acting on a ticket someone else held gets the visitor's data back (as desk_current shows it): that
     -- read is audited in the same statement (the action and the ticket, no values), so the common case stays one
@@ -210,6 +221,8 @@ WITH cur AS (
     UPDATE ticket t SET
         status = $7, service_id = target.id, desk_id = NULL, staff_id = NULL, called_at = NULL,
         started_at = NULL, recall_count = 0, queued_at = $8::timestamptz, hops = t.hops + 1,
+        -- Another service's staff take over: an offer to the appointment's staff and its room no longer apply.
+        offered_to = NULL, offered_until = NULL, room_id = NULL,
         priority = CASE WHEN $5::boolean IS TRUE OR target.urgent THEN 'urgent'
                         WHEN $5::boolean IS FALSE THEN 'normal'
                         ELSE t.priority END
@@ -239,10 +252,12 @@ FROM (SELECT 1) AS one LEFT JOIN upd ON true
 -- An empty page is one row with only the total. Handover notes only for the staff member's own agency.
 -- $1 location, $2 staff, $3 agency, $4 now, $5..$8 the cursor's key (priority_rank, due_at, number_prefix,
 -- number_sequence), $9 page size (the caller asks one more to tell whether a next page exists)
+-- The line holds what this staff member serves and what is offered to them (appointments they take part in), in
+-- call order; tickets call-next passes over for now (not yet due, offered to others) keep their place and say so.
 WITH page AS (
     SELECT t.* FROM ticket t
     WHERE t.location_id = $1 AND t.status = 'waiting'
-      AND t.service_id = ANY (ARRAY(SELECT service_id FROM staff_service WHERE staff_id = $2))
+      AND (t.service_id = ANY (ARRAY(SELECT service_id FROM staff_service WHERE staff_id = $2)) OR $2 = ANY (t.offered_to))
       AND (t.priority_rank, t.due_at, t.number_prefix, t.number_sequence)
         > ($5::smallint, $6::timestamptz, $7::text COLLATE "C", $8::integer)
     ORDER BY t.priority_rank, t.due_at, t.number_prefix, t.number_sequence
@@ -250,10 +265,11 @@ WITH page AS (
 ), total AS (
     SELECT count(*)::int AS n FROM ticket t
     WHERE t.location_id = $1 AND t.status = 'waiting'
-      AND t.service_id = ANY (ARRAY(SELECT service_id FROM staff_service WHERE staff_id = $2))
+      AND (t.service_id = ANY (ARRAY(SELECT service_id FROM staff_service WHERE staff_id = $2)) OR $2 = ANY (t.offered_to))
 )
 SELECT total.n AS total, p.id, p.number, p.service_id, p.service_name, p.priority, p.priority_rank,
-       p.waited_minutes, p.due_at_text, p.due_at_micros, p.handed_over, p.note
+       p.waited_minutes, p.due_at_text, p.due_at_micros, p.handed_over, p.note,
+       p.appointment_id, p.late, p.room_name, p.offered_to_me, p.offered_to_others
 FROM total LEFT JOIN (
     SELECT t.id, t.number, t.service_id, s.name AS service_name, t.priority, t.priority_rank,
            floor(extract(epoch FROM $4::timestamptz - t.arrived_at) / 60)::int AS waited_minutes,
@@ -262,6 +278,9 @@ FROM total LEFT JOIN (
            (SELECT h.note FROM ticket_handover h
             WHERE h.ticket_id = t.id AND h.to_agency_id = $3 AND h.to_service_id = t.service_id
             ORDER BY h.id DESC LIMIT 1) AS note,
+           t.appointment_id, t.late, (SELECT r.name FROM room r WHERE r.id = t.room_id) AS room_name,
+           coalesce($2 = ANY (t.offered_to), false) AS offered_to_me,
+           coalesce(NOT ($2 = ANY (t.offered_to)) AND t.offered_until > $4::timestamptz, false) AS offered_to_others,
            t.due_at, t.number_prefix, t.number_sequence
     FROM page t JOIN service s ON s.id = t.service_id JOIN location l ON l.id = t.location_id
 ) AS p ON true
