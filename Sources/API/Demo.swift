@@ -79,7 +79,7 @@ public enum DemoData {
         // Hash outside the transaction: Argon2id is deliberately slow.
         let hashes = try logins.map { try Credentials.hashPassword($0.password) }
         try db.transaction { db in
-            let location = try db.query(Query("INSERT INTO location (code, name, time_zone) VALUES ('centrum', 'Stadswinkel Centrum', 'Europe/Amsterdam') RETURNING id"))
+            let location = try db.query(Query("INSERT INTO location (code, name, time_zone, street_address, postal_code, city, email) VALUES ('centrum', 'Stadswinkel Centrum', 'Europe/Amsterdam', 'Marktplein 1', '1234 AB', 'Voorbeeldstad', 'loket@voorbeeldstad.example') RETURNING id"))
                 .first!.string("id")
             var agencyIDs: [String: String] = [:]
             for (code, name, prefix) in agencies {

@@ -41,6 +41,42 @@ def free_port():
     return port
 
 
+def private_database(prefix):
+    """A new empty database on the test cluster, for a test with a `loket serve` of its own: (name, URL)."""
+    import urllib.parse
+    name = prefix + '_' + ''.join(random.choice(string.ascii_lowercase) for _ in range(8))
+    subprocess.run(['psql', '-qAt', DB_URL, '-c', f'CREATE DATABASE {name}'], check=True)
+    return name, urllib.parse.urlsplit(DB_URL)._replace(path='/' + name).geturl()
+
+
+def drop_database(name):
+    subprocess.run(['psql', '-qAt', DB_URL, '-c', f'DROP DATABASE IF EXISTS {name} WITH (FORCE)'], check=False)
+
+
+def start_loket(binary, env, log, what='loket serve', timeout=30):
+    """Starts `binary serve` with `env` (its output to the open file `log`) and waits until /readyz answers 200:
+    (process, base URL). The caller stops it by its PID (`stop_loket`)."""
+    port = int(env['LOKET_PORT'])
+    p = subprocess.Popen([binary, 'serve'], env=env, stdout=log, stderr=log)
+    base = f'http://127.0.0.1:{port}'
+    deadline = time.time() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(base + '/readyz', timeout=1) as r:
+                if r.status == 200:
+                    return p, base
+        except OSError:
+            pass
+        assert time.time() < deadline and p.poll() is None, f'{what} did not become ready'
+        time.sleep(0.1)
+
+
+def stop_loket(p, timeout=20):
+    import signal
+    p.send_signal(signal.SIGTERM)
+    p.wait(timeout=timeout)
+
+
 # ---- HTTP ----------------------------------------------------------------------------------------------------
 class Response:
     def __init__(self, status, body, headers):

@@ -7,12 +7,7 @@ LOKET_DATABASE_URL), so the random agencies, services and staff it creates never
 Bounded: SCHEMA_EXAMPLES examples per operation and role (default 25), a few minutes in all.
 """
 import os
-import random
-import signal
-import string
 import subprocess
-import time
-import urllib.parse
 import urllib.request
 
 import pytest
@@ -39,33 +34,19 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 def schema_server(tmp_path_factory):
     if not BINARY or not h.DB_URL:
         pytest.skip('needs LOKET_BINARY and LOKET_DATABASE_URL (deploy/test sets both)')
-    name = 'schema_' + ''.join(random.choice(string.ascii_lowercase) for _ in range(8))
-    subprocess.run(['psql', '-qAt', h.DB_URL, '-c', f'CREATE DATABASE {name}'], check=True)
-    url = urllib.parse.urlsplit(h.DB_URL)._replace(path='/' + name).geturl()
+    name, url = h.private_database('schema')
     port = h.free_port()
     env = dict(os.environ, LOKET_DATABASE_URL=url, LOKET_PORT=str(port), LOKET_ADMIN_TOKEN=ADMIN_TOKEN,
                LOKET_KIOSK_DIR=h.KIOSK_DIR, LOKET_TICKET_RATE_PER_MINUTE='0', LOKET_LOGIN_RATE_PER_MINUTE='0')
     subprocess.run([BINARY, 'demo'], env=env, check=True, capture_output=True)
     log = open(tmp_path_factory.mktemp('schema') / 'loket.log', 'wb')
-    p = subprocess.Popen([BINARY, 'serve'], env=env, stdout=log, stderr=log)
-    base = f'http://127.0.0.1:{port}'
-    deadline = time.time() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(base + '/readyz', timeout=1) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        assert time.time() < deadline and p.poll() is None, 'the schema test server did not become ready'
-        time.sleep(0.1)
+    p, base = h.start_loket(BINARY, env, log, 'the schema test server')
     try:
         yield base
     finally:
-        p.send_signal(signal.SIGTERM)
-        p.wait(timeout=20)
+        h.stop_loket(p)
         log.close()
-        subprocess.run(['psql', '-qAt', h.DB_URL, '-c', f'DROP DATABASE IF EXISTS {name} WITH (FORCE)'], check=False)
+        h.drop_database(name)
 
 
 @pytest.fixture(scope='module')

@@ -12,14 +12,9 @@ needed to test the files.
 import datetime
 import hashlib
 import os
-import random
 import re
 import secrets
-import signal
-import string
 import subprocess
-import time
-import urllib.parse
 import urllib.request
 
 import pytest
@@ -43,31 +38,18 @@ CITIZEN = 'Jan Jansen-Ölçüm'
 def ical_server(tmp_path_factory):
     if not BINARY or not h.DB_URL:
         pytest.skip('needs LOKET_BINARY and LOKET_DATABASE_URL (deploy/test sets both)')
-    name = 'ical_' + ''.join(random.choice(string.ascii_lowercase) for _ in range(8))
-    subprocess.run(['psql', '-qAt', h.DB_URL, '-c', f'CREATE DATABASE {name}'], check=True)
-    url = urllib.parse.urlsplit(h.DB_URL)._replace(path='/' + name).geturl()
+    name, url = h.private_database('ical')
     port = h.free_port()
     env = dict(os.environ, LOKET_DATABASE_URL=url, LOKET_PORT=str(port), LOKET_ADMIN_TOKEN=ADMIN_TOKEN,
                LOKET_KIOSK_DIR=h.KIOSK_DIR, LOKET_LOGIN_RATE_PER_MINUTE='0', LOKET_PUBLIC_URL=f'https://{PUBLIC_HOST}')
     log = open(tmp_path_factory.mktemp('ical') / 'loket.log', 'wb')
-    p = subprocess.Popen([BINARY, 'serve'], env=env, stdout=log, stderr=log)
-    base = f'http://127.0.0.1:{port}'
-    deadline = time.time() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(base + '/readyz', timeout=1) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        assert time.time() < deadline and p.poll() is None, 'the iCalendar test server did not become ready'
-        time.sleep(0.1)
+    p, base = h.start_loket(BINARY, env, log, 'the iCalendar test server')
     try:
         yield {'base': base, 'db': url}
     finally:
-        p.send_signal(signal.SIGTERM)
-        p.wait(timeout=20)
+        h.stop_loket(p)
         log.close()
+        h.drop_database(name)
         subprocess.run(['psql', '-qAt', h.DB_URL, '-c', f'DROP DATABASE IF EXISTS {name} WITH (FORCE)'], check=False)
 
 

@@ -16,15 +16,11 @@ import datetime
 import email
 import email.policy
 import os
-import random
 import re
 import signal
-import string
 import subprocess
 import threading
 import time
-import urllib.parse
-import urllib.request
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -91,12 +87,11 @@ def smtp():
 def mail_db():
     if not BINARY or not h.DB_URL:
         pytest.skip('needs LOKET_BINARY and LOKET_DATABASE_URL (deploy/test sets both)')
-    name = 'mail_' + ''.join(random.choice(string.ascii_lowercase) for _ in range(8))
-    subprocess.run(['psql', '-qAt', h.DB_URL, '-c', f'CREATE DATABASE {name}'], check=True)
+    name, url = h.private_database('mail')
     try:
-        yield urllib.parse.urlsplit(h.DB_URL)._replace(path='/' + name).geturl()
+        yield url
     finally:
-        subprocess.run(['psql', '-qAt', h.DB_URL, '-c', f'DROP DATABASE IF EXISTS {name} WITH (FORCE)'], check=False)
+        h.drop_database(name)
 
 
 class Servers:
@@ -115,18 +110,7 @@ class Servers:
         if smtp:
             env['LOKET_SMTP_URL'] = self.smtp_url
         log = open(self.folder / f'loket-{port}.log', 'ab')
-        p = subprocess.Popen([BINARY, 'serve'], env=env, stdout=log, stderr=log)
-        base = f'http://127.0.0.1:{port}'
-        deadline = time.time() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(base + '/readyz', timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            assert time.time() < deadline and p.poll() is None, 'loket serve did not become ready'
-            time.sleep(0.1)
+        p, base = h.start_loket(BINARY, env, log)
         server = {'process': p, 'base': base, 'log': log}
         self.running.append(server)
         return server
