@@ -56,7 +56,6 @@
   }
   const icon = (id, cls) => `<svg class="ico${cls ? ' ' + cls : ''}" aria-hidden="true"><use href="#${id}"/></svg>`;
 
-  // ---- server
   // A server that accepts the connection but never answers must not leave the visitor waiting forever.
   const limit = (ms) => (window.AbortSignal && AbortSignal.timeout ? AbortSignal.timeout(ms) : undefined);
 
@@ -119,7 +118,6 @@
     }
   }
 
-  // ---- rendering
   const svcs = () => (data ? data.services : []);
   const svcById = (id) => svcs().find((s) => s.id === id);
   const inGroup = (g) => svcs().filter((s) => s.lifeQuestion === g);
@@ -235,7 +233,6 @@
     setTimeout(go, 3000);
   }
 
-  // ---- offline and retry
   function goOffline() {
     offline = true;
     showMsg(t('kiosk.offline'), T['kiosk.retrying'] ? t('kiosk.retrying') : FALLBACK['kiosk.offline.en'], false);
@@ -260,7 +257,6 @@
   window.addEventListener('online', () => { if (offline) scheduleRetry(true); });
   window.addEventListener('offline', () => { if (screen !== 'ticket' && !offline) goOffline(); });
 
-  // ---- idle: back to the start by itself
   const restScreen = () => (onlySvc && svcById(onlySvc) ? 'confirm' : 'home');
   const atRest = () => screen === restScreen() && lang === homeLang;
   // While the warning shows, everything behind it is out of reach (keyboard and screen readers too).
@@ -306,7 +302,6 @@
     touched();
   });
 
-  // ---- events
   async function setLang(l) {
     if (l === lang) return;
     const d = await load(l);
@@ -350,7 +345,6 @@
   const K = window.loketKiosk = { show, showTicket, send, newKey, goOffline,
     get data() { return data; }, get lang() { return lang; }, get ticket() { return ticket; } };
 
-  // ---- start
   async function start() {
     const d = await load(lang);
     if (d && d.notFound) {
