@@ -26,6 +26,7 @@ public enum BundledMigrations {
             ("0011_outbox.sql", PackageResources._011_outbox_sql),
             ("0012_check_in.sql", PackageResources._012_check_in_sql),
             ("0013_helpers.sql", PackageResources._013_helpers_sql),
+            ("0014_contact_person.sql", PackageResources._014_contact_person_sql),
         ]
         return files.map { name, bytes in
             MigrationFile(version: Int(name.prefix(4))!, name: name, sql: String(decoding: bytes, as: UTF8.self))
@@ -55,6 +56,7 @@ public enum BundledFunctions {
             ("70_booking.sql", PackageResources._0_booking_sql),
             ("80_check_in.sql", PackageResources._0_check_in_sql),
             ("80_helpers.sql", PackageResources._0_helpers_sql),
+            ("85_contact_person.sql", PackageResources._5_contact_person_sql),
         ]
         return files.map { RepeatableFile(name: $0.0, sql: String(decoding: $0.1, as: UTF8.self)) }.sorted { $0.name < $1.name }
     }()

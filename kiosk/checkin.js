@@ -3,6 +3,8 @@
 // The reference is typed on large keys (the references' alphabet: no 0/O, 1/I/L), or a USB scanner reads the QR
 // code of the confirmation and types it (or a URL ending in it) as fast keystrokes followed by Enter into the
 // field, which keeps the focus. The server reads both. A second check-in gives the same ticket.
+// The same screen takes a contact code ("I have a contact code", same alphabet and length): a number offered first
+// to the visitor's contact person (POST …/contact-tickets), so that entry costs the first load nothing either.
 'use strict';
 (() => {
   const K = window.loketKiosk;
@@ -13,6 +15,7 @@
   let tLang = '';
   let key = null; // Idempotency-Key of the check-in being sent: reused when it is retried after a network error
   let busy = false;
+  let contact = false; // the screen takes a contact code instead of an appointment's reference
 
   const rtl = () => document.documentElement.dir === 'rtl';
   const t = (k, vars) => (T[k] || '').replace(/\{(\w+)\}/g, (_, v) => (rtl() ? '\u2068' + vars[v] + '\u2069' : vars[v]));
@@ -29,13 +32,14 @@
   sec.hidden = true;
   sec.setAttribute('aria-labelledby', 'h-checkin');
   sec.innerHTML = `<div class="head"><button type="button" class="btn back" data-go="home"><svg class="ico" aria-hidden="true"><use href="#i-back"/></svg><span data-t="kiosk.back"></span></button>
-<h1 id="h-checkin" tabindex="-1" data-c="checkin.title"></h1></div>
+<h1 id="h-checkin" tabindex="-1" data-c="checkin.title" data-k="title"></h1></div>
 <form id="ci-form" autocomplete="off" novalidate>
-<label for="ci-ref" class="intro" data-c="checkin.intro"></label>
+<label for="ci-ref" class="intro" data-c="checkin.intro" data-k="intro"></label>
 <div class="ci-row" dir="ltr"><input id="ci-ref" class="ci-ref" maxlength="500" autocapitalize="characters" spellcheck="false" inputmode="none" aria-describedby="ci-err">
 <button type="button" id="ci-del" class="btn key del"><span aria-hidden="true">&#9003;</span><span class="sr" data-c="checkin.delete"></span></button>
-<button type="submit" class="btn primary go" data-c="checkin.go"></button></div>
+<button type="submit" class="btn primary go" data-c="checkin.go" data-k="go"></button></div>
 <p id="ci-err" class="ci-err" role="alert"></p>
+<button type="button" id="ci-mode" class="btn"></button>
 <div class="keys" dir="ltr">${Array.from(KEYS, (c) => `<button type="button" class="btn key" data-key="${c}">${c}</button>`).join('')}</div>
 </form>`;
   document.querySelector('#s-ticket').before(sec);
@@ -54,7 +58,9 @@
   }
 
   function render() {
+    for (const el of sec.querySelectorAll('[data-k]')) el.dataset.c = (contact ? 'contact.' : 'checkin.') + el.dataset.k;
     for (const el of sec.querySelectorAll('[data-c]')) el.textContent = t(el.dataset.c);
+    $('ci-mode').textContent = t(contact ? 'checkin.title' : 'contact.open');
     const back = sec.querySelector('[data-t]');
     back.textContent = K.data.texts[back.dataset.t] || '';
     const k = K.ticket;
@@ -67,7 +73,8 @@
   // Called by kiosk.js after every render (a language change): fetch this language's texts, then show them.
   K.render = () => { texts().then(render); };
 
-  K.open = async () => {
+  K.open = async (asContact = false) => {
+    contact = asContact;
     await texts();
     render();
     $('ci-ref').value = '';
@@ -87,15 +94,16 @@
     const headers = { 'Content-Type': 'application/json', 'Idempotency-Key': key };
     if (device) headers['Loket-Device'] = device;
     try {
-      const r = await K.send(`/api/v1/locations/${encodeURIComponent(K.data.location.id)}/check-ins`, headers,
-        JSON.stringify({ reference: ref, language: K.lang }));
+      const loc = encodeURIComponent(K.data.location.id);
+      const r = await K.send(contact ? `/api/v1/locations/${loc}/contact-tickets` : `/api/v1/locations/${loc}/check-ins`, headers,
+        JSON.stringify(contact ? { code: ref, language: K.lang } : { reference: ref, language: K.lang }));
       if (r.status < 500) key = null;
       if (r.status === 201 || r.status === 200) { K.showTicket(await r.json()); return render(); }
       if (r.status >= 500) return K.goOffline();
       const p = await r.json().catch(() => ({}));
       // The problem's type names the case (unknown, cancelled, not-today, over, closed); 422: not a reference at all.
-      const kind = String(p.type || '').split('check-in-')[1] || (r.status === 422 ? 'invalid' : r.status === 429 ? 'busy' : 'failed');
-      $('ci-err').textContent = t('checkin.' + kind) || t('checkin.failed');
+      const kind = String(p.type || '').split(/check-in-|contact-/)[1] || (r.status === 422 ? 'invalid' : r.status === 429 ? 'busy' : 'failed');
+      $('ci-err').textContent = (contact && t('contact.' + kind)) || t('checkin.' + kind) || t('checkin.failed');
       $('ci-ref').select();
     } catch (e) {
       K.goOffline();
@@ -113,6 +121,7 @@
     if (b.dataset.key && f.value.length < 12) f.value += b.dataset.key;
     if (b.id === 'ci-del') f.value = f.value.slice(0, -1);
     if (b.dataset.key || b.id === 'ci-del') $('ci-err').textContent = '';
+    if (b.id === 'ci-mode') K.open(!contact);
   });
   // A scanner types into whatever has the focus (after a key was tapped, a key button): send it to the field.
   document.addEventListener('keydown', (e) => {

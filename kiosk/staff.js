@@ -189,6 +189,8 @@
     const allowed = new Set((cur && cur.allowedActions) || []);
     for (const b of document.querySelectorAll('[data-act]')) b.disabled = !allowed.has(b.dataset.act);
     $('b-hand').disabled = !allowed.has('handover');
+    $('b-contact').disabled = !cur;
+    if (!cur) $('cur-code').textContent = '';
     $('b-next').disabled = !!cur;
     if ($('b-hand').disabled) closeHandover();
   }
@@ -209,6 +211,7 @@
         i.late ? `<strong class="tag">${esc(t('staff.late'))}</strong>` : '',
         i.notYetDue ? `<span class="tag">${esc(t('staff.notYetDue', { time: String(i.dueAt || '').slice(11, 16) }))}</span>` : '',
         i.offeredToOthers ? `<span class="tag">${esc(t('staff.offeredToOthers'))}</span>` : '',
+        i.forPerson ? `<span class="tag">${esc(t(i.forPerson === 'me' ? 'staff.forMe' : 'staff.forColleague'))}</span>` : '',
         i.handoverNote ? esc(i.handoverNote) : ''].filter(Boolean).join(' ')}</td></tr>`).join('')
         + (total > items.length ? `<tr class="more"><td class="n" dir="ltr" colspan="4">+ ${esc(total - items.length)}</td></tr>` : '');
     } catch (e) { fail(e); }
@@ -314,6 +317,11 @@
   $('change').addEventListener('click', () => { if (es) { es.close(); es = null; } setup(true); });
   $('b-next').addEventListener('click', callNext);
   $('b-hand').addEventListener('click', () => ($('f-hand').hidden ? openHandover() : closeHandover()));
+  // "I will be the contact person": the code to print or tell the visitor (asking again shows the same code).
+  $('b-contact').addEventListener('click', () => cur && guarded(async () => {
+    const { data } = await api('POST', `/api/v1/tickets/${encodeURIComponent(cur.id)}/contact-person`);
+    $('cur-code').textContent = t('staff.contactCode', { code: data.code });
+  }));
   $('h-cancel').addEventListener('click', () => { closeHandover(); $('b-hand').focus(); });
   $('f-hand').addEventListener('submit', (e) => {
     e.preventDefault();

@@ -44,6 +44,9 @@ public struct AppConfiguration: Sendable {
     public var checkInLeadMinutes = AppointmentQueueRule.standard.leadMinutes
     /// Check-in: minutes after the start a visitor still counts as on time (`AppointmentQueueRule.graceMinutes`).
     public var checkInGraceMinutes = AppointmentQueueRule.standard.graceMinutes
+    /// Contact person: minutes a ticket drawn with their code (or handed over to them by name) waits for them alone
+    /// while they are on duty, before any qualified colleague may call it (`LOKET_CONTACT_WAIT_MINUTES`).
+    public var contactWaitMinutes = 20
 
     public init(databaseURL: String) {
         self.databaseURL = databaseURL

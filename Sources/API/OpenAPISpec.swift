@@ -117,11 +117,14 @@ enum OpenAPISpec {
                                       "deskName", "recallCount", "language", "arrivedAt", "dueAt", "calledAt", "startedAt",
                                       "finishedAt", "outcome", "handovers", "allowedActions"])),
         ("Finish", obj([("outcome", s("string", [("maxLength", .int(200))]))])),
-        ("Handover", obj([("serviceId", id), ("note", s("string", [("maxLength", .int(2000))])), ("urgent", bool)], required: ["serviceId"])),
+        ("Handover", obj([("serviceId", id), ("note", s("string", [("maxLength", .int(2000))])), ("urgent", bool),
+                           // Warm referral to a named colleague (then serviceId may be left out); the note is for their agency.
+                           ("toStaffId", id)])),
         ("Queue", obj([("items", arr(obj([("id", id), ("number", str), ("serviceId", id), ("serviceName", str), ("priority", ticketPriority),
                                           ("waitedMinutes", int), ("dueAt", time), ("handedOver", bool), ("handoverNote", nullable(str)),
                                           ("appointmentId", nullable(id)), ("late", bool), ("roomName", nullable(str)),
-                                          ("notYetDue", bool), ("offeredToMe", bool), ("offeredToOthers", bool)],
+                                          ("notYetDue", bool), ("offeredToMe", bool), ("offeredToOthers", bool),
+                                          ("forPerson", nullable(str))],
                                          required: ["id", "number", "serviceId", "serviceName", "priority", "waitedMinutes", "dueAt",
                                                     "handedOver", "handoverNote"]))),
                        // `next` is the cursor for `?after=` of the following page; null on the last page.
@@ -136,6 +139,7 @@ enum OpenAPISpec {
         + bookingSchemas
         + HelperRoutes.schemas
         + CheckInRoutes.schemas
+        + ContactRoutes.schemas
 
     static let date = s("string", [("format", .string("date"))])
     /// Wall-clock time in the location's zone.

@@ -10,10 +10,10 @@ struct Translations: Sendable {
 
         /// The texts of the public screens: the desk page's own (`staff.*`) stay out of the kiosk's payload, and so do
         /// the check-in screen's (`checkin.*`), which `checkin.js` loads with the screen on the first tap (the kiosk's
-        /// first-load budget).
+        /// first-load budget), and the contact-code screen's (`contact.*`), which is the same screen in another mode.
         var publicTexts: JSON {
             guard case .object(let fields) = texts else { return texts }
-            return .object(fields.filter { !$0.0.hasPrefix("staff.") && !$0.0.hasPrefix("checkin.") })
+            return .object(fields.filter { !$0.0.hasPrefix("staff.") && !$0.0.hasPrefix("checkin.") && !$0.0.hasPrefix("contact.") })
         }
     }
 

@@ -13,7 +13,7 @@ import Time
 
 struct TakeNumberBody: Decodable { let serviceId: String?; let language: String?; let priority: String? }
 struct FinishBody: Decodable { let outcome: String? }
-struct HandoverBody: Decodable { let serviceId: String?; let note: String?; let urgent: Bool? }
+struct HandoverBody: Decodable { let serviceId: String?; let note: String?; let urgent: Bool?; let toStaffId: String? }
 struct ClosureBody: Decodable { let reason: String? }
 
 private let tag = "queue"
@@ -225,7 +225,8 @@ enum QueueRoutes: RouteCollection {
         let id = try ctx.id("ticketId", "ticket")
         let body = try ctx.decode(HandoverBody.self)
         var v = Validator()
-        v.id(body.serviceId, "serviceId")
+        v.id(body.serviceId, "serviceId", required: body.toStaffId == nil)
+        v.id(body.toStaffId, "toStaffId", required: false)
         // Counted in Unicode scalars, as PostgreSQL's length() counts them.
         v.require((body.note ?? "").unicodeScalars.count <= 2000, "note", "must be at most 2000 characters")
         try v.check()
@@ -233,17 +234,28 @@ enum QueueRoutes: RouteCollection {
         let (sources, target) = try singleTransition(.handover)
         let response: Response = try ctx.transaction { db in
             guard let row = try db.first(TicketHandover(ticketID: id, staffID: actor.staffID, serviceID: body.serviceId, note: body.note,
-                                                        urgent: body.urgent, sources: sources, target: target, now: ctx.now)) else {
+                                                        urgent: body.urgent, sources: sources, target: target, now: ctx.now,
+                                                        toStaffID: body.toStaffId,
+                                                        offeredUntil: ctx.now.adding(minutes: Int64(ctx.app.configuration.contactWaitMinutes)))) else {
                 throw Problem(status: 500, title: "Internal error", detail: "The handover returned nothing.")
             }
             if row.held == 0 { try explainRefusal(db, ticket: id, action: .handover) }
+            if body.toStaffId != nil, row.colleagueFound == 0 {
+                throw Problem.unprocessable("The visitor can only be handed over to an active colleague other than yourself.",
+                                            invalidParams: [.init(name: "toStaffId", reason: "is not an active staff member other than you")])
+            }
+            if body.toStaffId != nil, row.targetFound == 0 {
+                throw Problem.unprocessable("This colleague serves no service at this location; name a service offered here.",
+                                            invalidParams: [.init(name: "serviceId", reason: "no service of this colleague is offered at this location")])
+            }
             guard row.targetFound == 1, let status = row.status, let j = row.j else {
                 throw Problem.unprocessable("The visitor can only be handed over to another service offered at this location.",
                                             invalidParams: [.init(name: "serviceId", reason: "is not another service offered at this location")])
             }
             try ctx.audit(db, "ticket.handover", "ticket", id,
                           .object([("toServiceId", .optional(body.serviceId)), ("toAgencyId", .optional(row.toAgencyID)),
-                                   ("withNote", .bool(!(body.note ?? "").trimmingSpaces.isEmpty))]))
+                                   ("withNote", .bool(!(body.note ?? "").trimmingSpaces.isEmpty)),
+                                   ("toStaffId", .optional(body.toStaffId)), ("offered", .bool(row.offered))]))
             return try deskTicket(status: status, json: j)
         }
         ctx.app.events.didWrite()
@@ -364,6 +376,8 @@ enum QueueRoutes: RouteCollection {
                     // Call-next passes over it for now: its appointment is not due yet, or it waits for its own staff.
                     ("notYetDue", .bool(Int64(dueAt) > ctx.now.microseconds)),
                     ("offeredToMe", .bool(row.offeredToMe ?? false)), ("offeredToOthers", .bool(row.offeredToOthers ?? false)),
+                    // Meant for one person (contact code, handover by name): "me" or "colleague" (no name: not needed).
+                    ("forPerson", .optional(row.forPerson.map { $0 == actor.staffID ? "me" : "colleague" })),
                 ]))
             }
             if !notesShown.isEmpty {

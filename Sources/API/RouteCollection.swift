@@ -282,7 +282,8 @@ enum Features {
         [AdminRoutes.self, OperationsRoutes.self, SessionRoutes.self, PageRoutes.self,
          QueueRoutes.self, CalendarRoutes.self, AvailabilityRoutes.self,
          AppointmentReadRoutes.self, OpenFormsRoutes.self, AppointmentRoutes.self, ICalendarRoutes.self,
-         OutboxRoutes.self, SpeechRoutes.self, HelperRoutes.self, CheckInRoutes.self]
+         OutboxRoutes.self, SpeechRoutes.self, HelperRoutes.self, CheckInRoutes.self,
+         ContactRoutes.self]
     }
 
     static var routes: [(route: DeclaredRoute, constraints: [String: Problem])] {

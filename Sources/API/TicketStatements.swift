@@ -142,9 +142,9 @@ struct TicketHolder: TicketStatement {
 struct TicketHandover: TicketStatement {
     static let sqlName = "handover"
     struct Row: Decodable, Sendable {
-        let held: Int, targetFound: Int, toAgencyID: String?, id: String?, status: String?, j: String?
+        let held: Int, targetFound: Int, colleagueFound: Int, offered: Bool, toAgencyID: String?, id: String?, status: String?, j: String?
         enum CodingKeys: String, CodingKey {
-            case held, targetFound = "target_found", toAgencyID = "to_agency_id", id, status, j
+            case held, targetFound = "target_found", colleagueFound = "colleague_found", offered, toAgencyID = "to_agency_id", id, status, j
         }
     }
     let ticketID: String
@@ -156,6 +156,10 @@ struct TicketHandover: TicketStatement {
     let sources: [String]
     let target: String
     let now: Instant
+    /// A named colleague (warm referral), or nil for a handover to a service.
+    var toStaffID: String? = nil
+    /// The end of the named colleague's offer (now + the contact person's wait).
+    var offeredUntil: Instant? = nil
 }
 
 struct QueueForStaff: TicketStatement {
@@ -168,12 +172,14 @@ struct QueueForStaff: TicketStatement {
         /// Check-in: the appointment, whether it arrived late, the room, and whether call-next offers it to me first
         /// or to other staff members for now.
         let appointmentID: String?, late: Bool?, roomName: String?, offeredToMe: Bool?, offeredToOthers: Bool?
+        /// The one staff member the ticket is meant for (contact person, named colleague), if any.
+        let forPerson: String?
         enum CodingKeys: String, CodingKey {
             case total, id, number, serviceID = "service_id", serviceName = "service_name", priority
             case priorityRank = "priority_rank", waitedMinutes = "waited_minutes", dueAtText = "due_at_text"
             case dueAtMicros = "due_at_micros", handedOver = "handed_over", note
             case appointmentID = "appointment_id", late, roomName = "room_name", offeredToMe = "offered_to_me"
-            case offeredToOthers = "offered_to_others"
+            case offeredToOthers = "offered_to_others", forPerson = "for_person"
         }
     }
     let locationID: String

@@ -206,31 +206,52 @@ SELECT status, staff_id FROM ticket WHERE id = $1
 
 -- name: handover
 -- $1 ticket, $2 staff, $3 target service, $4 note, $5 urgent (true/false/null = keep), $6 sources of `handover`,
--- $7 its target (waiting), $8 now. Keeps the number, arrived_at and due_at: the visitor keeps their place in line.
+-- $7 its target (waiting), $8 now, $9 a named colleague (or null), $10 end of their offer (now + the contact wait).
+-- Keeps the number, arrived_at and due_at: the visitor keeps their place in line.
+-- To a named colleague (warm referral, migration 0014): the service is the one asked, else the current one when the
+-- colleague serves it, else the colleague's first service here; the note is for the colleague's agency; the ticket
+-- is offered first to the colleague until $10 when they are on duty today (staff_on_duty), like a contact-person
+-- ticket, and to any qualified staff member at once otherwise.
 WITH cur AS (
     SELECT t.* FROM ticket t
     WHERE t.id = $1 AND t.status = ANY ($6::text[])
       AND (t.staff_id = $2 OR t.service_id IN (SELECT service_id FROM staff_service WHERE staff_id = $2))
     FOR UPDATE
+), colleague AS (
+    SELECT s.id, s.agency_id, staff_on_duty(s.id, cur.location_id, $8::timestamptz) AS on_duty
+    FROM staff s, cur
+    WHERE s.id = $9::uuid AND s.active AND s.role <> 'helper' AND s.id <> $2
 ), target AS (
-    SELECT s.id, s.agency_id, s.urgent
+    SELECT s.id, coalesce((SELECT agency_id FROM colleague), s.agency_id) AS agency_id, s.urgent
     FROM service s JOIN service_location sl ON sl.service_id = s.id
     JOIN cur ON sl.location_id = cur.location_id
-    WHERE s.id = $3 AND s.active AND s.id <> cur.service_id
+    WHERE s.active AND CASE
+        WHEN $9::uuid IS NULL THEN s.id = $3 AND s.id <> cur.service_id
+        ELSE EXISTS (SELECT 1 FROM colleague) AND s.id = coalesce(
+            $3::uuid,
+            (SELECT ss.service_id FROM staff_service ss WHERE ss.staff_id = $9::uuid AND ss.service_id = cur.service_id),
+            (SELECT ss.service_id FROM staff_service ss JOIN service s2 ON s2.id = ss.service_id
+             JOIN service_location sl2 ON sl2.service_id = s2.id AND sl2.location_id = cur.location_id
+             WHERE ss.staff_id = $9::uuid AND s2.active ORDER BY s2.urgent, s2.code LIMIT 1))
+    END
 ), upd AS (
     UPDATE ticket t SET
         status = $7, service_id = target.id, desk_id = NULL, staff_id = NULL, called_at = NULL,
         started_at = NULL, recall_count = 0, queued_at = $8::timestamptz, hops = t.hops + 1,
         -- Another service's staff take over: an offer to the appointment's staff and its room no longer apply.
-        offered_to = NULL, offered_until = NULL, room_id = NULL,
+        -- A named colleague on duty is offered it first instead.
+        offered_to = (SELECT ARRAY[c.id] FROM colleague c WHERE c.on_duty),
+        offered_until = (SELECT $10::timestamptz FROM colleague c WHERE c.on_duty),
+        room_id = NULL,
         priority = CASE WHEN $5::boolean IS TRUE OR target.urgent THEN 'urgent'
                         WHEN $5::boolean IS FALSE THEN 'normal'
                         ELSE t.priority END
     FROM cur, target WHERE t.id = cur.id
     RETURNING t.*
 ), hop AS (
-    INSERT INTO ticket_handover (ticket_id, from_service_id, to_service_id, to_agency_id, by_staff_id, note, urgent)
-    SELECT upd.id, cur.service_id, upd.service_id, target.agency_id, $2, nullif(btrim($4), ''), upd.priority = 'urgent'
+    INSERT INTO ticket_handover (ticket_id, from_service_id, to_service_id, to_agency_id, by_staff_id, note, urgent, to_staff_id)
+    SELECT upd.id, cur.service_id, upd.service_id, target.agency_id, $2, nullif(btrim($4), ''), upd.priority = 'urgent',
+           (SELECT id FROM colleague)
     FROM upd, cur, target
 ), rec AS (
     INSERT INTO service_record (ticket_id, service_id, desk_id, staff_id, called_at, started_at, ended_at, result)
@@ -243,6 +264,7 @@ WITH cur AS (
     FROM upd JOIN cur ON cur.id = upd.id JOIN location l ON l.id = upd.location_id
 )
 SELECT (SELECT count(*) FROM cur)::int AS held, (SELECT count(*) FROM target)::int AS target_found,
+       (SELECT count(*) FROM colleague)::int AS colleague_found, upd.offered_to IS NOT NULL AS offered,
        (SELECT agency_id FROM target) AS to_agency_id, upd.id, upd.status, ticket_staff_json(upd)::text AS j
 FROM (SELECT 1) AS one LEFT JOIN upd ON true
 
@@ -269,7 +291,7 @@ WITH page AS (
 )
 SELECT total.n AS total, p.id, p.number, p.service_id, p.service_name, p.priority, p.priority_rank,
        p.waited_minutes, p.due_at_text, p.due_at_micros, p.handed_over, p.note,
-       p.appointment_id, p.late, p.room_name, p.offered_to_me, p.offered_to_others
+       p.appointment_id, p.late, p.room_name, p.offered_to_me, p.offered_to_others, p.for_person
 FROM total LEFT JOIN (
     SELECT t.id, t.number, t.service_id, s.name AS service_name, t.priority, t.priority_rank,
            floor(extract(epoch FROM $4::timestamptz - t.arrived_at) / 60)::int AS waited_minutes,
@@ -281,6 +303,10 @@ FROM total LEFT JOIN (
            t.appointment_id, t.late, (SELECT r.name FROM room r WHERE r.id = t.room_id) AS room_name,
            coalesce($2 = ANY (t.offered_to), false) AS offered_to_me,
            coalesce(NOT ($2 = ANY (t.offered_to)) AND t.offered_until > $4::timestamptz, false) AS offered_to_others,
+           -- Meant for one person (migration 0014): the staff member whose contact code it was drawn with, or the
+           -- colleague it was last handed over to by name.
+           coalesce((SELECT c.staff_id FROM contact_person c WHERE c.id = t.contact_person_id AND t.hops = 0),
+                    (SELECT h.to_staff_id FROM ticket_handover h WHERE h.ticket_id = t.id ORDER BY h.id DESC LIMIT 1)) AS for_person,
            t.due_at, t.number_prefix, t.number_sequence
     FROM page t JOIN service s ON s.id = t.service_id JOIN location l ON l.id = t.location_id
 ) AS p ON true

@@ -1,0 +1,63 @@
+import Postgres
+import Time
+
+// The statements of `SQL/contacts.sql`, one type each (see TicketStatements.swift for the pattern).
+
+/// A statement of `contacts.sql`.
+protocol ContactStatement: Statement {}
+extension ContactStatement {
+    static var library: SQLLibrary { Statements.contacts }
+    static var libraryName: String { "contacts" }
+}
+
+enum ContactStatements {
+    static let all: [any Statement.Type] = [ContactPersonStart.self, ContactPersonEnd.self, ContactTicketTake.self]
+}
+
+/// The staff member holding a visit becomes its contact person: a new code, or the one already issued for it.
+struct ContactPersonStart: ContactStatement {
+    static let sqlName = "contact_person_start"
+    struct Row: Decodable, Sendable {
+        let held: Int, id: String?, code: String?, createdAt: String?, created: Bool
+        enum CodingKeys: String, CodingKey { case held, id, code, createdAt = "created_at", created }
+    }
+    let ticketID: String
+    let staffID: String?
+    /// A freshly drawn code (used only when none was issued for this visit yet).
+    let code: String
+    let note: String?
+    let now: Instant
+}
+
+/// Ends the contact relation of a visit (started at it, or the one it was drawn with).
+struct ContactPersonEnd: ContactStatement {
+    static let sqlName = "contact_person_end"
+    struct Row: Decodable, Sendable { let id: String, code: String }
+    let ticketID: String
+    let staffID: String?
+    /// Coordinators and admins may end their agency's colleagues' relations.
+    let agencyWide: Bool
+    let now: Instant
+}
+
+/// A walk-in ticket drawn with a contact code, offered first to the contact person when on duty today.
+struct ContactTicketTake: ContactStatement {
+    static let sqlName = "contact_ticket_take"
+    struct Row: Decodable, Sendable {
+        let locationFound: Int, isOpen: Bool, contactFound: Int, serviceFound: Int
+        let id: String?, number: String?, serviceID: String?, locationID: String?, priority: String?, status: String?
+        let language: String?, offered: Bool?, createdAt: String?, ahead: Int?
+        enum CodingKeys: String, CodingKey {
+            case locationFound = "location_found", isOpen = "is_open", contactFound = "contact_found", serviceFound = "service_found"
+            case id, number, serviceID = "service_id", locationID = "location_id", priority, status, language, offered
+            case createdAt = "created_at", ahead
+        }
+    }
+    let locationID: String
+    let code: String
+    let language: String
+    let now: Instant
+    /// Now plus the configured wait (`contactWaitMinutes`).
+    let offeredUntil: Instant
+    var countAtMost: Int = TakeNumber.positionLimit
+}

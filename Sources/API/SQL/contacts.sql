@@ -1,0 +1,95 @@
+-- One contact person (migration 0014): a staff member becomes a visitor's contact person and gets a short code; the
+-- visitor enters it at the kiosk on a later visit and their ticket is offered first to that staff member while they
+-- are on duty today (staff_on_duty()), through the ticket's offered_to/offered_until like an appointment's ticket.
+-- "Now" and the end of the offer are parameters from the application's clock and configuration.
+
+-- name: contact_person_start
+-- $1 ticket, $2 staff, $3 a freshly drawn code, $4 note (or null), $5 now.
+-- Only the staff member holding the visit (called or serving at their desk) becomes its contact person. Asking again
+-- for the same visit returns the code already issued. No row from `ins` and none existing with held = 1: the drawn
+-- code is taken at this location right now, and the caller draws again.
+WITH cur AS (
+    SELECT t.id, t.location_id FROM ticket t
+    WHERE t.id = $1 AND t.staff_id = $2 AND t.status IN ('called', 'serving')
+), existing AS (
+    SELECT c.id, c.code, c.created_at, false AS created FROM contact_person c JOIN cur ON c.ticket_id = cur.id
+    WHERE c.staff_id = $2 AND c.ended_at IS NULL
+), ins AS (
+    INSERT INTO contact_person (code, location_id, staff_id, agency_id, ticket_id, note, created_at)
+    SELECT $3, cur.location_id, s.id, s.agency_id, cur.id, nullif(btrim($4::text), ''), $5::timestamptz
+    FROM cur JOIN staff s ON s.id = $2
+    WHERE NOT EXISTS (SELECT 1 FROM existing)
+    ON CONFLICT DO NOTHING
+    RETURNING id, code, created_at, true AS created
+)
+SELECT (SELECT count(*) FROM cur)::int AS held, x.id, x.code, rfc3339(x.created_at) AS created_at, coalesce(x.created, false) AS created
+FROM (SELECT 1) AS one LEFT JOIN (SELECT * FROM existing UNION ALL SELECT * FROM ins) AS x ON true
+
+-- name: contact_person_end
+-- $1 ticket, $2 staff, $3 whether the caller may end their agency's colleagues' relations (coordinators), $4 now.
+-- Ends the contact relation started at this visit or the one this ticket was drawn with. The code stops working at
+-- once; the row stays (who was whose contact person, for the agency's own records).
+UPDATE contact_person c SET ended_at = $4::timestamptz
+WHERE c.ended_at IS NULL
+  AND (c.ticket_id = $1 OR c.id = (SELECT t.contact_person_id FROM ticket t WHERE t.id = $1))
+  AND (c.staff_id = $2 OR ($3::boolean AND c.agency_id = (SELECT s.agency_id FROM staff s WHERE s.id = $2)))
+RETURNING c.id, c.code
+
+-- name: contact_ticket_take
+-- $1 location, $2 code (upper case), $3 language, $4 now, $5 end of the offer (now + the configured wait), $6 the
+-- most tickets ahead to count (TakeNumber.positionLimit).
+-- A walk-in ticket like take_number's (counter row per location, letter and local day, due when it arrives), for the
+-- contact person's first service at this location (a regular one before an urgent one, then by code). Offered first
+-- to the contact person until $5 when they are on duty today; otherwise offered to nobody, so any qualified staff
+-- member may call it at once. One row whatever is found, so the caller can tell the cases apart.
+WITH open AS (
+    SELECT l.id, l.time_zone, d.day, rfc3339($4::timestamptz, l.time_zone) AS created_at,
+           NOT EXISTS (SELECT 1 FROM location_closure c WHERE c.location_id = l.id AND c.service_day = d.day) AS is_open
+    FROM location l
+    CROSS JOIN LATERAL (SELECT ($4::timestamptz AT TIME ZONE l.time_zone)::date AS day) AS d
+    WHERE l.id = $1 AND l.active
+), cp AS (
+    SELECT c.id, c.staff_id, staff_on_duty(c.staff_id, c.location_id, $4::timestamptz) AS on_duty
+    FROM contact_person c JOIN staff s ON s.id = c.staff_id
+    WHERE c.location_id = $1 AND c.code = $2 AND c.ended_at IS NULL AND s.active
+), svc AS (
+    SELECT s.id, s.ticket_prefix, s.urgent
+    FROM cp JOIN staff_service ss ON ss.staff_id = cp.staff_id
+    JOIN service s ON s.id = ss.service_id
+    JOIN service_location sl ON sl.service_id = s.id AND sl.location_id = $1
+    WHERE s.active AND s.ticket_prefix IS NOT NULL
+    ORDER BY s.urgent, s.code
+    LIMIT 1
+), stats AS MATERIALIZED (
+    SELECT (SELECT count(*) FROM (SELECT 1 FROM ticket o
+                                  WHERE o.location_id = $1 AND o.service_id = svc.id AND o.status = 'waiting'
+                                    AND (o.priority_rank, o.due_at) <= (CASE WHEN svc.urgent THEN 0 ELSE 2 END, $4::timestamptz)
+                                  LIMIT $6) AS counted)::int AS ahead
+    FROM open, svc WHERE open.is_open
+), counter AS (
+    INSERT INTO ticket_counter AS c (location_id, prefix, service_day, last_number)
+    SELECT open.id, svc.ticket_prefix, open.day, 1 FROM open, svc, stats
+    ON CONFLICT (location_id, prefix, service_day) DO UPDATE SET last_number = c.last_number + 1
+    RETURNING last_number
+), t AS (
+    INSERT INTO ticket (location_id, service_day, number, service_id, priority, language, arrived_at, queued_at, due_at,
+                        offered_to, offered_until, contact_person_id)
+    SELECT open.id, open.day,
+           svc.ticket_prefix || CASE WHEN counter.last_number < 1000 THEN lpad(counter.last_number::text, 3, '0')
+                                     ELSE counter.last_number::text END,
+           svc.id, CASE WHEN svc.urgent THEN 'urgent' ELSE 'normal' END, $3,
+           $4::timestamptz, $4::timestamptz, $4::timestamptz,
+           CASE WHEN cp.on_duty THEN ARRAY[cp.staff_id] END, CASE WHEN cp.on_duty THEN $5::timestamptz END, cp.id
+    FROM open, svc, counter, cp
+    RETURNING id, number, service_id, location_id, priority, status, language, offered_to IS NOT NULL AS offered
+), e AS (
+    INSERT INTO event (location_id, type, payload, at)
+    SELECT t.location_id, 'ticket.created', json_build_object('number', t.number, 'at', open.created_at), $4::timestamptz
+    FROM t, open
+)
+SELECT (SELECT count(*) FROM open)::int AS location_found, coalesce((SELECT is_open FROM open), false) AS is_open,
+       (SELECT count(*) FROM cp)::int AS contact_found, (SELECT count(*) FROM svc)::int AS service_found,
+       t.id, t.number, t.service_id, t.location_id, t.priority, t.status, t.language, t.offered,
+       CASE WHEN t.id IS NOT NULL THEN (SELECT created_at FROM open) END AS created_at,
+       (SELECT ahead FROM stats) AS ahead
+FROM (SELECT 1) AS one LEFT JOIN t ON true

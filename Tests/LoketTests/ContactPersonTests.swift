@@ -1,0 +1,233 @@
+@testable import API
+import Foundation
+import Postgres
+import TestSupport
+import Time
+import XCTest
+
+/// One contact person and warm referral over HTTP at fixed clock times (a `ManualClock`): Tuesday 2026-03-10, 10:00
+/// in Amsterdam (09:00Z). Anna (agency A) becomes a visitor's contact person; Carla is Anna's colleague serving the
+/// same service; Bram (agency B) and Bea, his colleague, serve agency B's service.
+final class ContactPersonTests: XCTestCase {
+    var t: TestApp!
+    var w: World!
+    let clock = ManualClock(Instant(rfc3339: "2026-03-10T09:00:00Z")!)
+
+    override func setUpWithError() throws {
+        let clock = self.clock
+        t = try TestApp {
+            $0.clock = clock
+            $0.runJobs = false
+        }
+        w = try World.make(t, desks: 3)
+    }
+    override func tearDown() { t.tearDown() }
+
+    // MARK: Helpers
+
+    @discardableResult
+    func sql(_ text: String, _ params: any PostgresEncodable...) throws -> [Row] {
+        let db = try t.connection()
+        defer { db.close() }
+        return try Array(db.query(Query(SQL(unsafeUnchecked: text), parameters: params)))
+    }
+
+    func set(_ utc: String, day: String = "2026-03-10") { clock.set(Instant(rfc3339: "\(day)T\(utc):00Z")!) }
+
+    func colleague(_ name: String, agency: String, services: [String]) throws -> (id: String, client: HTTPClient) {
+        let r = try t.admin.post("/api/v1/staff", json: ["agencyId": agency, "username": name, "password": "correct horse battery",
+                                                         "displayName": name, "role": "staff", "serviceIds": services])
+        XCTAssertEqual(r.status, 201, r.text)
+        return (r.object["id"] as! String, try World.login(t, name))
+    }
+
+    /// Calls next at `desk`; the number called, or nil when call-next answers 204.
+    func call(_ staff: HTTPClient, desk: Int, file: StaticString = #filePath, line: UInt = #line) throws -> (number: String, id: String)? {
+        let r = try staff.post("/api/v1/desks/\(w.desks[desk])/call-next")
+        if r.status == 204 { return nil }
+        XCTAssertEqual(r.status, 200, r.text, file: file, line: line)
+        return (r.object["number"] as? String ?? "", r.object["id"] as? String ?? "")
+    }
+
+    func finish(_ staff: HTTPClient, _ ticket: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        XCTAssertEqual(try staff.post("/api/v1/tickets/\(ticket)/finish").status, 200, file: file, line: line)
+    }
+
+    func withCode(_ code: String, location: String? = nil) throws -> HTTPResponse {
+        try t.client.post("/api/v1/locations/\(location ?? w.locationID)/contact-tickets", json: ["code": code, "language": "nl"])
+    }
+
+    func ticketCount() throws -> Int { try sql("SELECT count(*)::int AS n FROM ticket").first!.int("n") }
+
+    /// Anna serves a walk-in and becomes their contact person; the visit ends. Returns the code.
+    func annaBecomesContactPerson(file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        try w.take(t, w.serviceA)
+        guard let first = try call(w.staffA, desk: 0) else { XCTFail("nobody to call", file: file, line: line); return "" }
+        let r = try w.staffA.post("/api/v1/tickets/\(first.id)/contact-person", json: ["note": "Schulden, loopt bij de gemeente"])
+        XCTAssertEqual(r.status, 201, r.text, file: file, line: line)
+        let code = r.object["code"] as? String ?? ""
+        XCTAssertEqual(code.count, 6, file: file, line: line)
+        XCTAssertTrue(code.allSatisfy(Set("23456789ABCDEFGHJKMNPQRSTUVWXYZ").contains), code, file: file, line: line)
+        // Asking again for the same visit gives the same code.
+        let again = try w.staffA.post("/api/v1/tickets/\(first.id)/contact-person")
+        XCTAssertEqual(again.status, 200, again.text, file: file, line: line)
+        XCTAssertEqual(again.object["code"] as? String, code, file: file, line: line)
+        try finish(w.staffA, first.id, file: file, line: line)
+        return code
+    }
+
+    func queueItem(_ staff: HTTPClient, _ number: String) throws -> [String: Any]? {
+        let r = try staff.get("/api/v1/locations/\(w.locationID)/queue")
+        XCTAssertEqual(r.status, 200, r.text)
+        return (r.object["items"] as? [[String: Any]] ?? []).first { $0["number"] as? String == number }
+    }
+
+    // MARK: Tests
+
+    /// The code is issued to the staff member holding the visit; a ticket drawn with it is offered to Anna (on duty:
+    /// she served a visitor today) for 20 minutes: Carla's call-next passes over it until then, and calls it after.
+    func testKioskTicketWithCodeIsOfferedFirstToTheContactPersonThenToColleaguesAfterTheWait() throws {
+        let carla = try colleague("carla", agency: w.agencyA, services: [w.serviceA])
+        // Only the holder of the visit can become its contact person.
+        try w.take(t, w.serviceA)
+        let held = try call(carla.client, desk: 1)!
+        XCTAssertEqual(try w.staffA.post("/api/v1/tickets/\(held.id)/contact-person").status, 409)
+        try finish(carla.client, held.id)
+
+        let code = try annaBecomesContactPerson()
+        let audited = try sql("SELECT count(*)::int AS n FROM audit_log WHERE action = 'contactPerson.start' AND staff_id = $1", w.staffAID)
+        XCTAssertEqual(try audited.first?.int("n"), 1)
+
+        set("09:05")
+        let r = try withCode(" \(code.lowercased().prefix(3))-\(code.suffix(3)) ")  // case, spaces and dashes ignored
+        XCTAssertEqual(r.status, 201, r.text)
+        let number = r.object["number"] as! String
+        XCTAssertTrue(number.hasPrefix("U"), "Anna's first service: \(number)")
+        XCTAssertEqual(r.object["serviceId"] as? String, w.serviceA)
+        XCTAssertNil(r.object["staffId"], "the public answer names no staff member")
+
+        // The desk pages say who it is meant for.
+        XCTAssertEqual(try queueItem(w.staffA, number)?["forPerson"] as? String, "me")
+        XCTAssertEqual(try queueItem(w.staffA, number)?["offeredToMe"] as? Bool, true)
+        XCTAssertEqual(try queueItem(carla.client, number)?["forPerson"] as? String, "colleague")
+        XCTAssertEqual(try queueItem(carla.client, number)?["offeredToOthers"] as? Bool, true)
+
+        XCTAssertNil(try call(carla.client, desk: 1), "offered to Anna first")
+        set("09:24")
+        XCTAssertNil(try call(carla.client, desk: 1), "still within the 20 minutes")
+        set("09:25")
+        let called = try call(carla.client, desk: 1)
+        XCTAssertEqual(called?.number, number, "after the wait any qualified colleague calls it")
+    }
+
+    /// Anna herself calls it first, ahead of the wait.
+    func testTheContactPersonCallsTheirVisitorAtOnce() throws {
+        let code = try annaBecomesContactPerson()
+        set("09:10")
+        let number = try withCode(code).object["number"] as? String
+        set("09:11")
+        XCTAssertEqual(try call(w.staffA, desk: 0)?.number, number)
+    }
+
+    /// The next day Anna has not sat at a desk yet: not on duty, so nobody waits for her and Carla calls at once.
+    func testContactPersonNotOnDutyMeansAnyoneQualifiedAtOnce() throws {
+        let code = try annaBecomesContactPerson()
+        set("08:00", day: "2026-03-11")
+        let carla = try colleague("carla", agency: w.agencyA, services: [w.serviceA])
+        let r = try withCode(code)
+        XCTAssertEqual(r.status, 201, r.text)
+        let offer = try sql("SELECT offered_to IS NULL AS none FROM ticket WHERE id = $1", r.object["id"] as! String)
+        XCTAssertEqual(try offer.first?.bool("none"), true)
+        XCTAssertEqual(try call(carla.client, desk: 1)?.number, r.object["number"] as? String)
+    }
+
+    /// Logged out counts as not on duty too, even after serving today.
+    func testContactPersonLoggedOutIsNotOnDuty() throws {
+        let code = try annaBecomesContactPerson()
+        try sql("DELETE FROM session WHERE staff_id = $1", w.staffAID)
+        let carla = try colleague("carla", agency: w.agencyA, services: [w.serviceA])
+        set("09:10")
+        let r = try withCode(code)
+        XCTAssertEqual(r.status, 201, r.text)
+        XCTAssertEqual(try call(carla.client, desk: 1)?.number, r.object["number"] as? String)
+    }
+
+    /// Handover to a named colleague: Bram (on duty) is offered it first; the note is for agency B only and its read
+    /// is audited; Bea (agency B, same service) waits the 20 minutes.
+    func testHandoverToNamedColleagueOffersItToThemAndTheNoteStaysWithTheirAgency() throws {
+        let bea = try colleague("bea", agency: w.agencyB, services: [w.serviceB])
+        // Bram is on duty: he served someone today.
+        try w.take(t, w.serviceB)
+        try finish(w.staffB, try call(w.staffB, desk: 1)!.id)
+
+        set("09:02")
+        try w.take(t, w.serviceA)
+        let visit = try call(w.staffA, desk: 0)!
+        // Yourself, or nobody known: refused, nothing changes.
+        XCTAssertEqual(try w.staffA.post("/api/v1/tickets/\(visit.id)/handover", json: ["toStaffId": w.staffAID]).status, 422)
+        XCTAssertEqual(try w.staffA.post("/api/v1/tickets/\(visit.id)/handover",
+                                         json: ["toStaffId": "00000000-0000-0000-0000-000000000001"]).status, 422)
+        let r = try w.staffA.post("/api/v1/tickets/\(visit.id)/handover", json: ["toStaffId": w.staffBID, "note": "Wil AOW-aanvraag bespreken"])
+        XCTAssertEqual(r.status, 200, r.text)
+        let hop = try sql("SELECT to_staff_id::text AS s, to_agency_id::text AS a FROM ticket_handover WHERE ticket_id = $1", visit.id)
+        XCTAssertEqual(try hop.first?.string("s"), w.staffBID)
+        XCTAssertEqual(try hop.first?.string("a"), w.agencyB)
+        let audit = try sql("SELECT detail->>'toStaffId' AS s FROM audit_log WHERE action = 'ticket.handover' AND subject_id = $1", visit.id)
+        XCTAssertEqual(try audit.first?.string("s"), w.staffBID)
+
+        let mine = try queueItem(w.staffB, visit.number)
+        XCTAssertEqual(mine?["handoverNote"] as? String, "Wil AOW-aanvraag bespreken")
+        XCTAssertEqual(mine?["forPerson"] as? String, "me")
+        XCTAssertEqual(try queueItem(bea.client, visit.number)?["handoverNote"] as? String, "Wil AOW-aanvraag bespreken", "Bram's agency")
+        XCTAssertNil(try queueItem(w.staffA, visit.number), "agency A no longer sees the ticket, nor the note")
+        let notes = try sql("SELECT count(*)::int AS n FROM audit_log WHERE action = 'ticket.note.read' AND staff_id = $1", w.staffBID)
+        XCTAssertEqual(try notes.first?.int("n"), 1)
+        // No other agency reads it: the note is stored for agency B only.
+        let hidden = try sql("SELECT count(*)::int AS n FROM ticket_handover WHERE ticket_id = $1 AND to_agency_id <> $2", visit.id, w.agencyB)
+        XCTAssertEqual(try hidden.first?.int("n"), 0)
+
+        XCTAssertNil(try call(bea.client, desk: 2), "offered to Bram first")
+        XCTAssertEqual(try call(w.staffB, desk: 1)?.number, visit.number)
+    }
+
+    /// Handed over by name to a colleague who is not on duty: any qualified staff member at once.
+    func testHandoverToNamedColleagueNotOnDutyGoesToAnyoneAtOnce() throws {
+        let bea = try colleague("bea", agency: w.agencyB, services: [w.serviceB])
+        try w.take(t, w.serviceA)
+        let visit = try call(w.staffA, desk: 0)!
+        let r = try w.staffA.post("/api/v1/tickets/\(visit.id)/handover", json: ["toStaffId": w.staffBID])
+        XCTAssertEqual(r.status, 200, r.text)
+        XCTAssertEqual(try call(bea.client, desk: 2)?.number, visit.number)
+    }
+
+    /// Malformed, unknown, another location's and ended codes: plain problems and no ticket.
+    func testWrongAndEndedCodesCreateNothing() throws {
+        let code = try annaBecomesContactPerson()
+        let before = try ticketCount()
+        XCTAssertEqual(try withCode("12").status, 422)
+        let unknown = try withCode(code == "ZZZZZZ" ? "YYYYYY" : "ZZZZZZ")
+        XCTAssertEqual(unknown.status, 404, unknown.text)
+        XCTAssertEqual(unknown.object["type"] as? String, "urn:loket:problem:contact-unknown")
+        let other = try World.make(t, desks: 1, code: "noord")
+        XCTAssertEqual(try withCode(code, location: other.locationID).status, 404, "a code belongs to its location")
+        // Ending: only Anna (or a coordinator of her agency); then the code stops working.
+        let first = try sql("SELECT ticket_id::text AS t FROM contact_person WHERE code = $1", code).first!.string("t")
+        XCTAssertEqual(try w.staffB.delete("/api/v1/tickets/\(first)/contact-person").status, 404)
+        XCTAssertEqual(try w.staffA.delete("/api/v1/tickets/\(first)/contact-person").status, 204)
+        let ended = try withCode(code)
+        XCTAssertEqual(ended.status, 404, ended.text)
+        XCTAssertEqual(try ticketCount(), before, "no ticket for a wrong or ended code")
+    }
+}
+
+enum ContactStatementSamples {
+    static let samples: [any Statement] = {
+        let id = "00000000-0000-0000-0000-000000000000"
+        let now = Instant(microseconds: 0)
+        return [
+            ContactPersonStart(ticketID: id, staffID: id, code: "K7M2QX", note: nil, now: now),
+            ContactPersonEnd(ticketID: id, staffID: id, agencyWide: false, now: now),
+            ContactTicketTake(locationID: id, code: "K7M2QX", language: "nl", now: now, offeredUntil: now),
+        ]
+    }()
+}
