@@ -69,7 +69,8 @@ enum AppointmentRoutes: RouteCollection {
               OpenAPIOperation("bookAppointment",
                                summary: "Book an appointment (or hold it with hold: true). Every rule of the search is checked again; "
                                 + "a time that is not (or no longer) free is a 409 problem with `alternatives: [{start, end}]`.",
-                               tag: tag, body: "NewAppointment", responses: [.init(201, "Booked or held", "AppointmentBooking")]),
+                               tag: tag, body: "NewAppointment", responses: [.init(201, "Booked or held", "AppointmentBooking"),
+                                                                             .init(429, "Anonymous only: more than LOKET_BOOKING_RATE_PER_MINUTE bookings and manage-link changes from this address this minute, or (hold: true) LOKET_HOLDS_PER_ADDRESS unexpired holds already; Retry-After says when to try again", "Problem")]),
               // A form that retries after a network error must never book twice (Open Forms sends one key per submission).
               idempotency: .keyed(scope: "appointment")) { ctx in
             try book(ctx)
@@ -92,18 +93,21 @@ enum AppointmentRoutes: RouteCollection {
         },
         .post("/api/v1/appointments/manage/{token}/confirm", .public,
               OpenAPIOperation("confirmAppointmentByLink", summary: "Confirm one's own hold with the manage token", tag: tag,
-                               responses: [.init(200, "Booked", "Appointment")])) { ctx in
-            try confirm(ctx, id: nil, token: try token(ctx))
+                               responses: [.init(200, "Booked", "Appointment"), .init(429, "More than LOKET_BOOKING_RATE_PER_MINUTE bookings and manage-link changes from this address this minute; Retry-After says when to try again", "Problem")])) { ctx in
+            try ctx.app.bookingLimiter.check(ctx.request)
+            return try confirm(ctx, id: nil, token: try token(ctx))
         },
         .patch("/api/v1/appointments/manage/{token}", .public,
                OpenAPIOperation("rescheduleAppointmentByLink", summary: "Move one's own appointment with the manage token (until its start)",
-                                tag: tag, body: "Reschedule", responses: [.init(200, "Moved", "Appointment")])) { ctx in
-            try reschedule(ctx, id: nil, token: try token(ctx))
+                                tag: tag, body: "Reschedule", responses: [.init(200, "Moved", "Appointment"), .init(429, "More than LOKET_BOOKING_RATE_PER_MINUTE bookings and manage-link changes from this address this minute; Retry-After says when to try again", "Problem")])) { ctx in
+            try ctx.app.bookingLimiter.check(ctx.request)
+            return try reschedule(ctx, id: nil, token: try token(ctx))
         },
         .post("/api/v1/appointments/manage/{token}/cancel", .public,
               OpenAPIOperation("cancelAppointmentByLink", summary: "Cancel one's own appointment with the manage token (until its start)",
-                               tag: tag, body: "Cancel", responses: [.init(200, "Cancelled", "Appointment")])) { ctx in
-            try cancel(ctx, id: nil, token: try token(ctx))
+                               tag: tag, body: "Cancel", responses: [.init(200, "Cancelled", "Appointment"), .init(429, "More than LOKET_BOOKING_RATE_PER_MINUTE bookings and manage-link changes from this address this minute; Retry-After says when to try again", "Problem")])) { ctx in
+            try ctx.app.bookingLimiter.check(ctx.request)
+            return try cancel(ctx, id: nil, token: try token(ctx))
         },
     ]
 
@@ -129,10 +133,13 @@ enum AppointmentRoutes: RouteCollection {
     }
 
     static func book(_ ctx: RouteContext) throws -> Response {
-        let b = try ctx.decode(NewAppointmentBody.self)
         let actor = ctx.principal
         // A helper books as the public does, for someone, with that person's consent (HelperRoutes.swift).
         let helper = ctx.helper
+        // Slot hoarding: anonymous bookings count per address before anything else (BookingLimiter).
+        let anonymous = actor == nil && helper == nil
+        if anonymous { try ctx.app.bookingLimiter.check(ctx.request) }
+        let b = try ctx.decode(NewAppointmentBody.self)
         var v = Validator()
         v.id(b.locationId, "locationId")
         v.id(b.appointmentTypeId, "appointmentTypeId")
@@ -153,6 +160,15 @@ enum AppointmentRoutes: RouteCollection {
         let persons = b.persons ?? 1
         let hold = b.hold ?? false
         let now = ctx.now
+        let heldUntil = now.adding(minutes: Int64(ctx.app.configuration.appointmentHoldMinutes))
+        // An anonymous hold takes one of its address's few places; given back if the booking does not commit.
+        let holdClaim = anonymous && hold ? try ctx.app.bookingLimiter.claimHold(ctx.request, now: now, until: heldUntil) : nil
+        var bookedID: String? = nil
+        defer {
+            if let holdClaim {
+                if let bookedID { ctx.app.bookingLimiter.bind(holdClaim, appointmentID: bookedID) } else { ctx.app.bookingLimiter.release(holdClaim) }
+            }
+        }
         // Only public bookings get the citizen's own link; staff bookings are managed by staff, a helper's by the helper.
         let token = actor == nil && helper == nil ? Credentials.randomToken() : nil
         var wanted: Wanted? = nil
@@ -182,7 +198,7 @@ enum AppointmentRoutes: RouteCollection {
                     id = try db.first(AppointmentInsert(
                         locationID: location, appointmentTypeID: typeID, reference: newReference(), referenceYear: c.reference_year,
                         status: status.rawValue, start: slot.start, end: slot.end, persons: persons,
-                        heldUntil: hold ? now.adding(minutes: Int64(ctx.app.configuration.appointmentHoldMinutes)) : nil,
+                        heldUntil: hold ? heldUntil : nil,
                         name: citizen.name, email: citizen.email, phone: citizen.phone, language: citizen.language,
                         needs: citizen.needs, needsNote: citizen.needsNote,
                         manageTokenHash: token.map { .bytes(Credentials.tokenDigest($0)) } ?? .null,
@@ -205,6 +221,7 @@ enum AppointmentRoutes: RouteCollection {
                                                    ("onBehalf", .bool(true)), ("consent", HelperScope.auditDetail(consent))]))
                 }
                 guard let j = try db.first(AppointmentAnswer(id: id, personal: true))?.j else { throw Problem.internalError }
+                bookedID = id
                 // Last before COMMIT: every booking at the location waits for this row lock until the previous one
                 // commits, so nothing else may run while it is held (deploy/bench-booking: it bounds bookings/s).
                 try db.run(AppointmentBumpCalendar(locationID: location))
@@ -417,7 +434,9 @@ enum AppointmentRoutes: RouteCollection {
                   try db.first(AppointmentConfirm(id: row.id, sources: [row.status], target: target.rawValue, now: now)) != nil else {
                 throw Problem.conflict(expiredMessage)
             }
-            return try finish(db, ctx, row, action: "appointment.confirm", token: token)
+            let answer = try finish(db, ctx, row, action: "appointment.confirm", token: token)
+            ctx.app.bookingLimiter.released(appointmentID: row.id)
+            return answer
         }
     }
 
@@ -438,8 +457,10 @@ enum AppointmentRoutes: RouteCollection {
             }
             try Outbox.cancelled(db, ctx, appointmentID: row.id, wasHeld: row.status == AppointmentStatus.held.rawValue)
             if let helper, let consent { try HelperScope.record(db, appointmentID: row.id, helper: helper, action: "cancel", consent, now: now) }
-            return try finish(db, ctx, row, action: "appointment.cancel", token: token,
-                              detail: consent.map { .object([("onBehalf", .bool(true)), ("consent", HelperScope.auditDetail($0))]) })
+            let answer = try finish(db, ctx, row, action: "appointment.cancel", token: token,
+                                    detail: consent.map { .object([("onBehalf", .bool(true)), ("consent", HelperScope.auditDetail($0))]) })
+            ctx.app.bookingLimiter.released(appointmentID: row.id)
+            return answer
         }
     }
 

@@ -408,6 +408,59 @@ final class AppointmentBookingTests: XCTestCase {
         XCTAssertEqual(try overlaps(), 0)
     }
 
+    // MARK: Slot hoarding
+
+    /// With the limits on (the TestApp turns them off for everything else): anonymous bookings and manage-link changes
+    /// count per address per minute (429 + Retry-After), and one address holds at most 3 unexpired holds; staff and
+    /// other addresses are not affected, and a confirmed or expired hold stops counting.
+    func testAnonymousBookingsAndHoldsAreLimitedPerAddress() throws {
+        t.tearDown()
+        let clock = self.clock
+        t = try TestApp { $0.clock = clock; $0.bookingRatePerMinute = 10; $0.holdsPerAddress = 3 }
+        w = try World.make(t)
+        let (type, _) = try simpleSetup()
+        // Per minute: the window is a real minute, so a request run can straddle one change of minute at most —
+        // 10 requests from a fresh address all pass, and within the next 11 one is refused.
+        let flood = t.client.from("127.0.0.7")
+        for i in 0..<10 { XCTAssertEqual(try flood.post("/api/v1/appointments", json: [String: Any]()).status, 422, "request \(i)") }
+        var refused: HTTPResponse? = nil
+        for _ in 0..<11 where refused == nil {
+            let r = try flood.post("/api/v1/appointments", json: [String: Any]())
+            if r.status == 429 { refused = r } else { XCTAssertEqual(r.status, 422, r.text) }
+        }
+        let limited = try XCTUnwrap(refused, "the 21st request of one address within two minutes must be refused")
+        XCTAssertEqual(limited.header("content-type"), "application/problem+json")
+        XCTAssertNotNil(Int(limited.header("retry-after") ?? ""), limited.text)
+        XCTAssertEqual(try flood.post("/api/v1/appointments/manage/\(String(repeating: "a", count: 43))/cancel").status, 429,
+                       "the manage link's changes count too")
+        XCTAssertEqual(try t.client.from("127.0.0.8").post("/api/v1/appointments", json: [String: Any]()).status, 422, "another address is not limited")
+        XCTAssertEqual(try w.staffA.from("127.0.0.7").post("/api/v1/appointments", json: [String: Any]()).status, 422, "staff are not limited")
+
+        // Holds: three at a time per address.
+        let hoarder = t.client.from("127.0.0.9")
+        var tokens: [String] = []
+        for start in ["09:00", "09:30", "10:00"] {
+            let h = try book(hoarder, type, at(start), extra: ["hold": true])
+            XCTAssertEqual(h.status, 201, h.text)
+            tokens.append(h.object["manageToken"] as? String ?? "")
+        }
+        let fourth = try book(hoarder, type, at("10:30"), extra: ["hold": true])
+        XCTAssertEqual(fourth.status, 429, fourth.text)
+        XCTAssertEqual(Int(fourth.header("retry-after") ?? ""), 600, "until the first hold expires")
+        XCTAssertEqual(try sql("SELECT count(*)::int AS n FROM appointment WHERE status = 'held'").first.map { try $0.int("n") }, 3)
+        XCTAssertEqual(try book(hoarder, type, at("10:30")).status, 201, "a booking without hold is not capped")
+        XCTAssertEqual(try book(w.staffA.from("127.0.0.9"), type, at("11:30"), extra: ["hold": true]).status, 201, "staff holds are not capped")
+        // A confirmed hold no longer counts.
+        XCTAssertEqual(try hoarder.post("/api/v1/appointments/manage/\(tokens[0])/confirm").status, 200)
+        XCTAssertEqual(try book(hoarder, type, at("11:00"), extra: ["hold": true]).status, 201)
+        XCTAssertEqual(try book(hoarder, type, at("09:00", "2026-03-17"), extra: ["hold": true]).status, 429)
+        // Expired holds no longer count.
+        clock.advance(seconds: 601)
+        let after = try book(hoarder, type, at("09:00", "2026-03-17"), extra: ["hold": true])
+        XCTAssertEqual(after.status, 201, after.text)
+        XCTAssertEqual(try overlaps(), 0)
+    }
+
     // MARK: Who may do what; moves
 
     func testAgencyWallManageLinkAndIllegalMoves() throws {

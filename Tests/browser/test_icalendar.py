@@ -48,7 +48,7 @@ def ical_server(tmp_path_factory):
     url = urllib.parse.urlsplit(h.DB_URL)._replace(path='/' + name).geturl()
     port = h.free_port()
     env = dict(os.environ, LOKET_DATABASE_URL=url, LOKET_PORT=str(port), LOKET_ADMIN_TOKEN=ADMIN_TOKEN,
-               LOKET_KIOSK_DIR=h.KIOSK_DIR, LOKET_LOGIN_RATE_PER_MINUTE='0', LOKET_PUBLIC_URL=f'https://{PUBLIC_HOST}')
+               LOKET_KIOSK_DIR=h.KIOSK_DIR, LOKET_BOOKING_RATE_PER_MINUTE='0', LOKET_HOLDS_PER_ADDRESS='0', LOKET_LOGIN_RATE_PER_MINUTE='0', LOKET_PUBLIC_URL=f'https://{PUBLIC_HOST}')
     log = open(tmp_path_factory.mktemp('ical') / 'loket.log', 'wb')
     p = subprocess.Popen([BINARY, 'serve'], env=env, stdout=log, stderr=log)
     base = f'http://127.0.0.1:{port}'
