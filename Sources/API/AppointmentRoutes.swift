@@ -23,7 +23,7 @@ import Time
 // Who may do what. POST: anyone (public: only types open to public booking, notice and horizon, the type's customer
 // fields, and a `manageToken` comes back) or staff (any active type, any time not in the past, may name staffIds and
 // roomId; audited). Confirm, reschedule, cancel by id: staff of an agency taking part, coordinators and admins;
-// other agencies' staff get 403, as at the queue's agency wall. The manage link (token in the path) acts as the
+// other agencies' staff get 404, as on reads (a 403 would confirm that the id exists). The manage link (token in the path) acts as the
 // public: it works while the appointment is held or booked and has not started, and otherwise answers 404 — the
 // link is dead, as for GET. Illegal moves (AppointmentStateMachine) are 409 with its message.
 
@@ -366,7 +366,7 @@ enum AppointmentRoutes: RouteCollection {
     // MARK: Changes to an appointment
 
     /// The appointment, locked, if the caller may change it: by id for staff of a participating agency, coordinators
-    /// and admins (403 for other agencies' staff); by the manage token while it is held or booked and has not started
+    /// and admins (404 for other agencies' staff, as on reads); by the manage token while it is held or booked and has not started
     /// (404 otherwise: the link is dead).
     static func locked(_ db: Connection, _ ctx: RouteContext, id: String?, token: String?) throws -> AppointmentLock.Row {
         let hash: PostgresValue = token.map { .bytes(Credentials.tokenDigest($0)) } ?? .null
@@ -384,7 +384,8 @@ enum AppointmentRoutes: RouteCollection {
                     throw Problem.conflict("This appointment has started; only the desk can change it now.")
                 }
             } else if actor.role < .coordinator && !(actor.agencyID.map(row.agencies.contains) ?? false) {
-                throw Problem.forbidden("This appointment belongs to other agencies; only their staff, coordinators and admins can change it.")
+                // Not found, as for reads (AppointmentReadRoutes): a 403 would tell other agencies' staff the id exists.
+                throw notFound(row.id)
             }
         }
         return row

@@ -120,7 +120,8 @@ enum CheckInRoutes: RouteCollection {
             // Staff by id: only agencies taking part, coordinators and admins (the queue's agency wall).
             if appointment != nil, let actor = staff, actor.role < .coordinator,
                !(actor.agencyID.map { (found.agencies ?? []).contains($0) } ?? false) {
-                throw Problem.forbidden("This appointment belongs to other agencies; only their staff, coordinators and admins can check it in.")
+                // Not found, as on reads: a 403 would tell other agencies' staff the id exists.
+                throw Problem.notFound("There is no appointment with id \(appointment!).")
             }
             switch status {
             case .booked: break

@@ -468,9 +468,17 @@ final class AppointmentBookingTests: XCTestCase {
         let r = try book(t.client, type, at("10:00"))
         XCTAssertEqual(r.status, 201, r.text)
         let id = r.object["id"] as? String ?? "", token = r.object["manageToken"] as? String ?? ""
-        // Another agency's staff may not touch it; the public may not use the staff routes.
-        XCTAssertEqual(try w.staffB.post("/api/v1/appointments/\(id)/cancel").status, 403)
-        XCTAssertEqual(try w.staffB.patch("/api/v1/appointments/\(id)", json: ["start": at("11:00")]).status, 403)
+        // Another agency's staff may not touch it, and learn nothing: 404 as on reads and as for an id that does not
+        // exist (a 403 would confirm the id); the public may not use the staff routes.
+        let unknown = UUID().uuidString.lowercased()
+        for (method, suffix, body) in [("POST", "/cancel", "{}"), ("PATCH", "", "{\"start\":\"\(at("11:00"))\"}"), ("POST", "/confirm", "{}")] {
+            let other = try w.staffB.send(method, "/api/v1/appointments/\(id)\(suffix)", body: Array(body.utf8))
+            XCTAssertEqual(other.status, 404, "\(method) \(suffix): \(other.text)")
+            XCTAssertEqual(other.object["detail"] as? String, "There is no appointment with id \(id).")
+            XCTAssertEqual(try w.staffB.send(method, "/api/v1/appointments/\(unknown)\(suffix)", body: Array(body.utf8)).status, 404)
+            XCTAssertEqual(try w.staffB.get("/api/v1/appointments/\(id)").status, 404, "reads say the same")
+        }
+        XCTAssertEqual(try sql("SELECT status FROM appointment WHERE id = $1", id).first!.string("status"), "booked")
         XCTAssertEqual(try t.client.post("/api/v1/appointments/\(id)/cancel").status, 401)
         // The citizen moves it with the link (no staff choice), raising SEQUENCE; the old time is free again.
         XCTAssertEqual(try t.client.patch("/api/v1/appointments/manage/\(token)", json: ["start": at("11:00"), "staffIds": []]).status, 422)
