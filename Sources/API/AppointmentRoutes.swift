@@ -24,8 +24,8 @@ import Time
 // fields, and a `manageToken` comes back) or staff (any active type, any time not in the past, may name staffIds and
 // roomId; audited). Confirm, reschedule, cancel by id: staff of an agency taking part, coordinators and admins;
 // other agencies' staff get 404, as on reads (a 403 would confirm that the id exists). The manage link (token in the path) acts as the
-// public: it works while the appointment is held or booked and has not started, and otherwise answers 404 — the
-// link is dead, as for GET. Illegal moves (AppointmentStateMachine) are 409 with its message.
+// public: it works while the appointment is held (and the hold has not expired) or booked and has not started, and
+// otherwise answers 404 — the link is dead, as for GET. Illegal moves (AppointmentStateMachine) are 409 with its message.
 
 struct CitizenBody: Decodable {
     let name: String?, email: String?, phone: String?, language: String?, needs: [String]?, needsNote: String?
@@ -375,6 +375,9 @@ enum AppointmentRoutes: RouteCollection {
             // The statuses a citizen can still call off are those in which the link works.
             let live = AppointmentStatus(rawValue: row.status).map { AppointmentStateMachine.sources(for: .cancel).contains($0) } ?? false
             guard live, let start = Int64(row.starts_at), start > ctx.now.microseconds else { throw notFound(nil) }
+            // A hold whose time ran out is over for the link, as GET and the invitation say (appointment_read_manage):
+            // confirm, move and cancel agree with them, instead of cancelling or moving what the link no longer shows.
+            if holdExpired(row, ctx.now) { throw Problem.notFound("This link no longer works: the hold expired. Book the time again.") }
         } else {
             let actor = try ctx.actor
             if actor.role == .helper {

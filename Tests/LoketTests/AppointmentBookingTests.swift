@@ -383,9 +383,17 @@ final class AppointmentBookingTests: XCTestCase {
         // Ten minutes later nothing ran, but the hold blocks no one.
         clock.advance(seconds: 601)
         XCTAssertTrue(try times(type).contains(at("10:00")), "the cached day that counted the hold expired with it")
+        // Every use of the link agrees with GET: the hold is over, the link is dead (cancelling it by the link used to
+        // work while GET said 404).
+        XCTAssertEqual(try t.client.get("/api/v1/appointments/manage/\(token)").status, 404)
         let late = try t.client.post("/api/v1/appointments/manage/\(token)/confirm")
-        XCTAssertEqual(late.status, 409, late.text)
+        XCTAssertEqual(late.status, 404, late.text)
         XCTAssertTrue((late.object["detail"] as? String ?? "").contains("expired"), late.text)
+        let lateCancel = try t.client.post("/api/v1/appointments/manage/\(token)/cancel", json: ["reason": "te laat"])
+        XCTAssertEqual(lateCancel.status, 404, lateCancel.text)
+        XCTAssertEqual(try t.client.patch("/api/v1/appointments/manage/\(token)", json: ["start": at("11:30")]).status, 404)
+        XCTAssertEqual(try sql("SELECT status FROM appointment WHERE id = $1", h.object["id"] as? String ?? "").first!.string("status"), "held",
+                       "the link changed nothing")
         let next = try book(t.client, type, at("10:00"))
         XCTAssertEqual(next.status, 201, next.text)
         let old = try sql("SELECT status, cancel_reason FROM appointment WHERE id = $1", h.object["id"] as? String ?? "").first!
