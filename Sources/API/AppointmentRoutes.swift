@@ -536,7 +536,10 @@ enum AppointmentRoutes: RouteCollection {
     /// An RFC 3339 instant with an offset, or a complaint.
     static func instant(_ v: inout Validator, _ text: String?, _ name: String) -> Instant? {
         guard let text else { v.require(false, name, "is required"); return nil }
-        guard let i = Instant(rfc3339: text) else { v.require(false, name, "must be a date and time with offset, e.g. 2026-03-10T10:00:00+01:00"); return nil }
+        guard let i = Instant(rfc3339: text) else {
+            v.require(false, name, "must be a date and time with an offset between -18:00 and +18:00, e.g. 2026-03-10T10:00:00+01:00")
+            return nil
+        }
         // Far-off years are typos, and the day to load and the alternatives' fortnight must stay four-digit dates
         // (year 0001 or 9999 used to fail deep in the booking with a 500).
         guard bookable.contains(i) else { v.require(false, name, "must lie in the years 2000 to 2999"); return nil }

@@ -215,6 +215,14 @@ final class AppointmentBookingTests: XCTestCase {
             XCTAssertTrue((r.object["invalidParams"] as? [[String: Any]] ?? []).contains { $0["name"] as? String == field }, r.text, file: file, line: line)
         }
         invalid(try book(t.client, type, at("10:05")), "start")
+        // An impossible offset is refused as one, naming the field (+99:99 used to be read as four days and 40 minutes
+        // off and refused as "not on the quarter hour").
+        for start in ["2026-03-10T10:00:00+99:99", "2026-03-10T10:00:00+19:00", "2026-03-10T10:00:00+01:75"] {
+            let r = try book(t.client, type, start)
+            invalid(r, "start")
+            XCTAssertTrue(((r.object["invalidParams"] as? [[String: Any]])?.first?["reason"] as? String ?? "").contains("between -18:00 and +18:00"),
+                          r.text)
+        }
         invalid(try book(t.client, type, at("10:00"), extra: ["persons": 2]), "persons")
         invalid(try book(t.client, UUID().uuidString.lowercased(), at("10:00")), "appointmentTypeId")
         invalid(try book(t.client, type, at("10:00"), extra: ["locationId": UUID().uuidString.lowercased()]), "locationId")
