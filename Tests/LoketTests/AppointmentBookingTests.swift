@@ -424,6 +424,39 @@ final class AppointmentBookingTests: XCTestCase {
         XCTAssertEqual(try overlaps(), 0)
     }
 
+    /// A staff member's booking answer carries the citizen's data: when an `Idempotency-Key` retry shows it again,
+    /// that is a read of personal data and is audited (`appointment.read`, `replay: true`); the public's own replay is not.
+    func testAReplayedStaffBookingIsAuditedAsARead() throws {
+        let (type, _) = try simpleSetup()
+        let body = Array(try JSONSerialization.data(withJSONObject: [
+            "locationId": w.locationID, "appointmentTypeId": type, "start": at("10:00"),
+            "citizen": ["name": "Jan Jansen", "email": "jan@example.nl"]] as [String: Any], options: [.sortedKeys]))
+        let key = ["Idempotency-Key": UUID().uuidString]
+        let first = try w.staffA.send("POST", "/api/v1/appointments", body: body, headers: key)
+        XCTAssertEqual(first.status, 201, first.text)
+        let id = first.object["id"] as? String ?? ""
+        func audits(_ action: String) throws -> Int {
+            try sql("SELECT count(*)::int AS n FROM audit_log WHERE action = $1 AND subject_id = $2 AND staff_id = $3 AND coalesce(detail->>'replay', '') = $4",
+                    action, id, w.staffAID, action == "appointment.read" ? "true" : "").first!.int("n")
+        }
+        XCTAssertEqual(try audits("appointment.book"), 1)
+        XCTAssertEqual(try audits("appointment.read"), 0)
+        let again = try w.staffA.send("POST", "/api/v1/appointments", body: body, headers: key)
+        XCTAssertEqual(again.status, 201, again.text)
+        XCTAssertEqual(again.header("Idempotent-Replayed"), "true")
+        XCTAssertEqual((again.object["citizen"] as? [String: Any])?["email"] as? String, "jan@example.nl", "the citizen's data shown again")
+        XCTAssertEqual(try audits("appointment.book"), 1, "booked once")
+        XCTAssertEqual(try audits("appointment.read"), 1, "…and the replay that showed it again is audited")
+        // The public's replay returns only what the citizen sent: nothing to audit.
+        let publicBody = Array(try JSONSerialization.data(withJSONObject: [
+            "locationId": w.locationID, "appointmentTypeId": type, "start": at("11:00"),
+            "citizen": ["name": "Piet", "email": "piet@example.nl"]] as [String: Any], options: [.sortedKeys]))
+        let publicKey = ["Idempotency-Key": UUID().uuidString]
+        XCTAssertEqual(try t.client.send("POST", "/api/v1/appointments", body: publicBody, headers: publicKey).status, 201)
+        XCTAssertEqual(try t.client.send("POST", "/api/v1/appointments", body: publicBody, headers: publicKey).header("Idempotent-Replayed"), "true")
+        XCTAssertEqual(try sql("SELECT count(*)::int AS n FROM audit_log WHERE action = 'appointment.read'").first!.int("n"), 1)
+    }
+
     // MARK: Slot hoarding
 
     /// With the limits on (the TestApp turns them off for everything else): anonymous bookings and manage-link changes
