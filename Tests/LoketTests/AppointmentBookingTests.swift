@@ -507,6 +507,18 @@ final class AppointmentBookingTests: XCTestCase {
         clock.advance(seconds: 601)
         let after = try book(hoarder, type, at("09:00", "2026-03-17"), extra: ["hold": true])
         XCTAssertEqual(after.status, 201, after.text)
+        // Six holds of six free slots sent at once from one address: the cap is claimed before the transaction, so
+        // exactly three pass, never more.
+        let racer = t.client.from("127.0.0.10")
+        let starts = ["09:00", "09:30", "10:00", "10:30", "11:00", "11:30"].map { at($0, "2026-03-24") }
+        let w = self.w!
+        let statuses = concurrently(starts.count) { i in
+            let body: [String: Any] = ["locationId": w.locationID, "appointmentTypeId": type, "start": starts[i], "hold": true,
+                                       "citizen": ["name": "Jan Jansen", "email": "jan@example.nl"]]
+            return (try? racer.post("/api/v1/appointments", json: body).status) ?? -1
+        }
+        XCTAssertEqual(statuses.filter { $0 == 201 }.count, 3, "\(statuses)")
+        XCTAssertEqual(statuses.filter { $0 == 429 }.count, 3, "\(statuses)")
         XCTAssertEqual(try overlaps(), 0)
     }
 
