@@ -22,6 +22,8 @@ public struct AppConfiguration: Sendable {
     public var bookingRatePerMinute = 10
     /// Unexpired holds one anonymous client address may have at once (0 = no limit).
     public var holdsPerAddress = 3
+    /// Addresses never subject to the booking limits: a form server (Open Formulieren) booking for every citizen.
+    public var bookingLimitExempt: Set<String> = []
     /// Reverse proxies whose `X-Forwarded-For` header names the real client (for the per-address limit).
     public var trustedProxies: Set<String> = []
     /// The public base URL (e.g. https://loket.example.nl) for links printed on tickets; nil → from the Host header.
@@ -114,7 +116,7 @@ public final class App: @unchecked Sendable {
         texts = Translations(files: files)
         rateLimiter = RateLimiter(perMinute: configuration.ticketRatePerMinute, trustedProxies: configuration.trustedProxies)
         bookingLimiter = BookingLimiter(perMinute: configuration.bookingRatePerMinute, maxHolds: configuration.holdsPerAddress,
-                                        trustedProxies: configuration.trustedProxies)
+                                        trustedProxies: configuration.trustedProxies, exempt: configuration.bookingLimitExempt)
         logins = LoginGuard(configuration: configuration)
         speech = SpeechService(directory: configuration.speechDirectory)
         authenticator = Authenticator(clock: configuration.clock)

@@ -183,7 +183,9 @@ final class LoginAddressLimiter: Sendable {
 /// Stops slot hoarding by anonymous clients: bookings and holds (`POST /api/v1/appointments`) and changes through a
 /// manage link count against `perMinute` per client address (same address rules as tickets), and one address may
 /// hold at most `maxHolds` unexpired holds at a time — a script re-holding slots every few minutes would otherwise
-/// keep a whole day "taken" from real citizens without booking anything. Signed-in staff and helpers are exempt.
+/// keep a whole day "taken" from real citizens without booking anything. Signed-in staff and helpers are exempt, and
+/// so are `exempt` addresses: a form server such as Open Formulieren books for every citizen from one address
+/// (docs/open-forms.md) and must apply its own per-citizen limits.
 ///
 /// Holds are counted in memory per process, like the per-minute windows (with several processes the cap applies per
 /// process, which still bounds a script): each is remembered until it expires by the app's clock, or until it is
@@ -192,6 +194,8 @@ final class LoginAddressLimiter: Sendable {
 final class BookingLimiter: Sendable {
     let windows: AddressWindows
     let maxHolds: Int
+    /// Counting keys (`AddressWindows.key`) of the addresses that are never limited.
+    let exempt: Set<String>
     private let holds = LockedValue(Holds())
 
     /// The unexpired holds of each address; a claim without an appointment id is a booking still in its transaction.
@@ -220,16 +224,19 @@ final class BookingLimiter: Sendable {
     /// A reserved place for one hold, to `bind` after the booking commits or `release` when it fails.
     struct HoldClaim: Sendable { let key: String; let number: UInt64 }
 
-    init(perMinute: Int, maxHolds: Int, trustedProxies: Set<String>) {
+    init(perMinute: Int, maxHolds: Int, trustedProxies: Set<String>, exempt: Set<String> = []) {
         windows = AddressWindows(perMinute: perMinute, trustedProxies: trustedProxies)
         self.maxHolds = maxHolds
+        self.exempt = Set(exempt.map(AddressWindows.key))
     }
 
     func clientKey(_ request: Request) -> String { windows.clientKey(request) }
 
     /// Counts one anonymous booking or manage-link change; 429 with Retry-After when the address is over its limit.
     func check(_ request: Request) throws {
-        if let seconds = windows.count(clientKey(request)) {
+        let key = clientKey(request)
+        if exempt.contains(key) { return }
+        if let seconds = windows.count(key) {
             throw Problem.tooManyRequests("Too many bookings from this address. Please wait a minute, or call or visit the desk.",
                                           retryAfterSeconds: seconds)
         }
@@ -240,6 +247,7 @@ final class BookingLimiter: Sendable {
     func claimHold(_ request: Request, now: Instant, until: Instant) throws -> HoldClaim? {
         guard maxHolds > 0 else { return nil }
         let key = clientKey(request)
+        if exempt.contains(key) { return nil }
         let result: Result<UInt64, Problem> = holds.withValue { h in
             h.sweep(now: now)
             let live = (h.byKey[key] ?? []).filter { $0.until > now }
