@@ -519,6 +519,16 @@ final class AppointmentBookingTests: XCTestCase {
         }
         XCTAssertEqual(statuses.filter { $0 == 201 }.count, 3, "\(statuses)")
         XCTAssertEqual(statuses.filter { $0 == 429 }.count, 3, "\(statuses)")
+        // The API document tells clients about the 429 and its Retry-After.
+        let doc = try t.client.get("/api/v1/openapi.json").object
+        let paths = doc["paths"] as? [String: Any] ?? [:]
+        for (path, method) in [("/api/v1/appointments", "post"), ("/api/v1/appointments/manage/{token}/cancel", "post"),
+                               ("/api/v1/appointments/manage/{token}", "patch"), ("/api/v1/appointments/manage/{token}/confirm", "post")] {
+            let tooMany = (((paths[path] as? [String: Any])?[method] as? [String: Any])?["responses"] as? [String: Any])?["429"] as? [String: Any]
+            XCTAssertTrue((tooMany?["description"] as? String ?? "").contains("LOKET_BOOKING_RATE_PER_MINUTE"), "\(method) \(path)")
+            XCTAssertNotNil((tooMany?["headers"] as? [String: Any])?["Retry-After"], "\(method) \(path)")
+            XCTAssertNotNil((tooMany?["content"] as? [String: Any])?["application/problem+json"], "\(method) \(path)")
+        }
         // A form server (Open Forms) books for everyone from one address: listed as exempt, neither limit applies.
         let forms = t.client.from("127.0.0.11")
         for i in 0..<12 { XCTAssertEqual(try forms.post("/api/v1/appointments", json: [String: Any]()).status, 422, "request \(i)") }
