@@ -18,6 +18,12 @@ public struct AppConfiguration: Sendable {
     public var sessionHours = 12
     /// Tickets per minute one anonymous client address may take (0 = no limit).
     public var ticketRatePerMinute = 10
+    /// Anonymous bookings, holds and manage-link changes per minute one client address may make (0 = no limit).
+    public var bookingRatePerMinute = 10
+    /// Unexpired holds one anonymous client address may have at once (0 = no limit).
+    public var holdsPerAddress = 3
+    /// Addresses never subject to the booking limits: a form server (Open Formulieren) booking for every citizen.
+    public var bookingLimitExempt: Set<String> = []
     /// Reverse proxies whose `X-Forwarded-For` header names the real client (for the per-address limit).
     public var trustedProxies: Set<String> = []
     /// The public base URL (e.g. https://loket.example.nl) for links printed on tickets; nil → from the Host header.
@@ -87,6 +93,8 @@ public final class App: @unchecked Sendable {
     let files: StaticFiles
     let texts: Translations
     let rateLimiter: RateLimiter
+    /// Anonymous bookings and holds per address (slot hoarding).
+    let bookingLimiter: BookingLimiter
     let logins: LoginGuard
     /// The wait estimate's inputs per service, shared by the takes of a second or two.
     let waitInputs = WaitInputsCache()
@@ -110,6 +118,8 @@ public final class App: @unchecked Sendable {
         files = StaticFiles(root: configuration.kioskDirectory)
         texts = Translations(files: files)
         rateLimiter = RateLimiter(perMinute: configuration.ticketRatePerMinute, trustedProxies: configuration.trustedProxies)
+        bookingLimiter = BookingLimiter(perMinute: configuration.bookingRatePerMinute, maxHolds: configuration.holdsPerAddress,
+                                        trustedProxies: configuration.trustedProxies, exempt: configuration.bookingLimitExempt)
         logins = LoginGuard(configuration: configuration)
         speech = SpeechService(directory: configuration.speechDirectory)
         authenticator = Authenticator(clock: configuration.clock)

@@ -23,9 +23,9 @@ import Time
 // Who may do what. POST: anyone (public: only types open to public booking, notice and horizon, the type's customer
 // fields, and a `manageToken` comes back) or staff (any active type, any time not in the past, may name staffIds and
 // roomId; audited). Confirm, reschedule, cancel by id: staff of an agency taking part, coordinators and admins;
-// other agencies' staff get 403, as at the queue's agency wall. The manage link (token in the path) acts as the
-// public: it works while the appointment is held or booked and has not started, and otherwise answers 404 — the
-// link is dead, as for GET. Illegal moves (AppointmentStateMachine) are 409 with its message.
+// other agencies' staff get 404, as on reads (a 403 would confirm that the id exists). The manage link (token in the path) acts as the
+// public: it works while the appointment is held (and the hold has not expired) or booked and has not started, and
+// otherwise answers 404 — the link is dead, as for GET. Illegal moves (AppointmentStateMachine) are 409 with its message.
 
 struct CitizenBody: Decodable {
     let name: String?, email: String?, phone: String?, language: String?, needs: [String]?, needsNote: String?
@@ -69,7 +69,8 @@ enum AppointmentRoutes: RouteCollection {
               OpenAPIOperation("bookAppointment",
                                summary: "Book an appointment (or hold it with hold: true). Every rule of the search is checked again; "
                                 + "a time that is not (or no longer) free is a 409 problem with `alternatives: [{start, end}]`.",
-                               tag: tag, body: "NewAppointment", responses: [.init(201, "Booked or held", "AppointmentBooking")]),
+                               tag: tag, body: "NewAppointment", responses: [.init(201, "Booked or held", "AppointmentBooking"),
+                                                                             .init(429, "Anonymous only: more than LOKET_BOOKING_RATE_PER_MINUTE bookings and manage-link changes from this address this minute, or (hold: true) LOKET_HOLDS_PER_ADDRESS unexpired holds already; Retry-After says when to try again", "Problem")]),
               // A form that retries after a network error must never book twice (Open Forms sends one key per submission).
               idempotency: .keyed(scope: "appointment")) { ctx in
             try book(ctx)
@@ -92,18 +93,21 @@ enum AppointmentRoutes: RouteCollection {
         },
         .post("/api/v1/appointments/manage/{token}/confirm", .public,
               OpenAPIOperation("confirmAppointmentByLink", summary: "Confirm one's own hold with the manage token", tag: tag,
-                               responses: [.init(200, "Booked", "Appointment")])) { ctx in
-            try confirm(ctx, id: nil, token: try token(ctx))
+                               responses: [.init(200, "Booked", "Appointment"), .init(429, "More than LOKET_BOOKING_RATE_PER_MINUTE bookings and manage-link changes from this address this minute; Retry-After says when to try again", "Problem")])) { ctx in
+            try ctx.app.bookingLimiter.check(ctx.request)
+            return try confirm(ctx, id: nil, token: try token(ctx))
         },
         .patch("/api/v1/appointments/manage/{token}", .public,
                OpenAPIOperation("rescheduleAppointmentByLink", summary: "Move one's own appointment with the manage token (until its start)",
-                                tag: tag, body: "Reschedule", responses: [.init(200, "Moved", "Appointment")])) { ctx in
-            try reschedule(ctx, id: nil, token: try token(ctx))
+                                tag: tag, body: "Reschedule", responses: [.init(200, "Moved", "Appointment"), .init(429, "More than LOKET_BOOKING_RATE_PER_MINUTE bookings and manage-link changes from this address this minute; Retry-After says when to try again", "Problem")])) { ctx in
+            try ctx.app.bookingLimiter.check(ctx.request)
+            return try reschedule(ctx, id: nil, token: try token(ctx))
         },
         .post("/api/v1/appointments/manage/{token}/cancel", .public,
               OpenAPIOperation("cancelAppointmentByLink", summary: "Cancel one's own appointment with the manage token (until its start)",
-                               tag: tag, body: "Cancel", responses: [.init(200, "Cancelled", "Appointment")])) { ctx in
-            try cancel(ctx, id: nil, token: try token(ctx))
+                               tag: tag, body: "Cancel", responses: [.init(200, "Cancelled", "Appointment"), .init(429, "More than LOKET_BOOKING_RATE_PER_MINUTE bookings and manage-link changes from this address this minute; Retry-After says when to try again", "Problem")])) { ctx in
+            try ctx.app.bookingLimiter.check(ctx.request)
+            return try cancel(ctx, id: nil, token: try token(ctx))
         },
     ]
 
@@ -129,10 +133,13 @@ enum AppointmentRoutes: RouteCollection {
     }
 
     static func book(_ ctx: RouteContext) throws -> Response {
-        let b = try ctx.decode(NewAppointmentBody.self)
         let actor = ctx.principal
         // A helper books as the public does, for someone, with that person's consent (HelperRoutes.swift).
         let helper = ctx.helper
+        // Slot hoarding: anonymous bookings count per address before anything else (BookingLimiter).
+        let anonymous = actor == nil && helper == nil
+        if anonymous { try ctx.app.bookingLimiter.check(ctx.request) }
+        let b = try ctx.decode(NewAppointmentBody.self)
         var v = Validator()
         v.id(b.locationId, "locationId")
         v.id(b.appointmentTypeId, "appointmentTypeId")
@@ -153,6 +160,15 @@ enum AppointmentRoutes: RouteCollection {
         let persons = b.persons ?? 1
         let hold = b.hold ?? false
         let now = ctx.now
+        let heldUntil = now.adding(minutes: Int64(ctx.app.configuration.appointmentHoldMinutes))
+        // An anonymous hold takes one of its address's few places; given back if the booking does not commit.
+        let holdClaim = anonymous && hold ? try ctx.app.bookingLimiter.claimHold(ctx.request, now: now, until: heldUntil) : nil
+        var bookedID: String? = nil
+        defer {
+            if let holdClaim {
+                if let bookedID { ctx.app.bookingLimiter.bind(holdClaim, appointmentID: bookedID) } else { ctx.app.bookingLimiter.release(holdClaim) }
+            }
+        }
         // Only public bookings get the citizen's own link; staff bookings are managed by staff, a helper's by the helper.
         let token = actor == nil && helper == nil ? Credentials.randomToken() : nil
         var wanted: Wanted? = nil
@@ -182,7 +198,7 @@ enum AppointmentRoutes: RouteCollection {
                     id = try db.first(AppointmentInsert(
                         locationID: location, appointmentTypeID: typeID, reference: newReference(), referenceYear: c.reference_year,
                         status: status.rawValue, start: slot.start, end: slot.end, persons: persons,
-                        heldUntil: hold ? now.adding(minutes: Int64(ctx.app.configuration.appointmentHoldMinutes)) : nil,
+                        heldUntil: hold ? heldUntil : nil,
                         name: citizen.name, email: citizen.email, phone: citizen.phone, language: citizen.language,
                         needs: citizen.needs, needsNote: citizen.needsNote,
                         manageTokenHash: token.map { .bytes(Credentials.tokenDigest($0)) } ?? .null,
@@ -205,6 +221,7 @@ enum AppointmentRoutes: RouteCollection {
                                                    ("onBehalf", .bool(true)), ("consent", HelperScope.auditDetail(consent))]))
                 }
                 guard let j = try db.first(AppointmentAnswer(id: id, personal: true))?.j else { throw Problem.internalError }
+                bookedID = id
                 // Last before COMMIT: every booking at the location waits for this row lock until the previous one
                 // commits, so nothing else may run while it is held (deploy/bench-booking: it bounds bookings/s).
                 try db.run(AppointmentBumpCalendar(locationID: location))
@@ -349,7 +366,7 @@ enum AppointmentRoutes: RouteCollection {
     // MARK: Changes to an appointment
 
     /// The appointment, locked, if the caller may change it: by id for staff of a participating agency, coordinators
-    /// and admins (403 for other agencies' staff); by the manage token while it is held or booked and has not started
+    /// and admins (404 for other agencies' staff, as on reads); by the manage token while it is held or booked and has not started
     /// (404 otherwise: the link is dead).
     static func locked(_ db: Connection, _ ctx: RouteContext, id: String?, token: String?) throws -> AppointmentLock.Row {
         let hash: PostgresValue = token.map { .bytes(Credentials.tokenDigest($0)) } ?? .null
@@ -358,6 +375,9 @@ enum AppointmentRoutes: RouteCollection {
             // The statuses a citizen can still call off are those in which the link works.
             let live = AppointmentStatus(rawValue: row.status).map { AppointmentStateMachine.sources(for: .cancel).contains($0) } ?? false
             guard live, let start = Int64(row.starts_at), start > ctx.now.microseconds else { throw notFound(nil) }
+            // A hold whose time ran out is over for the link, as GET and the invitation say (appointment_read_manage):
+            // confirm, move and cancel agree with them, instead of cancelling or moving what the link no longer shows.
+            if holdExpired(row, ctx.now) { throw Problem.notFound("This link no longer works: the hold expired. Book the time again.") }
         } else {
             let actor = try ctx.actor
             if actor.role == .helper {
@@ -367,7 +387,8 @@ enum AppointmentRoutes: RouteCollection {
                     throw Problem.conflict("This appointment has started; only the desk can change it now.")
                 }
             } else if actor.role < .coordinator && !(actor.agencyID.map(row.agencies.contains) ?? false) {
-                throw Problem.forbidden("This appointment belongs to other agencies; only their staff, coordinators and admins can change it.")
+                // Not found, as for reads (AppointmentReadRoutes): a 403 would tell other agencies' staff the id exists.
+                throw notFound(row.id)
             }
         }
         return row
@@ -417,7 +438,9 @@ enum AppointmentRoutes: RouteCollection {
                   try db.first(AppointmentConfirm(id: row.id, sources: [row.status], target: target.rawValue, now: now)) != nil else {
                 throw Problem.conflict(expiredMessage)
             }
-            return try finish(db, ctx, row, action: "appointment.confirm", token: token)
+            let answer = try finish(db, ctx, row, action: "appointment.confirm", token: token)
+            ctx.app.bookingLimiter.released(appointmentID: row.id)
+            return answer
         }
     }
 
@@ -438,8 +461,10 @@ enum AppointmentRoutes: RouteCollection {
             }
             try Outbox.cancelled(db, ctx, appointmentID: row.id, wasHeld: row.status == AppointmentStatus.held.rawValue)
             if let helper, let consent { try HelperScope.record(db, appointmentID: row.id, helper: helper, action: "cancel", consent, now: now) }
-            return try finish(db, ctx, row, action: "appointment.cancel", token: token,
-                              detail: consent.map { .object([("onBehalf", .bool(true)), ("consent", HelperScope.auditDetail($0))]) })
+            let answer = try finish(db, ctx, row, action: "appointment.cancel", token: token,
+                                    detail: consent.map { .object([("onBehalf", .bool(true)), ("consent", HelperScope.auditDetail($0))]) })
+            ctx.app.bookingLimiter.released(appointmentID: row.id)
+            return answer
         }
     }
 
@@ -511,7 +536,10 @@ enum AppointmentRoutes: RouteCollection {
     /// An RFC 3339 instant with an offset, or a complaint.
     static func instant(_ v: inout Validator, _ text: String?, _ name: String) -> Instant? {
         guard let text else { v.require(false, name, "is required"); return nil }
-        guard let i = Instant(rfc3339: text) else { v.require(false, name, "must be a date and time with offset, e.g. 2026-03-10T10:00:00+01:00"); return nil }
+        guard let i = Instant(rfc3339: text) else {
+            v.require(false, name, "must be a date and time with an offset between -18:00 and +18:00, e.g. 2026-03-10T10:00:00+01:00")
+            return nil
+        }
         // Far-off years are typos, and the day to load and the alternatives' fortnight must stay four-digit dates
         // (year 0001 or 9999 used to fail deep in the booking with a 500).
         guard bookable.contains(i) else { v.require(false, name, "must lie in the years 2000 to 2999"); return nil }

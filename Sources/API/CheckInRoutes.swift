@@ -17,6 +17,8 @@ import Time
 // (`urn:loket:problem:check-in-…`), so the kiosk can say it in the visitor's language; nothing is created.
 
 struct CheckInBody: Decodable { let reference: String?; let language: String? }
+/// A check-in at the desk by id: a helper may add the person's consent (HelperScope), as on other changes.
+struct DeskCheckInBody: Decodable { var consent: ConsentBody? = nil }
 
 private let tag = "queue"
 
@@ -42,13 +44,25 @@ enum CheckInRoutes: RouteCollection {
             if ctx.principal == nil { try ctx.app.rateLimiter.check(ctx.request, db: ctx.db) }
             return try checkIn(ctx, location: location, reference: reference, appointment: nil, language: body.language)
         },
-        .post("/api/v1/appointments/{appointmentId}/check-in", .staffMember,
+        // `.helper`: a helper checks in the appointments they arranged (HelperScope), for the person they came with.
+        .post("/api/v1/appointments/{appointmentId}/check-in", .helper,
               OpenAPIOperation("checkInAtDesk",
-                               summary: "Staff check a visitor in for today's appointment (agencies taking part, coordinators, admins)",
-                               tag: tag, responses: [.init(201, "Checked in", "CheckInTicket"), .init(200, "Already checked in", "CheckInTicket")]),
+                               summary: "Staff check a visitor in for today's appointment (agencies taking part, coordinators, admins), "
+                                + "or a helper the appointment they arranged (optionally with the person's consent)",
+                               tag: tag, body: "DeskCheckIn",
+                               responses: [.init(201, "Checked in", "CheckInTicket"), .init(200, "Already checked in", "CheckInTicket")]),
               idempotency: .keyed(scope: "check-in")) { ctx in
             let id = try ctx.id("appointmentId", "appointment")
-            return try checkIn(ctx, location: nil, reference: nil, appointment: id, language: nil)
+            let actor = try ctx.actor
+            // As before this route admitted helpers (`.staffMember`): the bootstrap token is nobody at a desk.
+            guard actor.staffID != nil else {
+                throw Problem.forbidden("Checking in needs a staff member's or helper's own account; the bootstrap admin token has none.")
+            }
+            let body = ctx.request.body.isEmpty ? DeskCheckInBody() : try ctx.decode(DeskCheckInBody.self)
+            var v = Validator()
+            let consent = HelperScope.consent(&v, body.consent, helper: actor.role == .helper, required: false, now: ctx.now)
+            try v.check()
+            return try checkIn(ctx, location: nil, reference: nil, appointment: id, language: nil, consent: consent)
         },
     ]
 
@@ -59,6 +73,7 @@ enum CheckInRoutes: RouteCollection {
             ("CheckIn", O.obj([("reference", O.s("string", [("maxLength", .int(500)), ("description", .string(
                 "The reference of the confirmation (6 characters, no 0/O/1/I/L; case, spaces and dashes ignored) or the text of its QR code (a URL ending in it or with ?reference=)."))])),
                                ("language", O.s("string", [("pattern", .string("^[a-z]{2,3}$"))]))], required: ["reference"])),
+            ("DeskCheckIn", O.obj([("consent", O.ref("Consent"))])),
             ("CheckInTicket", O.obj([("id", O.id), ("number", O.str), ("serviceId", O.id), ("locationId", O.id), ("priority", O.ticketPriority),
                                      ("status", O.ticketStatus), ("position", O.nullable(O.int)), ("positionAtLeast", O.bool),
                                      ("estimatedWaitMinutes", O.nullable(O.int)), ("createdAt", O.time), ("language", O.str),
@@ -97,7 +112,8 @@ enum CheckInRoutes: RouteCollection {
         Problem(status: status, title: title, detail: detail, type: "urn:loket:problem:check-in-\(kind)")
     }
 
-    static func checkIn(_ ctx: RouteContext, location: String?, reference: String?, appointment: String?, language: String?) throws -> Response {
+    static func checkIn(_ ctx: RouteContext, location: String?, reference: String?, appointment: String?, language: String?,
+                        consent: HelperScope.Consent? = nil) throws -> Response {
         let staff = ctx.principal
         let now = ctx.now
         let rule = AppointmentQueueRule(leadMinutes: ctx.app.configuration.checkInLeadMinutes,
@@ -117,10 +133,14 @@ enum CheckInRoutes: RouteCollection {
                 if appointment != nil { throw Problem.notFound("There is no appointment with id \(appointment!).") }
                 throw unknown
             }
+            // A helper by id: only what they arranged (404 otherwise, HelperScope's one rule).
+            if appointment != nil, let actor = staff, actor.role == .helper {
+                try HelperScope.requireArranged(db, appointmentID: appointmentID, actor: actor)
             // Staff by id: only agencies taking part, coordinators and admins (the queue's agency wall).
-            if appointment != nil, let actor = staff, actor.role < .coordinator,
+            } else if appointment != nil, let actor = staff, actor.role < .coordinator,
                !(actor.agencyID.map { (found.agencies ?? []).contains($0) } ?? false) {
-                throw Problem.forbidden("This appointment belongs to other agencies; only their staff, coordinators and admins can check it in.")
+                // Not found, as on reads: a 403 would tell other agencies' staff the id exists.
+                throw Problem.notFound("There is no appointment with id \(appointment!).")
             }
             switch status {
             case .booked: break
@@ -167,8 +187,14 @@ enum CheckInRoutes: RouteCollection {
             guard row.moved == 1, let id = row.id, let number = row.number else {
                 throw problem(409, "over", "Appointment already checked in", "This appointment changed meanwhile. Try again.")
             }
+            if let staff, staff.role == .helper, let consent {
+                try HelperScope.record(db, appointmentID: appointmentID, helper: staff, action: "checkIn", consent, now: now)
+            }
             if staff != nil {
-                try ctx.audit(db, "appointment.checkIn", "appointment", appointmentID, .object([("ticketId", .string(id))]))
+                try ctx.audit(db, "appointment.checkIn", "appointment", appointmentID,
+                              .object([("ticketId", .string(id))]
+                                      + (staff?.role == .helper ? [("onBehalf", JSON.bool(true))] : [])
+                                      + (consent.map { [("consent", HelperScope.auditDetail($0))] } ?? [])))
             }
             return (answer(id: id, number: number, serviceID: row.serviceID ?? serviceID, locationID: locationID,
                            priority: row.priority ?? decided.priority.rawValue, status: row.status ?? "waiting",

@@ -88,11 +88,13 @@ enum ICalendarRoutes: RouteCollection {
             // The citizen's own link, staff of a participating agency, coordinators and admins.
             let participating = actor?.agencyID.map { row.agency_ids.contains($0) } ?? false
             guard row.token_valid || privileged || participating else {
-                if actor == nil { throw notFound }  // a wrong or dead token says nothing about the appointment
-                throw Problem.forbidden("Only staff of the agencies taking part, coordinators and admins may download the citizen's invitation.")
+                // A wrong or dead token, or staff of another agency: not found, as on reads — a 403 would confirm the id.
+                throw notFound
             }
         } else {
             guard let actor else { throw notFound }
+            // Staff of an agency not taking part learn nothing, not even that the id exists.
+            guard privileged || (actor.agencyID.map { row.agency_ids.contains($0) } ?? false) else { throw notFound }
             guard actor.staffID == recipient.lowercased() || privileged else {
                 throw Problem.forbidden("A staff member's invitation is theirs alone (and coordinators' and admins').")
             }

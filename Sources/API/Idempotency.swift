@@ -1,4 +1,5 @@
 import Credentials
+import Foundation
 import HTTP
 import Postgres
 import Time
@@ -41,6 +42,13 @@ extension Idempotency {
     static let headerName = "Idempotency-Key"
     /// Set on an answer that was stored by an earlier request with the same key.
     static let replayedHeader = "Idempotent-Replayed"
+
+    /// Scopes whose stored answer shows personal data to a signed-in caller (a staff booking answers with the
+    /// citizen's fields): a replay to staff or a helper shows it again, so it is audited as a read of the subject
+    /// named by the answer's `id`, with `replay: true`. Anonymous callers get back only what they sent.
+    static let personalReplays: [String: (action: String, subjectType: String)] = [
+        "appointment": ("appointment.read", "appointment"),
+    ]
 
     /// The key of a request, validated: 1–255 printable ASCII characters. Nil when the request carries none.
     static func key(of request: Request) throws -> String? {
@@ -112,7 +120,9 @@ extension App {
                                                 contentType: response.header("Content-Type"), body: .bytes(Credentials.seal(body, key: secret))))
                     return (response, false)
                 }
-                return (try replay(db, scope: owned, key: key, secret: secret, fingerprint: fingerprint), true)
+                let answer = try replay(db, scope: owned, key: key, secret: secret, fingerprint: fingerprint)
+                try auditReplay(db, scope: scope, answer, ctx)
+                return (answer, true)
             }
             // The handler's own wake-up came before the commit; this one finds its events committed.
             if !replayed { events.didWrite() }
@@ -120,6 +130,16 @@ extension App {
         } catch let unstored as UnstoredAnswer {
             return unstored.response
         }
+    }
+
+    /// Audits a replayed answer that shows personal data to staff or a helper again (`Idempotency.personalReplays`).
+    private func auditReplay(_ db: Connection, scope: String, _ answer: Response, _ ctx: RouteContext) throws {
+        guard let audit = Idempotency.personalReplays[scope], let actor = ctx.principal ?? ctx.helper,
+              case .bytes(let body) = answer.body else { return }
+        struct Subject: Decodable { let id: String }
+        guard let subject = try? JSONDecoder().decode(Subject.self, from: Data(body)) else { return }
+        try db.run(AuditInsert(staffID: actor.staffID, agencyID: actor.agencyID, action: audit.action, subjectType: audit.subjectType,
+                               subjectID: subject.id, detail: JSON.object([("replay", .bool(true))]).serialized))
     }
 
     /// The answer stored under a key that an earlier request claimed and committed.

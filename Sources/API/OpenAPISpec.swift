@@ -302,7 +302,14 @@ enum OpenAPISpec {
             }
             var responses: [(String, JSON)] = op.responses.map { response in
                 var r: [(String, JSON)] = [("description", .string(response.description))]
-                if let schema = response.schema {
+                if response.schema == "Problem" {
+                    // A problem an operation describes itself (e.g. the booking limits' 429), in place of the generic one.
+                    r.append(("content", .object([("application/problem+json", .object([("schema", ref("Problem"))]))])))
+                    if response.status == 429 || response.status == 503 {
+                        r.append(("headers", .object([("Retry-After", .object([("description", .string("Seconds to wait before trying again")),
+                                                                                ("schema", int)]))])))
+                    }
+                } else if let schema = response.schema {
                     r.append(("content", .object([("application/json", .object([("schema", ref(schema))]))])))
                 } else if let type = response.contentType {
                     let schema = type == "application/json" ? s("object") : str
@@ -310,7 +317,7 @@ enum OpenAPISpec {
                 }
                 return (String(response.status), .object(r))
             }
-            for (status, description) in problemStatuses {
+            for (status, description) in problemStatuses where !op.responses.contains(where: { $0.status == status }) {
                 responses.append((String(status), .object([("description", .string(description)), ("content", .object([
                     ("application/problem+json", .object([("schema", ref("Problem"))]))]))])))
             }

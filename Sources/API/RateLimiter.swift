@@ -2,6 +2,7 @@ import Credentials
 import HTTP
 import Locking
 import Postgres
+import Time
 
 /// Counts attempts per client address in fixed one-minute windows, in memory per process (with several processes
 /// a limit applies per process, which still stops a flood). Shared by the ticket limit and the login limit.
@@ -177,4 +178,124 @@ final class LoginAddressLimiter: Sendable {
     }
 
     func refund(_ key: String) { windows.refund(key) }
+}
+
+/// Stops slot hoarding by anonymous clients: bookings and holds (`POST /api/v1/appointments`) and changes through a
+/// manage link count against `perMinute` per client address (same address rules as tickets), and one address may
+/// hold at most `maxHolds` unexpired holds at a time — a script re-holding slots every few minutes would otherwise
+/// keep a whole day "taken" from real citizens without booking anything. Signed-in staff and helpers are exempt, and
+/// so are `exempt` addresses: a form server such as Open Formulieren books for every citizen from one address
+/// (docs/open-forms.md) and must apply its own per-citizen limits.
+///
+/// Holds are counted in memory per process, like the per-minute windows (with several processes the cap applies per
+/// process, which still bounds a script): each is remembered until it expires by the app's clock, or until it is
+/// confirmed or cancelled (`released`). A hold claim is reserved before the booking's transaction and bound to the
+/// appointment after it commits, so parallel requests from one address cannot all pass the check at once.
+final class BookingLimiter: Sendable {
+    let windows: AddressWindows
+    let maxHolds: Int
+    /// Counting keys (`AddressWindows.key`) of the addresses that are never limited.
+    let exempt: Set<String>
+    private let holds = LockedValue(Holds())
+
+    /// The unexpired holds of each address; a claim without an appointment id is a booking still in its transaction.
+    struct Holds {
+        var byKey: [String: [Claim]] = [:]
+        var keyOfAppointment: [String: String] = [:]
+        var nextClaim: UInt64 = 0
+        var claims = 0
+        var sweepAt = 1_024
+
+        struct Claim { let number: UInt64; var appointmentID: String?; let until: Instant }
+
+        /// Forgets every expired hold once the table has doubled since the last sweep (amortised O(1) per claim).
+        mutating func sweep(now: Instant) {
+            guard claims >= sweepAt else { return }
+            for (key, list) in byKey {
+                let live = list.filter { $0.until > now }
+                for gone in list where gone.until <= now { if let id = gone.appointmentID { keyOfAppointment[id] = nil } }
+                byKey[key] = live.isEmpty ? nil : live
+            }
+            claims = byKey.values.reduce(0) { $0 + $1.count }
+            sweepAt = max(1_024, claims * 2)
+        }
+    }
+
+    /// A reserved place for one hold, to `bind` after the booking commits or `release` when it fails.
+    struct HoldClaim: Sendable { let key: String; let number: UInt64 }
+
+    init(perMinute: Int, maxHolds: Int, trustedProxies: Set<String>, exempt: Set<String> = []) {
+        windows = AddressWindows(perMinute: perMinute, trustedProxies: trustedProxies)
+        self.maxHolds = maxHolds
+        self.exempt = Set(exempt.map(AddressWindows.key))
+    }
+
+    func clientKey(_ request: Request) -> String { windows.clientKey(request) }
+
+    /// Counts one anonymous booking or manage-link change; 429 with Retry-After when the address is over its limit.
+    func check(_ request: Request) throws {
+        let key = clientKey(request)
+        if exempt.contains(key) { return }
+        if let seconds = windows.count(key) {
+            throw Problem.tooManyRequests("Too many bookings from this address. Please wait a minute, or call or visit the desk.",
+                                          retryAfterSeconds: seconds)
+        }
+    }
+
+    /// Reserves a place for one more hold of the request's address until `until`; 429 when the address already holds
+    /// `maxHolds` unexpired ones (Retry-After: until the first of them expires). Nil when the cap is off.
+    func claimHold(_ request: Request, now: Instant, until: Instant) throws -> HoldClaim? {
+        guard maxHolds > 0 else { return nil }
+        let key = clientKey(request)
+        if exempt.contains(key) { return nil }
+        let result: Result<UInt64, Problem> = holds.withValue { h in
+            h.sweep(now: now)
+            let live = (h.byKey[key] ?? []).filter { $0.until > now }
+            for gone in h.byKey[key] ?? [] where gone.until <= now { if let id = gone.appointmentID { h.keyOfAppointment[id] = nil } }
+            h.claims -= (h.byKey[key]?.count ?? 0) - live.count
+            guard live.count < maxHolds else {
+                h.byKey[key] = live
+                let first = live.map(\.until).min() ?? until
+                let seconds = max(1, Int((first.microseconds - now.microseconds + 999_999) / 1_000_000))
+                return .failure(Problem.tooManyRequests(
+                    "This address already holds \(maxHolds) times that are not yet confirmed. Confirm or cancel one, or wait until a hold expires.",
+                    retryAfterSeconds: seconds))
+            }
+            h.nextClaim += 1
+            h.byKey[key] = live + [Holds.Claim(number: h.nextClaim, appointmentID: nil, until: until)]
+            h.claims += 1
+            return .success(h.nextClaim)
+        }
+        return HoldClaim(key: key, number: try result.get())
+    }
+
+    /// The hold was booked as appointment `id`: it counts until it expires, is confirmed or cancelled.
+    func bind(_ claim: HoldClaim, appointmentID id: String) {
+        holds.withValue { h in
+            guard let i = h.byKey[claim.key]?.firstIndex(where: { $0.number == claim.number }) else { return }
+            h.byKey[claim.key]![i].appointmentID = id
+            h.keyOfAppointment[id] = claim.key
+        }
+    }
+
+    /// The booking failed: its place is free again.
+    func release(_ claim: HoldClaim) {
+        holds.withValue { h in
+            guard let list = h.byKey[claim.key], let i = list.firstIndex(where: { $0.number == claim.number }) else { return }
+            var rest = list
+            rest.remove(at: i)
+            h.byKey[claim.key] = rest.isEmpty ? nil : rest
+            h.claims -= 1
+        }
+    }
+
+    /// Appointment `id` is no longer held (confirmed or cancelled): it stops counting against its address.
+    func released(appointmentID id: String) {
+        holds.withValue { h in
+            guard let key = h.keyOfAppointment.removeValue(forKey: id), let list = h.byKey[key] else { return }
+            let rest = list.filter { $0.appointmentID != id }
+            h.byKey[key] = rest.isEmpty ? nil : rest
+            h.claims -= list.count - rest.count
+        }
+    }
 }

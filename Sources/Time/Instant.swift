@@ -30,6 +30,9 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var description: String { rfc3339UTC }
 
     /// Parses what PostgreSQL or a client sends: `YYYY-MM-DDTHH:MM:SS[.ffffff](Z|±HH:MM)` (a space may stand for `T`).
+    /// The widest UTC offset a date-time may carry: ±18:00.
+    public static let maxOffsetSeconds: Int64 = 18 * 3600
+
     public init?(rfc3339 text: String) {
         let b = Array(text.utf8)
         func num(_ from: Int, _ count: Int) -> Int64? {
@@ -65,6 +68,7 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
         } else if b[i] == 43 || b[i] == 45 {
             let sign: Int64 = b[i] == 45 ? -1 : 1
             if let oh = num(i + 1, 2), i + 3 < b.count, b[i + 3] == 58, let om = num(i + 4, 2) {
+                guard om < 60 else { return nil }
                 offset = sign * (oh * 3600 + om * 60)
                 i += 6
             } else if let oh = num(i + 1, 2), i + 3 == b.count {
@@ -73,6 +77,9 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
             } else {
                 return nil
             }
+            // No offset lies beyond ±18:00 (the widest any date-time library accepts; real zones stay within ±14:00),
+            // and minutes stop at 59: "+99:99" is a typo, and taken at its word it moved the time by four days.
+            guard abs(offset) <= Self.maxOffsetSeconds else { return nil }
         } else {
             return nil
         }

@@ -15,7 +15,8 @@ struct Loket: ParsableCommand {
             Configuration comes from the environment: LOKET_DATABASE_URL (libpq URI; without it Loket runs its own \
             PostgreSQL in LOKET_DATA), LOKET_PORT (8080), LOKET_LISTEN (127.0.0.1), LOKET_DATA (./.loket), \
             LOKET_ADMIN_TOKEN, LOKET_KIOSK_DIR (./kiosk), LOKET_PUBLIC_URL, LOKET_WORKERS (16), \
-            LOKET_TICKET_RATE_PER_MINUTE (10; 0 = off), LOKET_TRUSTED_PROXIES (addresses whose X-Forwarded-For is believed), \
+            LOKET_TICKET_RATE_PER_MINUTE (10; 0 = off), LOKET_BOOKING_RATE_PER_MINUTE (10; 0 = off), \
+            LOKET_HOLDS_PER_ADDRESS (3; 0 = off), LOKET_BOOKING_LIMIT_EXEMPT (addresses of form servers), LOKET_TRUSTED_PROXIES (addresses whose X-Forwarded-For is believed), \
             LOKET_CONNECTIONS_PER_ADDRESS (64; 0 = off; raise or 0 behind a reverse proxy), LOKET_IDLE_TIMEOUT_SECONDS (30), \
             LOKET_MAX_CONNECTIONS (from the open-file limit), LOKET_METRICS_TOKEN (bearer for /metrics from other machines), \
             LOKET_LOGIN_RATE_PER_MINUTE (10; 0 = off), LOKET_HASHING_THREADS (half the cores), LOKET_SMTP_URL \
@@ -53,6 +54,8 @@ struct Environment {
         c.server.port = try int("LOKET_PORT", 8080, in: 0...65535)
         c.workerThreads = try int("LOKET_WORKERS", 16, in: 1...256)
         c.ticketRatePerMinute = try int("LOKET_TICKET_RATE_PER_MINUTE", 10, in: 0...1_000_000)
+        c.bookingRatePerMinute = try int("LOKET_BOOKING_RATE_PER_MINUTE", 10, in: 0...1_000_000)
+        c.holdsPerAddress = try int("LOKET_HOLDS_PER_ADDRESS", 3, in: 0...1_000_000)
         c.loginAttemptsPerMinute = try int("LOKET_LOGIN_RATE_PER_MINUTE", 10, in: 0...1_000_000)
         c.appointmentHoldMinutes = try int("LOKET_APPOINTMENT_HOLD_MINUTES", 10, in: 1...1440)
         c.checkInLeadMinutes = try int("LOKET_CHECKIN_LEAD_MINUTES", c.checkInLeadMinutes, in: 0...120)
@@ -76,6 +79,8 @@ struct Environment {
             c.server.connectionLimit = try int("LOKET_MAX_CONNECTIONS", 0, in: 1...1_000_000)
         }
         c.metricsToken = values["LOKET_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        c.bookingLimitExempt = Set((values["LOKET_BOOKING_LIMIT_EXEMPT"] ?? "").split(separator: ",")
+            .map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
         c.trustedProxies = Set((values["LOKET_TRUSTED_PROXIES"] ?? "").split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty })
         return c

@@ -215,6 +215,14 @@ final class AppointmentBookingTests: XCTestCase {
             XCTAssertTrue((r.object["invalidParams"] as? [[String: Any]] ?? []).contains { $0["name"] as? String == field }, r.text, file: file, line: line)
         }
         invalid(try book(t.client, type, at("10:05")), "start")
+        // An impossible offset is refused as one, naming the field (+99:99 used to be read as four days and 40 minutes
+        // off and refused as "not on the quarter hour").
+        for start in ["2026-03-10T10:00:00+99:99", "2026-03-10T10:00:00+19:00", "2026-03-10T10:00:00+01:75"] {
+            let r = try book(t.client, type, start)
+            invalid(r, "start")
+            XCTAssertTrue(((r.object["invalidParams"] as? [[String: Any]])?.first?["reason"] as? String ?? "").contains("between -18:00 and +18:00"),
+                          r.text)
+        }
         invalid(try book(t.client, type, at("10:00"), extra: ["persons": 2]), "persons")
         invalid(try book(t.client, UUID().uuidString.lowercased(), at("10:00")), "appointmentTypeId")
         invalid(try book(t.client, type, at("10:00"), extra: ["locationId": UUID().uuidString.lowercased()]), "locationId")
@@ -383,9 +391,17 @@ final class AppointmentBookingTests: XCTestCase {
         // Ten minutes later nothing ran, but the hold blocks no one.
         clock.advance(seconds: 601)
         XCTAssertTrue(try times(type).contains(at("10:00")), "the cached day that counted the hold expired with it")
+        // Every use of the link agrees with GET: the hold is over, the link is dead (cancelling it by the link used to
+        // work while GET said 404).
+        XCTAssertEqual(try t.client.get("/api/v1/appointments/manage/\(token)").status, 404)
         let late = try t.client.post("/api/v1/appointments/manage/\(token)/confirm")
-        XCTAssertEqual(late.status, 409, late.text)
+        XCTAssertEqual(late.status, 404, late.text)
         XCTAssertTrue((late.object["detail"] as? String ?? "").contains("expired"), late.text)
+        let lateCancel = try t.client.post("/api/v1/appointments/manage/\(token)/cancel", json: ["reason": "te laat"])
+        XCTAssertEqual(lateCancel.status, 404, lateCancel.text)
+        XCTAssertEqual(try t.client.patch("/api/v1/appointments/manage/\(token)", json: ["start": at("11:30")]).status, 404)
+        XCTAssertEqual(try sql("SELECT status FROM appointment WHERE id = $1", h.object["id"] as? String ?? "").first!.string("status"), "held",
+                       "the link changed nothing")
         let next = try book(t.client, type, at("10:00"))
         XCTAssertEqual(next.status, 201, next.text)
         let old = try sql("SELECT status, cancel_reason FROM appointment WHERE id = $1", h.object["id"] as? String ?? "").first!
@@ -408,6 +424,121 @@ final class AppointmentBookingTests: XCTestCase {
         XCTAssertEqual(try overlaps(), 0)
     }
 
+    /// A staff member's booking answer carries the citizen's data: when an `Idempotency-Key` retry shows it again,
+    /// that is a read of personal data and is audited (`appointment.read`, `replay: true`); the public's own replay is not.
+    func testAReplayedStaffBookingIsAuditedAsARead() throws {
+        let (type, _) = try simpleSetup()
+        let body = Array(try JSONSerialization.data(withJSONObject: [
+            "locationId": w.locationID, "appointmentTypeId": type, "start": at("10:00"),
+            "citizen": ["name": "Jan Jansen", "email": "jan@example.nl"]] as [String: Any], options: [.sortedKeys]))
+        let key = ["Idempotency-Key": UUID().uuidString]
+        let first = try w.staffA.send("POST", "/api/v1/appointments", body: body, headers: key)
+        XCTAssertEqual(first.status, 201, first.text)
+        let id = first.object["id"] as? String ?? ""
+        func audits(_ action: String) throws -> Int {
+            try sql("SELECT count(*)::int AS n FROM audit_log WHERE action = $1 AND subject_id = $2 AND staff_id = $3 AND coalesce(detail->>'replay', '') = $4",
+                    action, id, w.staffAID, action == "appointment.read" ? "true" : "").first!.int("n")
+        }
+        XCTAssertEqual(try audits("appointment.book"), 1)
+        XCTAssertEqual(try audits("appointment.read"), 0)
+        let again = try w.staffA.send("POST", "/api/v1/appointments", body: body, headers: key)
+        XCTAssertEqual(again.status, 201, again.text)
+        XCTAssertEqual(again.header("Idempotent-Replayed"), "true")
+        XCTAssertEqual((again.object["citizen"] as? [String: Any])?["email"] as? String, "jan@example.nl", "the citizen's data shown again")
+        XCTAssertEqual(try audits("appointment.book"), 1, "booked once")
+        XCTAssertEqual(try audits("appointment.read"), 1, "…and the replay that showed it again is audited")
+        // The public's replay returns only what the citizen sent: nothing to audit.
+        let publicBody = Array(try JSONSerialization.data(withJSONObject: [
+            "locationId": w.locationID, "appointmentTypeId": type, "start": at("11:00"),
+            "citizen": ["name": "Piet", "email": "piet@example.nl"]] as [String: Any], options: [.sortedKeys]))
+        let publicKey = ["Idempotency-Key": UUID().uuidString]
+        XCTAssertEqual(try t.client.send("POST", "/api/v1/appointments", body: publicBody, headers: publicKey).status, 201)
+        XCTAssertEqual(try t.client.send("POST", "/api/v1/appointments", body: publicBody, headers: publicKey).header("Idempotent-Replayed"), "true")
+        XCTAssertEqual(try sql("SELECT count(*)::int AS n FROM audit_log WHERE action = 'appointment.read'").first!.int("n"), 1)
+    }
+
+    // MARK: Slot hoarding
+
+    /// With the limits on (the TestApp turns them off for everything else): anonymous bookings and manage-link changes
+    /// count per address per minute (429 + Retry-After), and one address holds at most 3 unexpired holds; staff and
+    /// other addresses are not affected, and a confirmed or expired hold stops counting.
+    func testAnonymousBookingsAndHoldsAreLimitedPerAddress() throws {
+        t.tearDown()
+        let clock = self.clock
+        t = try TestApp { $0.clock = clock; $0.bookingRatePerMinute = 10; $0.holdsPerAddress = 3; $0.bookingLimitExempt = ["127.0.0.11"] }
+        w = try World.make(t)
+        let (type, _) = try simpleSetup()
+        // Per minute: the window is a real minute, so a request run can straddle one change of minute at most —
+        // 10 requests from a fresh address all pass, and within the next 11 one is refused.
+        let flood = t.client.from("127.0.0.7")
+        for i in 0..<10 { XCTAssertEqual(try flood.post("/api/v1/appointments", json: [String: Any]()).status, 422, "request \(i)") }
+        var refused: HTTPResponse? = nil
+        for _ in 0..<11 where refused == nil {
+            let r = try flood.post("/api/v1/appointments", json: [String: Any]())
+            if r.status == 429 { refused = r } else { XCTAssertEqual(r.status, 422, r.text) }
+        }
+        let limited = try XCTUnwrap(refused, "the 21st request of one address within two minutes must be refused")
+        XCTAssertEqual(limited.header("content-type"), "application/problem+json")
+        XCTAssertNotNil(Int(limited.header("retry-after") ?? ""), limited.text)
+        XCTAssertEqual(try flood.post("/api/v1/appointments/manage/\(String(repeating: "a", count: 43))/cancel").status, 429,
+                       "the manage link's changes count too")
+        XCTAssertEqual(try t.client.from("127.0.0.8").post("/api/v1/appointments", json: [String: Any]()).status, 422, "another address is not limited")
+        XCTAssertEqual(try w.staffA.from("127.0.0.7").post("/api/v1/appointments", json: [String: Any]()).status, 422, "staff are not limited")
+
+        // Holds: three at a time per address.
+        let hoarder = t.client.from("127.0.0.9")
+        var tokens: [String] = []
+        for start in ["09:00", "09:30", "10:00"] {
+            let h = try book(hoarder, type, at(start), extra: ["hold": true])
+            XCTAssertEqual(h.status, 201, h.text)
+            tokens.append(h.object["manageToken"] as? String ?? "")
+        }
+        let fourth = try book(hoarder, type, at("10:30"), extra: ["hold": true])
+        XCTAssertEqual(fourth.status, 429, fourth.text)
+        XCTAssertEqual(Int(fourth.header("retry-after") ?? ""), 600, "until the first hold expires")
+        XCTAssertEqual(try sql("SELECT count(*)::int AS n FROM appointment WHERE status = 'held'").first.map { try $0.int("n") }, 3)
+        XCTAssertEqual(try book(hoarder, type, at("10:30")).status, 201, "a booking without hold is not capped")
+        XCTAssertEqual(try book(w.staffA.from("127.0.0.9"), type, at("11:30"), extra: ["hold": true]).status, 201, "staff holds are not capped")
+        // A confirmed hold no longer counts.
+        XCTAssertEqual(try hoarder.post("/api/v1/appointments/manage/\(tokens[0])/confirm").status, 200)
+        XCTAssertEqual(try book(hoarder, type, at("11:00"), extra: ["hold": true]).status, 201)
+        XCTAssertEqual(try book(hoarder, type, at("09:00", "2026-03-17"), extra: ["hold": true]).status, 429)
+        // Expired holds no longer count.
+        clock.advance(seconds: 601)
+        let after = try book(hoarder, type, at("09:00", "2026-03-17"), extra: ["hold": true])
+        XCTAssertEqual(after.status, 201, after.text)
+        // Six holds of six free slots sent at once from one address: the cap is claimed before the transaction, so
+        // exactly three pass, never more.
+        let racer = t.client.from("127.0.0.10")
+        let starts = ["09:00", "09:30", "10:00", "10:30", "11:00", "11:30"].map { at($0, "2026-03-24") }
+        let w = self.w!
+        let statuses = concurrently(starts.count) { i in
+            let body: [String: Any] = ["locationId": w.locationID, "appointmentTypeId": type, "start": starts[i], "hold": true,
+                                       "citizen": ["name": "Jan Jansen", "email": "jan@example.nl"]]
+            return (try? racer.post("/api/v1/appointments", json: body).status) ?? -1
+        }
+        XCTAssertEqual(statuses.filter { $0 == 201 }.count, 3, "\(statuses)")
+        XCTAssertEqual(statuses.filter { $0 == 429 }.count, 3, "\(statuses)")
+        // The API document tells clients about the 429 and its Retry-After.
+        let doc = try t.client.get("/api/v1/openapi.json").object
+        let paths = doc["paths"] as? [String: Any] ?? [:]
+        for (path, method) in [("/api/v1/appointments", "post"), ("/api/v1/appointments/manage/{token}/cancel", "post"),
+                               ("/api/v1/appointments/manage/{token}", "patch"), ("/api/v1/appointments/manage/{token}/confirm", "post")] {
+            let tooMany = (((paths[path] as? [String: Any])?[method] as? [String: Any])?["responses"] as? [String: Any])?["429"] as? [String: Any]
+            XCTAssertTrue((tooMany?["description"] as? String ?? "").contains("LOKET_BOOKING_RATE_PER_MINUTE"), "\(method) \(path)")
+            XCTAssertNotNil((tooMany?["headers"] as? [String: Any])?["Retry-After"], "\(method) \(path)")
+            XCTAssertNotNil((tooMany?["content"] as? [String: Any])?["application/problem+json"], "\(method) \(path)")
+        }
+        // A form server (Open Forms) books for everyone from one address: listed as exempt, neither limit applies.
+        let forms = t.client.from("127.0.0.11")
+        for i in 0..<12 { XCTAssertEqual(try forms.post("/api/v1/appointments", json: [String: Any]()).status, 422, "request \(i)") }
+        for start in ["09:00", "09:30", "10:00", "10:30"] {
+            let h = try book(forms, type, at(start, "2026-03-31"), extra: ["hold": true])
+            XCTAssertEqual(h.status, 201, h.text)
+        }
+        XCTAssertEqual(try overlaps(), 0)
+    }
+
     // MARK: Who may do what; moves
 
     func testAgencyWallManageLinkAndIllegalMoves() throws {
@@ -415,9 +546,17 @@ final class AppointmentBookingTests: XCTestCase {
         let r = try book(t.client, type, at("10:00"))
         XCTAssertEqual(r.status, 201, r.text)
         let id = r.object["id"] as? String ?? "", token = r.object["manageToken"] as? String ?? ""
-        // Another agency's staff may not touch it; the public may not use the staff routes.
-        XCTAssertEqual(try w.staffB.post("/api/v1/appointments/\(id)/cancel").status, 403)
-        XCTAssertEqual(try w.staffB.patch("/api/v1/appointments/\(id)", json: ["start": at("11:00")]).status, 403)
+        // Another agency's staff may not touch it, and learn nothing: 404 as on reads and as for an id that does not
+        // exist (a 403 would confirm the id); the public may not use the staff routes.
+        let unknown = UUID().uuidString.lowercased()
+        for (method, suffix, body) in [("POST", "/cancel", "{}"), ("PATCH", "", "{\"start\":\"\(at("11:00"))\"}"), ("POST", "/confirm", "{}")] {
+            let other = try w.staffB.send(method, "/api/v1/appointments/\(id)\(suffix)", body: Array(body.utf8))
+            XCTAssertEqual(other.status, 404, "\(method) \(suffix): \(other.text)")
+            XCTAssertEqual(other.object["detail"] as? String, "There is no appointment with id \(id).")
+            XCTAssertEqual(try w.staffB.send(method, "/api/v1/appointments/\(unknown)\(suffix)", body: Array(body.utf8)).status, 404)
+            XCTAssertEqual(try w.staffB.get("/api/v1/appointments/\(id)").status, 404, "reads say the same")
+        }
+        XCTAssertEqual(try sql("SELECT status FROM appointment WHERE id = $1", id).first!.string("status"), "booked")
         XCTAssertEqual(try t.client.post("/api/v1/appointments/\(id)/cancel").status, 401)
         // The citizen moves it with the link (no staff choice), raising SEQUENCE; the old time is free again.
         XCTAssertEqual(try t.client.patch("/api/v1/appointments/manage/\(token)", json: ["start": at("11:00"), "staffIds": []]).status, 422)

@@ -242,11 +242,53 @@ final class CheckInTests: XCTestCase {
         XCTAssertEqual(try ticketCount(), 1)
     }
 
+    /// A helper checks in the appointment they arranged (issue 10: helpers "book, reschedule, cancel and check in"),
+    /// with the person's consent recorded as action checkIn and audited as on their behalf; what they did not arrange
+    /// does not exist for them (404), and consent is a helper's record only.
+    func testAHelperChecksInTheAppointmentTheyArrangedRecordingConsent() throws {
+        let appt = try appointment("K7M2QX"), unarranged = try appointment("H4P9RT", start: "10:30")
+        func helper(_ name: String) throws -> (id: String, client: HTTPClient) {
+            let r = try t.admin.post("/api/v1/staff", json: ["agencyId": w.agencyB, "username": name, "password": "correct horse battery",
+                                                            "displayName": name, "role": "helper"])
+            XCTAssertEqual(r.status, 201, r.text)
+            return (r.object["id"] as? String ?? "", try World.login(t, name))
+        }
+        let hanna = try helper("hanna"), piet = try helper("piet")
+        // Hanna arranged it: the consent row of its booking names her (helper_arranged's one rule).
+        try sql("""
+            INSERT INTO appointment_consent (appointment_id, helper_id, action, method, given_at, scope, recorded_at)
+            VALUES ($1, $2, 'book', 'inPerson', $3, 'afspraak maken', $3)
+            """, appt, hanna.id, at("08:00"))
+        let consent: [String: Any] = ["method": "inPerson", "givenAt": "2026-03-10T09:55:00+01:00", "scope": "inchecken bij de balie"]
+        XCTAssertEqual(try piet.client.post("/api/v1/appointments/\(appt)/check-in", json: ["consent": consent]).status, 404,
+                       "another helper's appointment does not exist for them")
+        XCTAssertEqual(try hanna.client.post("/api/v1/appointments/\(unarranged)/check-in").status, 404, "nor one they did not arrange")
+        XCTAssertEqual(try w.staffA.post("/api/v1/appointments/\(appt)/check-in", json: ["consent": consent]).status, 422,
+                       "consent is recorded only by a helper")
+        XCTAssertEqual(try ticketCount(), 0)
+        let r = try hanna.client.post("/api/v1/appointments/\(appt)/check-in", json: ["consent": consent])
+        XCTAssertEqual(r.status, 201, r.text)
+        XCTAssertEqual(r.object["appointmentId"] as? String, appt)
+        XCTAssertEqual(try appointmentStatus(appt), "checkedIn")
+        XCTAssertEqual(try sql("SELECT count(*)::int AS n FROM appointment_consent WHERE appointment_id = $1 AND helper_id = $2 AND action = 'checkIn' AND scope = 'inchecken bij de balie'",
+                               appt, hanna.id).first!.int("n"), 1)
+        XCTAssertEqual(try sql("""
+            SELECT count(*)::int AS n FROM audit_log WHERE action = 'appointment.checkIn' AND subject_id = $1 AND staff_id = $2
+              AND detail->>'onBehalf' = 'true' AND detail->'consent'->>'method' = 'inPerson' AND NOT detail->'consent' ? 'scope'
+            """, appt, hanna.id).first!.int("n"), 1, "audited as on someone's behalf, without the consent's words")
+        // A second tap: the same ticket, nothing recorded twice.
+        let again = try hanna.client.post("/api/v1/appointments/\(appt)/check-in")
+        XCTAssertEqual(again.status, 200, again.text)
+        XCTAssertEqual(again.object["id"] as? String, r.object["id"] as? String)
+        XCTAssertEqual(try ticketCount(), 1)
+        XCTAssertEqual(try sql("SELECT count(*)::int AS n FROM appointment_consent WHERE action = 'checkIn'").first!.int("n"), 1)
+    }
+
     /// Staff check a visitor in at the desk: agencies taking part only; the visit's no-show is the appointment's.
     func testDeskCheckInAndNoShow() throws {
         let appt = try appointment("K7M2QX")
         let other = try w.staffB.post("/api/v1/appointments/\(appt)/check-in")
-        XCTAssertEqual(other.status, 403, other.text)
+        XCTAssertEqual(other.status, 404, "another agency's staff learn nothing, as on reads: \(other.text)")
         XCTAssertEqual(try t.client.post("/api/v1/appointments/\(appt)/check-in").status, 401)
         set("09:29")
         let r = try w.staffA.post("/api/v1/appointments/\(appt)/check-in")

@@ -269,7 +269,7 @@ final class HelperTests: XCTestCase {
             "GET /api/v1/sessions/current", "DELETE /api/v1/sessions/current",
             "GET /api/v1/appointments", "GET /api/v1/appointments/{appointmentId}",
             "POST /api/v1/appointments/{appointmentId}/confirm", "PATCH /api/v1/appointments/{appointmentId}",
-            "POST /api/v1/appointments/{appointmentId}/cancel",
+            "POST /api/v1/appointments/{appointmentId}/cancel", "POST /api/v1/appointments/{appointmentId}/check-in",
             "POST /api/v1/appointments/{appointmentId}/attendees", "DELETE /api/v1/appointments/{appointmentId}/attendees/{attendeeId}",
         ]
         var checked = 0

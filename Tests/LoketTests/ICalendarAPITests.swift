@@ -104,7 +104,9 @@ final class ICalendarAPITests: XCTestCase {
         XCTAssertEqual(try t.client.get(path).status, 404, "anonymous without a token")
         XCTAssertEqual(try t.client.get(path + "&token=" + Credentials.randomToken()).status, 404, "a wrong token")
         XCTAssertEqual(try w.staffA.get(path).status, 200, "staff of the participating agency")
-        XCTAssertEqual(try w.staffB.get(path).status, 403, "staff of another agency")
+        XCTAssertEqual(try w.staffB.get(path).status, 404, "staff of another agency learn nothing, as on reads")
+        XCTAssertEqual(try w.staffB.get(path.replacingOccurrences(of: "for=citizen", with: "for=\(w.staffBID)")).status, 404,
+                       "nor through a staff member's file")
         XCTAssertEqual(try coordinator.get(path).status, 200)
         XCTAssertEqual(try t.admin.get(path).status, 200)
         // A token of another appointment does not open this one.

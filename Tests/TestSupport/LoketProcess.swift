@@ -17,6 +17,8 @@ public final class LoketProcess: @unchecked Sendable {
         env["LOKET_PORT"] = String(port)
         env["LOKET_ADMIN_TOKEN"] = TestApp.adminToken
         env["LOKET_TICKET_RATE_PER_MINUTE"] = "0"
+        env["LOKET_BOOKING_RATE_PER_MINUTE"] = "0"
+        env["LOKET_HOLDS_PER_ADDRESS"] = "0"
         env["LOKET_KIOSK_DIR"] = TestApp.repositoryRoot + "/kiosk"
         for (k, v) in extraEnvironment { env[k] = v }
         process.environment = env

@@ -87,6 +87,9 @@ public final class TestApp: @unchecked Sendable {
         c.server.drainSeconds = 2
         c.adminToken = Self.adminToken
         c.ticketRatePerMinute = ticketRatePerMinute
+        // Tests book many appointments from one address; the booking limits have their own tests (BookingLimitTests).
+        c.bookingRatePerMinute = 0
+        c.holdsPerAddress = 0
         c.kioskDirectory = TestApp.repositoryRoot + "/kiosk"
         configure(&c)
         app = App(configuration: c, logger: TestPostgres.logger)

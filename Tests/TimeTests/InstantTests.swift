@@ -21,9 +21,19 @@ final class InstantTests: XCTestCase {
         XCTAssertEqual(Instant(rfc3339: "2026-10-25 02:30:00.5+01")?.microseconds,
                        Instant(rfc3339: "2026-10-25T01:30:00.500000Z")?.microseconds)
         for bad in ["", "2026-13-01T00:00:00Z", "2026-01-01T00:00:00", "2026-01-01T00:00:00.Z", "2026-01-01T24:00:00Z",
-                    "2026-01-01T00:00:00Zjunk"] {
+                    "2026-01-01T00:00:00Zjunk",
+                    // Offsets beyond ±18:00 or with 60 minutes or more are typos, not times (+99:99 moved it by four days).
+                    "2026-03-10T10:00:00+99:99", "2026-03-10T10:00:00+18:01", "2026-03-10T10:00:00-19:00", "2026-03-10T10:00:00+01:60",
+                    "2026-03-10T10:00:00+24"] {
             XCTAssertNil(Instant(rfc3339: bad), bad)
         }
+    }
+
+    func testTheWidestOffsetsAreAccepted() {
+        XCTAssertEqual(Instant(rfc3339: "2026-03-10T10:00:00+18:00"), Instant(rfc3339: "2026-03-09T16:00:00Z"))
+        XCTAssertEqual(Instant(rfc3339: "2026-03-10T10:00:00-18:00"), Instant(rfc3339: "2026-03-11T04:00:00Z"))
+        XCTAssertEqual(Instant(rfc3339: "2026-03-10T10:00:00+05:45"), Instant(rfc3339: "2026-03-10T04:15:00Z"), "Nepal")
+        XCTAssertEqual(Instant(rfc3339: "2026-03-10T10:00:00+14"), Instant(rfc3339: "2026-03-09T20:00:00Z"), "Kiribati")
     }
 
     func testManualClockMoves() {

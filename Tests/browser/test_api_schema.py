@@ -37,7 +37,7 @@ def schema_server(tmp_path_factory):
     name, url = h.private_database('schema')
     port = h.free_port()
     env = dict(os.environ, LOKET_DATABASE_URL=url, LOKET_PORT=str(port), LOKET_ADMIN_TOKEN=ADMIN_TOKEN,
-               LOKET_KIOSK_DIR=h.KIOSK_DIR, LOKET_TICKET_RATE_PER_MINUTE='0', LOKET_LOGIN_RATE_PER_MINUTE='0')
+               LOKET_KIOSK_DIR=h.KIOSK_DIR, LOKET_BOOKING_RATE_PER_MINUTE='0', LOKET_HOLDS_PER_ADDRESS='0', LOKET_TICKET_RATE_PER_MINUTE='0', LOKET_LOGIN_RATE_PER_MINUTE='0')
     subprocess.run([BINARY, 'demo'], env=env, check=True, capture_output=True)
     log = open(tmp_path_factory.mktemp('schema') / 'loket.log', 'wb')
     p, base = h.start_loket(BINARY, env, log, 'the schema test server')

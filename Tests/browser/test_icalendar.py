@@ -41,7 +41,7 @@ def ical_server(tmp_path_factory):
     name, url = h.private_database('ical')
     port = h.free_port()
     env = dict(os.environ, LOKET_DATABASE_URL=url, LOKET_PORT=str(port), LOKET_ADMIN_TOKEN=ADMIN_TOKEN,
-               LOKET_KIOSK_DIR=h.KIOSK_DIR, LOKET_LOGIN_RATE_PER_MINUTE='0', LOKET_PUBLIC_URL=f'https://{PUBLIC_HOST}')
+               LOKET_KIOSK_DIR=h.KIOSK_DIR, LOKET_BOOKING_RATE_PER_MINUTE='0', LOKET_HOLDS_PER_ADDRESS='0', LOKET_LOGIN_RATE_PER_MINUTE='0', LOKET_PUBLIC_URL=f'https://{PUBLIC_HOST}')
     log = open(tmp_path_factory.mktemp('ical') / 'loket.log', 'wb')
     p, base = h.start_loket(BINARY, env, log, 'the iCalendar test server')
     try:

@@ -104,7 +104,7 @@ class Servers:
     def start(self, smtp=True):
         port = h.free_port()
         env = dict(os.environ, LOKET_DATABASE_URL=self.db, LOKET_PORT=str(port), LOKET_ADMIN_TOKEN=ADMIN_TOKEN,
-                   LOKET_KIOSK_DIR=h.KIOSK_DIR, LOKET_LOGIN_RATE_PER_MINUTE='0', LOKET_PUBLIC_URL=PUBLIC,
+                   LOKET_KIOSK_DIR=h.KIOSK_DIR, LOKET_BOOKING_RATE_PER_MINUTE='0', LOKET_HOLDS_PER_ADDRESS='0', LOKET_LOGIN_RATE_PER_MINUTE='0', LOKET_PUBLIC_URL=PUBLIC,
                    LOKET_MAIL_POLL_SECONDS='1', LOKET_MAIL_RETRY_SECONDS='1', LOKET_MAIL_LEASE_SECONDS=str(LEASE))
         env.pop('LOKET_SMTP_URL', None)
         if smtp:

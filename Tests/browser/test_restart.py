@@ -22,7 +22,7 @@ BINARY = os.environ.get('LOKET_BINARY', '')
 
 def start(port, log):
     env = dict(os.environ, LOKET_PORT=str(port), LOKET_DATABASE_URL=h.DB_URL, LOKET_ADMIN_TOKEN=h.ADMIN,
-               LOKET_KIOSK_DIR=h.KIOSK_DIR, LOKET_TICKET_RATE_PER_MINUTE='0')
+               LOKET_KIOSK_DIR=h.KIOSK_DIR, LOKET_BOOKING_RATE_PER_MINUTE='0', LOKET_HOLDS_PER_ADDRESS='0', LOKET_TICKET_RATE_PER_MINUTE='0')
     p = subprocess.Popen([BINARY, 'serve'], env=env, stdout=log, stderr=log)
     deadline = time.time() + 30
     while time.time() < deadline:
