@@ -222,7 +222,7 @@ final class ContactPersonTests: XCTestCase {
     // MARK: Follow-up in one step (migration 0015)
 
     /// Anna books the follow-up with her own contact code: she takes part although Carla has less booked (the code is
-    /// preferred), the appointment answers the code, and the confirmation tells it. A code of nobody taking part, an
+    /// preferred; without a code Carla gets the next one), the appointment answers the code, and the confirmation tells it. A code of nobody taking part, an
     /// unknown code or a public booking with a code are 422 naming `contactCode`; an ended relation is no longer told.
     func testAFollowUpBookedWithTheContactCodeIsWithTheContactPersonAndTellsTheCode() throws {
         let code = try annaBecomesContactPerson()
@@ -257,13 +257,13 @@ final class ContactPersonTests: XCTestCase {
         XCTAssertEqual(busy.status, 201, busy.text)
         XCTAssertTrue(busy.object.keys.contains("contactCode"), "the key is always there")
         XCTAssertTrue(busy.object["contactCode"] is NSNull, busy.text)
-        let plain = try book(w.staffA, "09:00", [:])
-        XCTAssertEqual(participants(plain), [carla.id], "least booked without a code")
-
         let r = try book(w.staffA, "10:00", ["contactCode": code.lowercased()])
         XCTAssertEqual(r.status, 201, r.text)
         XCTAssertEqual(participants(r), [w.staffAID], "the contact person takes part")
         XCTAssertEqual(r.object["contactCode"] as? String, code)
+        let plain = try book(w.staffA, "09:00", [:])
+        XCTAssertEqual(participants(plain), [carla.id], "least booked without a code")
+        XCTAssertTrue(plain.object["contactCode"] is NSNull, plain.text)
         let id = r.object["id"] as? String ?? ""
         XCTAssertEqual(try t.admin.get("/api/v1/appointments/\(id)").object["contactCode"] as? String, code)
         let mail = try sql("SELECT body FROM outbox_message WHERE appointment_id = $1 ORDER BY kind", id).map { try $0.string("body") }
