@@ -27,6 +27,7 @@ public enum BundledMigrations {
             ("0012_check_in.sql", PackageResources._012_check_in_sql),
             ("0013_helpers.sql", PackageResources._013_helpers_sql),
             ("0014_contact_person.sql", PackageResources._014_contact_person_sql),
+            ("0015_appointment_contact_person.sql", PackageResources._015_appointment_contact_person_sql),
         ]
         return files.map { name, bytes in
             MigrationFile(version: Int(name.prefix(4))!, name: name, sql: String(decoding: bytes, as: UTF8.self))

@@ -27,6 +27,10 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         -- Several agencies at one table: what a colleague of another agency sees in place of the details.
         'joint', (SELECT count(DISTINCT r.agency_id) > 1 FROM appointment_reservation r WHERE r.appointment_id = a.id),
         'sequence', a.sequence,
+        -- The citizen's contact person (migration 0015): their code while the relation is active, for the kiosk. Only
+        -- with `personal`: the code is the citizen's key to a named staff member, not for another agency's eyes.
+        'contactCode', CASE WHEN personal THEN (
+            SELECT cp.code FROM contact_person cp WHERE cp.id = a.contact_person_id AND cp.ended_at IS NULL) END,
         'citizen', CASE WHEN personal THEN jsonb_build_object(
             'name', a.citizen_name, 'email', a.citizen_email, 'phone', a.citizen_phone,
             'language', a.citizen_language, 'needs', to_jsonb(a.needs), 'needsNote', a.needs_note) END,

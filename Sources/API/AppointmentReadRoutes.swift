@@ -206,6 +206,8 @@ enum AppointmentReadRoutes: RouteCollection {
             ("roomId", O.nullable(O.id)), ("roomName", O.nullable(O.str)),
             ("joint", described(O.bool, "More than one agency takes part.")),
             ("sequence", described(O.int, "iCalendar SEQUENCE: raised on every reschedule and on cancel.")),
+            ("contactCode", described(O.nullable(O.str),
+                                      "Booked with the citizen's contact person (contactCode): their active code, with the citizen's fields only; else null.")),
             ("citizen", described(O.nullable(citizen),
                                   "The citizen's fields: for staff of a participating agency, coordinators, admins and the manage link; else null.")),
             ("representative", described(O.nullable(O.obj([
@@ -220,7 +222,7 @@ enum AppointmentReadRoutes: RouteCollection {
                 required: ["id", "kind", "mode", "language", "staffId", "name"])),
                 "Who comes along (helpers, interpreters); staffId and name only with the citizen's fields.")),
         ], required: ["id", "locationId", "appointmentTypeId", "reference", "status", "start", "end", "persons", "heldUntil",
-                      "participants", "roomId", "roomName", "joint", "sequence", "citizen", "representative", "attendees"])
+                      "participants", "roomId", "roomName", "joint", "sequence", "contactCode", "citizen", "representative", "attendees"])
         let extra = O.obj([("locationName", O.str),
                            ("locationAddress", O.obj([("streetAddress", O.str), ("postalCode", O.str), ("city", O.str)],
                                                      required: ["streetAddress", "postalCode", "city"])),

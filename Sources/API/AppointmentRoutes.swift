@@ -32,6 +32,8 @@ struct CitizenBody: Decodable {
 }
 struct NewAppointmentBody: Decodable {
     let locationId: String?, appointmentTypeId: String?, start: String?, persons: Int?, staffIds: [String]?, roomId: String?
+    /// Staff only: the contact code of a participant, so the follow-up is with the citizen's own contact person.
+    var contactCode: String? = nil
     let citizen: CitizenBody?, hold: Bool?
     /// false: Loket sends the citizen no mail about this appointment (an external form sends its own; see Outbox).
     let notify: Bool?
@@ -150,6 +152,12 @@ enum AppointmentRoutes: RouteCollection {
         if actor == nil {
             v.require(b.staffIds == nil, "staffIds", "only staff choose who takes part")
             v.require(b.roomId == nil, "roomId", "only staff choose the room")
+            v.require(b.contactCode == nil, "contactCode", "only staff book with a contact person")
+        }
+        // As the kiosk reads it: case, spaces and dashes do not matter.
+        let contactCode = b.contactCode.map { String($0.filter { !$0.isWhitespace && $0 != "-" }).uppercased() }
+        if let given = b.contactCode {
+            v.require(given.count <= 500 && !(contactCode ?? "").isEmpty, "contactCode", "must be a contact code of 6 characters")
         }
         v.require(b.citizen != nil, "citizen", "is required (an object with the citizen's details)")
         let consent = HelperScope.consent(&v, b.consent, helper: helper != nil, required: true, now: ctx.now)
@@ -188,7 +196,19 @@ enum AppointmentRoutes: RouteCollection {
                 try v.check()
                 let w = Wanted(location: location, typeID: typeID, head: head, persons: persons, start: start, day: day, asPublic: actor == nil)
                 wanted = w
-                let slot = try place(db, w, staffIDs: staffIDs, roomID: b.roomId?.lowercased(), prefer: [], preferRoom: nil, now: now)
+                // Follow-up in one step: the contact code names the staff member the booking prefers and must include.
+                var contact: ContactPersonForBooking.Row? = nil
+                if let contactCode {
+                    contact = try db.first(ContactPersonForBooking(locationID: location, code: contactCode))
+                    guard contact != nil else {
+                        throw AdminRoutes.invalid("contactCode", "is not an active contact code at this location")
+                    }
+                }
+                let slot = try place(db, w, staffIDs: staffIDs, roomID: b.roomId?.lowercased(), prefer: contact.map { [$0.staff_id] } ?? [],
+                                     preferRoom: nil, now: now)
+                if let contact, !slot.staffIds.contains(contact.staff_id) {
+                    throw AdminRoutes.invalid("contactCode", "its contact person does not take part in this appointment (not named, or not free then)")
+                }
                 let during = slot.bufferedInterval(AvailabilityRoutes.rule(head))
                 try expireHolds(db, slot, during, now: now)
                 let status: AppointmentStatus = hold ? .held : .booked
@@ -207,6 +227,7 @@ enum AppointmentRoutes: RouteCollection {
                 guard let id else { throw Problem.internalError }
                 try db.run(AppointmentReserve(appointmentID: id, staffIDs: slot.staffIds, serviceIDs: head.services, roomID: slot.roomId,
                                               from: during.start, to: during.end))
+                if let contact { try db.run(AppointmentContactPersonSet(appointmentID: id, contactPersonID: contact.id)) }
                 // The confirmation and the reminder, in this transaction (the token is known only here).
                 try Outbox.booked(db, ctx, appointmentID: id, manageToken: token, notify: b.notify ?? true)
                 if actor != nil {

@@ -11,7 +11,8 @@ extension ContactStatement {
 }
 
 enum ContactStatements {
-    static let all: [any Statement.Type] = [ContactPersonStart.self, ContactPersonEnd.self, ContactTicketTake.self]
+    static let all: [any Statement.Type] = [ContactPersonStart.self, ContactPersonEnd.self, ContactTicketTake.self,
+                                            ContactPersonForBooking.self, AppointmentContactPersonSet.self]
 }
 
 /// The staff member holding a visit becomes its contact person: a new code, or the one already issued for it.
@@ -60,4 +61,19 @@ struct ContactTicketTake: ContactStatement {
     /// Now plus the configured wait (`contactWaitMinutes`).
     let offeredUntil: Instant
     var countAtMost: Int = TakeNumber.positionLimit
+}
+
+/// The active contact relation a staff booking names with `contactCode` (follow-up in one step).
+struct ContactPersonForBooking: ContactStatement {
+    static let sqlName = "contact_person_for_booking"
+    struct Row: Decodable, Sendable { let id: String, staff_id: String }
+    let locationID: String
+    let code: String
+}
+
+/// Links a follow-up appointment to the contact relation it was booked with.
+struct AppointmentContactPersonSet: ContactStatement {
+    static let sqlName = "appointment_contact_person_set"
+    let appointmentID: String
+    let contactPersonID: String
 }

@@ -223,6 +223,8 @@ enum OpenAPISpec {
             ("locationId", id), ("appointmentTypeId", id), ("start", time), ("persons", ranged(1, 20, 1)),
             ("staffIds", s("array", [("items", id), ("description", .string("Staff only: one per requirement; absent: Loket chooses, least booked first."))])),
             ("roomId", s("string", [("format", .string("uuid")), ("description", .string("Staff only; absent: the smallest free room that fits."))])),
+            ("contactCode", s("string", [("maxLength", .int(500)), ("description", .string(
+                "Staff only: the active contact code of a participant at this location (case, spaces and dashes ignored); absent staffIds, Loket prefers that contact person. 422 when they do not take part."))])),
             ("citizen", citizenSchema),
             ("hold", s("boolean", [("description", .string("Hold the slot for a few minutes (status held) while a form is completed; confirm it later."))])),
             ("notify", s("boolean", [("default", .bool(true)), ("description", .string(

@@ -132,6 +132,8 @@ enum MailTexts {
         var time: String
         var locationName: String
         var place: String
+        /// The contact person's code (a follow-up booked with it), repeated so the citizen has it at the kiosk.
+        var contactCode: String? = nil
 
         init(reference: String, name: String?, weekday: Int, day: Int, month: Int, year: Int, time: String, locationName: String, place: String) {
             self.reference = reference
@@ -150,6 +152,7 @@ enum MailTexts {
             self.init(reference: a.reference, name: a.citizen_name, weekday: a.local_weekday, day: a.local_day, month: a.local_month,
                       year: a.local_year, time: a.local_time, locationName: a.location_name,
                       place: ([a.location_name] + address).joined(separator: ", "))
+            contactCode = a.contact_code
         }
     }
 
@@ -176,7 +179,9 @@ enum MailTexts {
         if kind == .cancelled {
             lines += ["", t("cancelled.again")]
         } else {
-            lines += ["", t("bring"), t("arrive"), ""]
+            lines += ["", t("bring"), t("arrive")]
+            if let code = f.contactCode { lines.append(t("contactCode", ["code": code])) }
+            lines.append("")
             switch link {
             case .url(let url): lines += [t("manage"), url]
             case .earlier: lines.append(t("manage.earlier"))

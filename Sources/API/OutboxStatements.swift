@@ -30,6 +30,8 @@ struct OutboxAppointment: OutboxStatement {
         /// `HH:MM`, 24-hour clock.
         let local_time: String
         let location_name: String, street_address: String, postal_code: String, city: String
+        /// The contact person's code, when the appointment is with one (migration 0015).
+        let contact_code: String?
     }
     let appointmentID: String
 }

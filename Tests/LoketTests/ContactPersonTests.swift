@@ -218,6 +218,70 @@ final class ContactPersonTests: XCTestCase {
         XCTAssertEqual(ended.status, 404, ended.text)
         XCTAssertEqual(try ticketCount(), before, "no ticket for a wrong or ended code")
     }
+
+    // MARK: Follow-up in one step (migration 0015)
+
+    /// Anna books the follow-up with her own contact code: she takes part although Carla has less booked (the code is
+    /// preferred; without a code Carla gets the next one), the appointment answers the code, and the confirmation tells it. A code of nobody taking part, an
+    /// unknown code or a public booking with a code are 422 naming `contactCode`; an ended relation is no longer told.
+    func testAFollowUpBookedWithTheContactCodeIsWithTheContactPersonAndTellsTheCode() throws {
+        let code = try annaBecomesContactPerson()
+        let carla = try colleague("carla", agency: w.agencyA, services: [w.serviceA])
+        let hours = try t.admin.send("PUT", "/api/v1/locations/\(w.locationID)/opening-hours", body: Array(try JSONSerialization.data(withJSONObject: [
+            "weekly": [["weekday": 2, "opens": "09:00", "closes": "12:00"]], "closures": [], "closedOnPublicHolidays": true] as [String: Any])))
+        XCTAssertEqual(hours.status, 200, hours.text)
+        for staff in [w.staffAID, carla.id] {
+            try sql("INSERT INTO staff_availability (staff_id, location_id, weekday, starts, ends) VALUES ($1, $2, 2::smallint, '09:00'::time, '12:00'::time)",
+                    staff, w.locationID)
+        }
+        let ty = try t.admin.post("/api/v1/appointment-types", json: ["code": "vervolg", "name": "vervolg", "durationMinutes": 30,
+                                                                     "requirements": [["serviceId": w.serviceA]], "minNoticeMinutes": 0, "publicBooking": true])
+        XCTAssertEqual(ty.status, 201, ty.text)
+        let type = ty.object["id"] as? String ?? ""
+        func book(_ client: HTTPClient, _ hhmm: String, _ extra: [String: Any]) throws -> HTTPResponse {
+            var body: [String: Any] = ["locationId": w.locationID, "appointmentTypeId": type, "start": "2026-03-17T\(hhmm):00+01:00",
+                                       "citizen": ["name": "Jan Jansen", "email": "jan@example.nl", "language": "nl"]]
+            body.merge(extra) { $1 }
+            return try client.post("/api/v1/appointments", json: body)
+        }
+        func participants(_ r: HTTPResponse) -> [String] {
+            (r.object["participants"] as? [[String: Any]] ?? []).compactMap { $0["staffId"] as? String }
+        }
+        func invalid(_ r: HTTPResponse, file: StaticString = #filePath, line: UInt = #line) {
+            XCTAssertEqual(r.status, 422, r.text, file: file, line: line)
+            XCTAssertTrue((r.object["invalidParams"] as? [[String: Any]] ?? []).contains { $0["name"] as? String == "contactCode" }, r.text,
+                          file: file, line: line)
+        }
+        // Anna has more booked than Carla: without the code the least booked (Carla) would be chosen.
+        let busy = try book(w.staffA, "11:00", ["staffIds": [w.staffAID]])
+        XCTAssertEqual(busy.status, 201, busy.text)
+        XCTAssertTrue(busy.object.keys.contains("contactCode"), "the key is always there")
+        XCTAssertTrue(busy.object["contactCode"] is NSNull, busy.text)
+        let r = try book(w.staffA, "10:00", ["contactCode": code.lowercased()])
+        XCTAssertEqual(r.status, 201, r.text)
+        XCTAssertEqual(participants(r), [w.staffAID], "the contact person takes part")
+        XCTAssertEqual(r.object["contactCode"] as? String, code)
+        let plain = try book(w.staffA, "09:00", [:])
+        XCTAssertEqual(participants(plain), [carla.id], "least booked without a code")
+        XCTAssertTrue(plain.object["contactCode"] is NSNull, plain.text)
+        let id = r.object["id"] as? String ?? ""
+        XCTAssertEqual(try t.admin.get("/api/v1/appointments/\(id)").object["contactCode"] as? String, code)
+        let mail = try sql("SELECT body FROM outbox_message WHERE appointment_id = $1 ORDER BY kind", id).map { try $0.string("body") }
+        XCTAssertEqual(mail.count, 2, "confirmation and reminder")
+        for body in mail { XCTAssertTrue(body.contains("Uw vaste contactpersoon heeft code \(code). Noem deze code bij de kiosk."), body) }
+        let plainMail = try sql("SELECT body FROM outbox_message WHERE appointment_id = $1", plain.object["id"] as? String ?? "")
+        XCTAssertFalse(try plainMail.first?.string("body").contains("contactpersoon") ?? true, "no line without a contact person")
+
+        invalid(try book(w.staffA, "10:30", ["contactCode": code, "staffIds": [carla.id]]))  // the contact person does not take part
+        invalid(try book(w.staffA, "10:30", ["contactCode": "ZZZZZZ"]))
+        invalid(try book(t.client, "10:30", ["contactCode": code]))
+        XCTAssertEqual(try sql("SELECT count(*)::int AS n FROM appointment").first!.int("n"), 3, "nothing booked by a refused request")
+
+        // Ending the relation: the code stops being told.
+        let visit = try sql("SELECT ticket_id::text AS t FROM contact_person WHERE code = $1", code).first!.string("t")
+        XCTAssertEqual(try w.staffA.delete("/api/v1/tickets/\(visit)/contact-person").status, 204)
+        XCTAssertTrue(try t.admin.get("/api/v1/appointments/\(id)").object["contactCode"] is NSNull)
+    }
 }
 
 enum ContactStatementSamples {
@@ -228,6 +292,8 @@ enum ContactStatementSamples {
             ContactPersonStart(ticketID: id, staffID: id, code: "K7M2QX", note: nil, now: now),
             ContactPersonEnd(ticketID: id, staffID: id, agencyWide: false, now: now),
             ContactTicketTake(locationID: id, code: "K7M2QX", language: "nl", now: now, offeredUntil: now),
+            ContactPersonForBooking(locationID: id, code: "K7M2QX"),
+            AppointmentContactPersonSet(appointmentID: id, contactPersonID: id),
         ]
     }()
 }

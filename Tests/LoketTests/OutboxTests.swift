@@ -122,6 +122,26 @@ final class OutboxTests: XCTestCase {
         XCTAssertFalse(ics.contains("ayse") || ics.contains("Ayşe"), "no citizen data in the calendar file")
     }
 
+    /// A follow-up with a contact person (ContactPersonTests books one): every language tells the code in the
+    /// confirmation, the reminder and the "moved" message, never in the cancellation, and nothing without a code.
+    func testTheContactCodeIsToldInEveryLanguage() throws {
+        var facts = MailTexts.Facts(reference: "ABC234", name: "Jan", weekday: 2, day: 10, month: 3, year: 2026, time: "10:00",
+                                    locationName: "Stadswinkel", place: "Stadswinkel")
+        XCTAssertFalse(MailTexts.render(.booked, language: "nl", facts, link: .none).body.contains("contactpersoon"))
+        facts.contactCode = "K7M2QX"
+        XCTAssertTrue(MailTexts.render(.booked, language: "nl", facts, link: .none).body
+            .contains("Uw vaste contactpersoon heeft code K7M2QX. Noem deze code bij de kiosk."))
+        for language in ["nl", "en", "ar", "tr", "pl", "uk"] {
+            XCTAssertNotNil(MailTexts.files[language]?["contactCode"]?.stringValue, "\(language) has its own text")
+            for kind in [OutboxKind.booked, .rescheduled, .reminder] {
+                let body = MailTexts.render(kind, language: language, facts, link: .none).body
+                XCTAssertTrue(body.contains("K7M2QX"), "\(language) \(kind): \(body)")
+                XCTAssertFalse(body.contains("{code}") || body.contains("contactCode"), body)
+            }
+            XCTAssertFalse(MailTexts.render(.cancelled, language: language, facts, link: .none).body.contains("K7M2QX"))
+        }
+    }
+
     func testSummerTimeAndOtherLanguages() throws {
         // 2026-03-31 is a Tuesday after the change to summer time (29 March): 10:00 local is 08:00 UTC.
         let r = try book("2026-03-31T10:00:00+02:00", citizen: ["name": "Olena", "email": "olena@example.nl", "language": "uk"])

@@ -93,3 +93,14 @@ SELECT (SELECT count(*) FROM open)::int AS location_found, coalesce((SELECT is_o
        CASE WHEN t.id IS NOT NULL THEN (SELECT created_at FROM open) END AS created_at,
        (SELECT ahead FROM stats) AS ahead
 FROM (SELECT 1) AS one LEFT JOIN t ON true
+
+-- name: contact_person_for_booking
+-- $1 location, $2 code (upper case). The active contact relation a staff booking names (follow-up in one step,
+-- migration 0015): its staff member must take part in the appointment; the caller checks that after placing it.
+SELECT c.id::text AS id, c.staff_id::text AS staff_id
+FROM contact_person c JOIN staff s ON s.id = c.staff_id
+WHERE c.location_id = $1::uuid AND c.code = $2 AND c.ended_at IS NULL AND s.active
+
+-- name: appointment_contact_person_set
+-- $1 appointment, $2 contact relation. The link of a follow-up booked with a contact code (migration 0015).
+UPDATE appointment SET contact_person_id = $2::uuid WHERE id = $1::uuid

@@ -14,7 +14,9 @@ SELECT a.id::text AS id, a.reference, a.status, a.citizen_email, a.citizen_name,
        extract(month FROM a.starts_at AT TIME ZONE l.time_zone)::integer AS local_month,
        extract(year FROM a.starts_at AT TIME ZONE l.time_zone)::integer AS local_year,
        to_char(a.starts_at AT TIME ZONE l.time_zone, 'HH24:MI') AS local_time,
-       l.name AS location_name, l.street_address, l.postal_code, l.city
+       l.name AS location_name, l.street_address, l.postal_code, l.city,
+       -- The contact person's code (migration 0015) while the relation is active: the message repeats it.
+       (SELECT cp.code FROM contact_person cp WHERE cp.id = a.contact_person_id AND cp.ended_at IS NULL) AS contact_code
 FROM appointment a JOIN location l ON l.id = a.location_id
 WHERE a.id = $1::uuid
 
