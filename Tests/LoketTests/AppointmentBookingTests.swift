@@ -11,7 +11,7 @@ import XCTest
 /// reschedules), expired holds free their slot with no job running, the search's cache follows every change, and
 /// the agency wall and the state machine refuse what they must. The clock is fixed on Monday 2026-03-02 11:00 in
 /// Amsterdam; bookings are made for Tuesday 2026-03-10 unless said otherwise.
-final class AppointmentBookingTests: XCTestCase {
+final class AppointmentBookingTests: XCTestCase, UsesTestApp {
     var t: TestApp!
     var w: World!
     let clock = ManualClock(Instant(rfc3339: "2026-03-02T10:00:00Z")!)
@@ -28,21 +28,7 @@ final class AppointmentBookingTests: XCTestCase {
     }
     override func tearDown() { t.tearDown() }
 
-    // MARK: Helpers
 
-    @discardableResult
-    func sql(_ text: String, _ params: any PostgresEncodable...) throws -> [Row] {
-        let db = try t.connection()
-        defer { db.close() }
-        return try Array(db.query(Query(SQL(unsafeUnchecked: text), parameters: params)))
-    }
-
-    func staff(_ name: String, _ agency: String, _ services: [String]) throws -> String {
-        let id = try sql("INSERT INTO staff (agency_id, username, password_hash, display_name, role) VALUES ($1, $2, '$argon2id$test', $2, 'staff') RETURNING id::text AS id",
-                         agency, name).first!.string("id")
-        for s in services { try sql("INSERT INTO staff_service (staff_id, service_id, agency_id) VALUES ($1, $2, $3)", id, s, agency) }
-        return id
-    }
 
     func available(_ staff: String, weekday: Int = 2, _ starts: String, _ ends: String) throws {
         try sql("INSERT INTO staff_availability (staff_id, location_id, weekday, starts, ends) VALUES ($1, $2, $3::smallint, $4::time, $5::time)",

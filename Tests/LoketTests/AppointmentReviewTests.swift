@@ -9,7 +9,7 @@ import XCTest
 /// Regressions found by the outside review of appointments (issue 9), each over HTTP against a real database: bad
 /// input is a 4xx, never a 500. The clock is fixed on Monday 2026-03-02 11:00 in Amsterdam; bookings are made for
 /// Tuesday 2026-03-10.
-final class AppointmentReviewTests: XCTestCase {
+final class AppointmentReviewTests: XCTestCase, UsesTestApp {
     var t: TestApp!
     var w: World!
     let clock = ManualClock(Instant(rfc3339: "2026-03-02T10:00:00Z")!)
@@ -21,12 +21,6 @@ final class AppointmentReviewTests: XCTestCase {
     }
     override func tearDown() { t.tearDown() }
 
-    @discardableResult
-    func sql(_ text: String, _ params: any PostgresEncodable...) throws -> [Row] {
-        let db = try t.connection()
-        defer { db.close() }
-        return try Array(db.query(Query(SQL(unsafeUnchecked: text), parameters: params)))
-    }
 
     /// A public 30-minute type of service A with one staff member of agency A, Tuesdays 09:00–12:00.
     func bookableType() throws -> String {
@@ -143,7 +137,7 @@ final class AppointmentReviewTests: XCTestCase {
 /// appointment stores only as SHA-256) and their details, readable by anyone with a copy of the table for 24 hours.
 /// Now the key is stored as its SHA-256 and the answer sealed with a secret derived from the key: the replay still
 /// gives the same token, the table holds neither.
-final class IdempotentAnswerAtRestTests: XCTestCase {
+final class IdempotentAnswerAtRestTests: XCTestCase, UsesTestApp {
     var t: TestApp!
     var w: World!
     let clock = ManualClock(Instant(rfc3339: "2026-03-02T10:00:00Z")!)

@@ -9,7 +9,7 @@ import XCTest
 /// a room; absences, closures and public holidays remove times; buffers stay inside opening hours; every-other-week
 /// availability; notice and horizon for the public but not for planners; both daylight-saving Sundays; access;
 /// validation; and the public holidays endpoint. The clock is fixed on Monday 2026-03-02 11:00 in Amsterdam.
-final class AvailabilityAPITests: XCTestCase {
+final class AvailabilityAPITests: XCTestCase, UsesTestApp {
     var t: TestApp!
     var w: World!
     let clock = ManualClock(Instant(rfc3339: "2026-03-02T10:00:00Z")!)
@@ -21,22 +21,7 @@ final class AvailabilityAPITests: XCTestCase {
     }
     override func tearDown() { t.tearDown() }
 
-    // MARK: Helpers (setup through SQL where the API would only add password hashing; the search goes through HTTP)
 
-    @discardableResult
-    func sql(_ text: String, _ params: any PostgresEncodable...) throws -> [Row] {
-        let db = try t.connection()
-        defer { db.close() }
-        return try Array(db.query(Query(SQL(unsafeUnchecked: text), parameters: params)))
-    }
-
-    /// A staff member (who never logs in) of `agency` serving `services`.
-    func staff(_ name: String, _ agency: String, _ services: [String]) throws -> String {
-        let id = try sql("INSERT INTO staff (agency_id, username, password_hash, display_name, role) VALUES ($1, $2, '$argon2id$test', $2, 'staff') RETURNING id::text AS id",
-                         agency, name).first!.string("id")
-        for s in services { try sql("INSERT INTO staff_service (staff_id, service_id, agency_id) VALUES ($1, $2, $3)", id, s, agency) }
-        return id
-    }
 
     func available(_ staff: String, weekday: Int, _ starts: String, _ ends: String, validFrom: String? = nil, everyOtherWeek: Bool = false) throws {
         try sql("INSERT INTO staff_availability (staff_id, location_id, weekday, starts, ends, valid_from, every_other_week) VALUES ($1, $2, $3::smallint, $4::time, $5::time, $6::date, $7::boolean)",

@@ -8,7 +8,7 @@ import XCTest
 /// Check-in over HTTP at fixed clock times (a `ManualClock`): Tuesday 2026-03-10, 10:00 in Amsterdam (09:00Z); the
 /// appointments start at 10:30 (09:30Z) unless said otherwise. Appointments are written straight into the database
 /// (booking has its own tests); everything about the queue goes through the API.
-final class CheckInTests: XCTestCase {
+final class CheckInTests: XCTestCase, UsesTestApp {
     var t: TestApp!
     var w: World!
     let clock = ManualClock(Instant(rfc3339: "2026-03-10T09:00:00Z")!)
@@ -28,14 +28,6 @@ final class CheckInTests: XCTestCase {
     }
     override func tearDown() { t.tearDown() }
 
-    // MARK: Helpers
-
-    @discardableResult
-    func sql(_ text: String, _ params: any PostgresEncodable...) throws -> [Row] {
-        let db = try t.connection()
-        defer { db.close() }
-        return try Array(db.query(Query(SQL(unsafeUnchecked: text), parameters: params)))
-    }
 
     func at(_ utc: String) -> Instant { Instant(rfc3339: "2026-03-10T\(utc):00Z")! }
     func set(_ utc: String) { clock.set(at(utc)) }

@@ -8,7 +8,7 @@ import XCTest
 /// One contact person and warm referral over HTTP at fixed clock times (a `ManualClock`): Tuesday 2026-03-10, 10:00
 /// in Amsterdam (09:00Z). Anna (agency A) becomes a visitor's contact person; Carla is Anna's colleague serving the
 /// same service; Bram (agency B) and Bea, his colleague, serve agency B's service.
-final class ContactPersonTests: XCTestCase {
+final class ContactPersonTests: XCTestCase, UsesTestApp {
     var t: TestApp!
     var w: World!
     let clock = ManualClock(Instant(rfc3339: "2026-03-10T09:00:00Z")!)
@@ -23,14 +23,6 @@ final class ContactPersonTests: XCTestCase {
     }
     override func tearDown() { t.tearDown() }
 
-    // MARK: Helpers
-
-    @discardableResult
-    func sql(_ text: String, _ params: any PostgresEncodable...) throws -> [Row] {
-        let db = try t.connection()
-        defer { db.close() }
-        return try Array(db.query(Query(SQL(unsafeUnchecked: text), parameters: params)))
-    }
 
     func set(_ utc: String, day: String = "2026-03-10") { clock.set(Instant(rfc3339: "\(day)T\(utc):00Z")!) }
 

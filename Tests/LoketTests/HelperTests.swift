@@ -10,7 +10,7 @@ import XCTest
 /// appointments are 404 everywhere), every staff route refuses them, a public route treats them as the public, and
 /// attendees (helpers, interpreters) show as kinds to participating staff and need a seat in the room when they come
 /// in person. The clock is fixed on Monday 2026-03-02 11:00 in Amsterdam; bookings are for Tuesday 2026-03-10.
-final class HelperTests: XCTestCase {
+final class HelperTests: XCTestCase, UsesTestApp {
     var t: TestApp!
     var w: World!
     let clock = ManualClock(Instant(rfc3339: "2026-03-02T10:00:00Z")!)
@@ -32,14 +32,6 @@ final class HelperTests: XCTestCase {
     }
     override func tearDown() { t.tearDown() }
 
-    // MARK: Helpers of the test
-
-    @discardableResult
-    func sql(_ text: String, _ params: any PostgresEncodable...) throws -> [Row] {
-        let db = try t.connection()
-        defer { db.close() }
-        return try Array(db.query(Query(SQL(unsafeUnchecked: text), parameters: params)))
-    }
 
     func count(_ text: String, _ params: any PostgresEncodable...) throws -> Int {
         let db = try t.connection()

@@ -11,7 +11,7 @@ import XCTest
 /// recipient and nothing of the citizen, CANCEL after cancellation, and feeds: who may make, list and revoke them,
 /// the 8-week window, and that a revoked or unknown URL is 404. Appointments are inserted with SQL (the booking API is
 /// built elsewhere). The clock stands on Thursday 2026-10-01 12:00 in Amsterdam.
-final class ICalendarAPITests: XCTestCase {
+final class ICalendarAPITests: XCTestCase, UsesTestApp {
     var t: TestApp!
     var w: World!
     var coordinator: HTTPClient!
@@ -38,12 +38,6 @@ final class ICalendarAPITests: XCTestCase {
     }
     override func tearDown() { t.tearDown() }
 
-    @discardableResult
-    func sql(_ text: String, _ params: any PostgresEncodable...) throws -> [Row] {
-        let db = try t.connection()
-        defer { db.close() }
-        return try Array(db.query(Query(SQL(unsafeUnchecked: text), parameters: params)))
-    }
 
     /// An appointment of staff member A (agency A) in room "Kamer 2", optionally joint with B; citizen data filled in.
     func appointment(_ start: String, _ end: String, joint: Bool = false, status: String = "booked", reference: String = "ABC234",

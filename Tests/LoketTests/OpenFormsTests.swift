@@ -10,7 +10,7 @@ import XCTest
 ///
 /// Two locations: "centrum" (the World's) where staff of agency A serve service A, and "west" where staff of
 /// agency B serve service B.
-final class OpenFormsTests: XCTestCase {
+final class OpenFormsTests: XCTestCase, UsesTestApp {
     var t: TestApp!
     var w: World!
     var west = ""
@@ -32,14 +32,6 @@ final class OpenFormsTests: XCTestCase {
     }
     override func tearDown() { t.tearDown() }
 
-    // MARK: Helpers (setup through SQL where the API would only add password hashing; what is tested goes through HTTP)
-
-    @discardableResult
-    func sql(_ text: String, _ params: any PostgresEncodable...) throws -> [Row] {
-        let db = try t.connection()
-        defer { db.close() }
-        return try Array(db.query(Query(SQL(unsafeUnchecked: text), parameters: params)))
-    }
 
     /// A staff member (who never logs in) of `agency` serving `services`, available at `location` on weekdays.
     @discardableResult

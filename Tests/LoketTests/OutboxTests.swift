@@ -26,7 +26,7 @@ enum OutboxStatementSamples {
 /// manage link kept for later messages; changes supersede unsent messages; holds wait; claims never overlap, leases
 /// expire, failures back off and end as failed; the admin list shows state but no personal text. Sending over SMTP is
 /// Tests/browser/test_mail.py (a real SMTP server and a real `loket serve`, killed mid-send).
-final class OutboxTests: XCTestCase {
+final class OutboxTests: XCTestCase, UsesTestApp {
     var t: TestApp!
     var w: World!
     let clock = ManualClock(Instant(rfc3339: "2026-03-02T10:00:00Z")!)
@@ -55,12 +55,6 @@ final class OutboxTests: XCTestCase {
     }
     override func tearDown() { t.tearDown() }
 
-    @discardableResult
-    func sql(_ text: String, _ params: any PostgresEncodable...) throws -> [Row] {
-        let db = try t.connection()
-        defer { db.close() }
-        return try Array(db.query(Query(SQL(unsafeUnchecked: text), parameters: params)))
-    }
 
     func book(_ start: String, citizen: [String: Any] = ["name": "Ayşe Yılmaz", "email": "ayse@example.nl", "language": "tr"],
               extra: [String: Any] = [:], as client: HTTPClient? = nil) throws -> HTTPResponse {
