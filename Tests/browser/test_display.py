@@ -152,17 +152,28 @@ def test_display_waiting_total_follows_the_queue_on_the_timer_only(driver, staff
     h.wait(d, "document.getElementById('wait-count').textContent !== ''", 5, message='no waiting total on connect')
     assert re.fullmatch(r'\d+', d.find_element('id', 'wait').text), d.find_element('id', 'wait').text
     assert not d.find_elements('css selector', '#wait li, #wait [class*="lq-"]'), 'waiting per life question is shown'
-    before = int(d.execute_script(f"return {count}"))
-    into = time.time() % 30
-    if into > 25:  # keep the next seconds clear of a timer tick
-        time.sleep(30 - into + 0.5)
-    t = h.take_ticket(staff.location_id, staff.service['id'])
-    time.sleep(2)  # the ticket's event has reached the display (calls take well under a second)
-    assert int(d.execute_script(f"return {count}")) == before, 'the total moved right after a ticket was taken'
+    taken = []
+    for _ in range(3):
+        into = time.time() % 30
+        if into > 25:  # keep the next seconds clear of a timer tick
+            time.sleep(30 - into + 0.5)
+        window = time.time() // 30
+        before = int(d.execute_script(f"return {count}"))
+        taken.append(h.take_ticket(staff.location_id, staff.service['id']))
+        time.sleep(2)  # the ticket's event has reached the display (calls take well under a second)
+        now = int(d.execute_script(f"return {count}"))
+        # Only a look within one timer window says something: a slow take (a busy machine, a rate-limit retry) may
+        # cross a tick, after which the total rightly moved. Then try again in the next window.
+        if time.time() // 30 == window:
+            break
+    else:
+        pytest.fail('no take and look fitted within one 30 s window in three tries')
+    assert now == before, 'the total moved right after a ticket was taken'
     h.wait(d, f"{count} === {before + 1}", 35, message='the waiting total did not follow the queue on the timer')
-    c = h.expect(staff.call_next(), 200).json
-    assert c['id'] == t['id']
-    h.expect(staff.act(c['id'], 'no-show'), 200)
+    for ticket in taken:
+        c = h.expect(staff.call_next(), 200).json
+        assert c['id'] == ticket['id']
+        h.expect(staff.act(c['id'], 'no-show'), 200)
 
 
 def test_display_connection_lost_and_back(driver, staff):
