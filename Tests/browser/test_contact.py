@@ -102,7 +102,7 @@ def test_kiosk_ticket_with_a_contact_code_shows_and_prints_the_code(driver, kios
     page = d.find_element('tag name', 'body').text
     assert staff.display_name not in page, 'never the contact person\'s name on a public screen'
     row = json.loads(psql("SELECT to_jsonb(t) FROM ticket t WHERE t.contact_person_id = (SELECT id FROM contact_person WHERE code = :'c' "
-                          "AND ended_at IS NULL) ORDER BY created_at DESC LIMIT 1", c=code))
+                          "AND ended_at IS NULL) ORDER BY arrived_at DESC LIMIT 1", c=code))
     assert h.row_has_number(row, number) and row['language'] == lang
     no_violations(d, f'contact-{lang}-800x480-ticket')
     printed = pdf_text(d)
