@@ -347,7 +347,9 @@
     if (shownCode && cur && shownCode.ticketId === cur.id) return shownCode.code;
     const { data } = await api('POST', `/api/v1/tickets/${encodeURIComponent(cur.id)}/contact-person`);
     shownCode = { ticketId: cur.id, code: data.code };
-    $('cur-code').textContent = t('staff.contactCode', { code: data.code });
+    // The words small, the code large (it is read out or copied): "Contactcode: {code}" split at the code.
+    const [before, after] = (T['staff.contactCode'] || 'Contactcode: {code}').split('{code}');
+    $('cur-code').innerHTML = `<span class="code-label">${esc(before || '')}</span><span class="big-code">${esc(data.code)}</span>${esc(after || '')}`;
     $('code-box').hidden = false;
     return data.code;
   }
