@@ -192,7 +192,7 @@
         `<p>${esc(k)}: <code id="secret-${i}">${esc(v)}</code> <button type="button" class="btn" data-copy="secret-${i}">Kopieer ${esc(k.toLowerCase())}</button></p>`).join('')}
 <p class="hint">${esc(secret.hint)}</p><p><button type="button" class="btn" id="secret-done">Ik heb het genoteerd</button></p></div>`;
     }
-    html += tab === 'displays' ? displays() : table(sec) + form(sec);
+    html += tab === 'displays' ? displays() : form(sec) + table(sec);
     $('panel').innerHTML = html;
     if ($('loc')) $('loc').addEventListener('change', () => { localStorage.setItem(PLACE, $('loc').value); open(tab).catch(C.fail); });
     if ($('f-agencyId') && tab === 'staff' && !editing) $('f-agencyId').addEventListener('change', redrawServices);
@@ -221,7 +221,8 @@
       }
       return `<tr data-id="${esc(x.id)}"${x.active ? '' : ' class="inactive"'}>${sec.columns.map(([, f]) => `<td>${f(x)}</td>`).join('')}<td><div class="actions">${acts}</div></td></tr>`;
     }).join('');
-    return `<div class="scroll"><table id="list"><caption>${esc(sec.title)}${sec.perLocation ? ' van ' + esc(name(locations, place())) : ''}</caption><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table></div>`;
+    const caption = sec.perLocation ? `<caption>${esc(sec.title)} van ${esc(name(locations, place()))}</caption>` : '';
+    return `<div class="scroll"><table id="list"${caption ? '' : ' aria-labelledby="h-sec"'}>${caption}<thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table></div>`;
   }
 
   function form(sec) {
