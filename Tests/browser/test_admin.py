@@ -115,6 +115,21 @@ def test_admin_adds_service_and_staff_who_then_works_at_a_desk(d):
     d.find_element(By.ID, 'secret-done').click()
     h.wait(d, "!document.getElementById('secret')")
     assert password not in d.page_source
+    member = next(m for m in h.expect(h.http('GET', '/api/v1/staff', token=h.ADMIN), 200).json['items'] if m['username'] == username)
+    assert member['serviceIds'] == [service['id']] and member['role'] == 'staff'
+
+    # Reset: the page makes a new password, shows it once after saving, and only that one works from then on.
+    d.find_element(By.CSS_SELECTOR, f'button[data-act="edit"][data-id="{member["id"]}"]').click()
+    h.wait(d, "!!document.getElementById('f-generate')")
+    clean(d, 'the staff edit form')
+    d.find_element(By.ID, 'f-generate').click()
+    generated = d.find_element(By.ID, 'f-password').get_attribute('value')
+    assert len(generated) == 16
+    save(d)
+    h.wait(d, "!!document.getElementById('secret')")
+    assert generated in d.find_element(By.ID, 'secret').text
+    assert h.http('POST', '/api/v1/sessions', {'username': username, 'password': password}).status == 401
+    password = generated
 
     # The admin logs out; the new staff member logs in at the desk page and chooses a desk.
     d.find_element(By.ID, 'logout').click()
@@ -132,6 +147,16 @@ def test_admin_adds_service_and_staff_who_then_works_at_a_desk(d):
     assert desk
     d.find_element(By.ID, 'logout').click()
     h.wait(d, "!document.getElementById('v-login').hidden")
+
+    # Deactivated on the admin page: the account can no longer log in.
+    d.get(h.BASE + '/admin#medewerkers')
+    h.wait(d, "!!document.getElementById('l-user') && !document.getElementById('v-login').hidden")
+    login(d, *ADMIN_LOGIN)
+    h.wait(d, f"!!document.querySelector('button[data-act=\"deactivate\"][data-id=\"{member['id']}\"]')", timeout=15)
+    d.find_element(By.CSS_SELECTOR, f'button[data-act="deactivate"][data-id="{member["id"]}"]').click()
+    h.wait(d, f"!!document.querySelector('button[data-act=\"activate\"][data-id=\"{member['id']}\"]')")
+    assert 'Gedeactiveerd' in d.find_element(By.CSS_SELECTOR, f'#list tr[data-id="{member["id"]}"]').text
+    assert h.http('POST', '/api/v1/sessions', {'username': username, 'password': password}).status == 401
 
 
 def test_registering_a_kiosk_shows_its_token_once_and_revoking_it_works(d):
