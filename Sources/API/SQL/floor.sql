@@ -14,6 +14,14 @@ WITH l AS (
 ), waiting AS (
     SELECT t.id, t.number, t.service_id, t.priority, t.arrived_at, t.due_at, t.appointment_id
     FROM ticket t, l WHERE t.location_id = l.id AND t.status = 'waiting'
+), recent AS (
+    -- Who served at each desk last today. Found through the services offered here, whose records the index
+    -- service_record_recent (service_id, ended_at) holds in time order, so a year of history is never scanned.
+    SELECT DISTINCT ON (r.desk_id) r.desk_id, r.staff_id, r.ended_at
+    FROM service_record r, bounds b
+    WHERE r.service_id IN (SELECT sl.service_id FROM service_location sl WHERE sl.location_id = $1)
+      AND r.ended_at >= b.day_start AND r.ended_at < b.day_end
+    ORDER BY r.desk_id, r.ended_at DESC
 ), desks AS (
     SELECT d.id, d.name,
            -- The visitor at the desk now (called or being served) and the staff member holding them.
@@ -25,9 +33,7 @@ WITH l AS (
             WHERE t.desk_id = d.id AND t.status IN ('called', 'serving')) AS current,
            -- Who served here last today, for a desk that is free now.
            (SELECT json_build_object('staffId', st.id, 'staffName', st.display_name, 'at', rfc3339(r.ended_at, l.time_zone))
-            FROM service_record r JOIN staff st ON st.id = r.staff_id, bounds b
-            WHERE r.desk_id = d.id AND r.ended_at >= b.day_start AND r.ended_at < b.day_end
-            ORDER BY r.ended_at DESC LIMIT 1) AS last
+            FROM recent r JOIN staff st ON st.id = r.staff_id WHERE r.desk_id = d.id) AS last
     FROM desk d, l WHERE d.location_id = l.id AND d.active
 ), services AS (
     SELECT s.id, s.name, s.ticket_prefix, s.urgent, a.name AS agency_name,
