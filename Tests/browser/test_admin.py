@@ -157,6 +157,8 @@ def test_admin_adds_service_and_staff_who_then_works_at_a_desk(d):
     h.wait(d, f"!!document.querySelector('button[data-act=\"activate\"][data-id=\"{member['id']}\"]')")
     assert 'Gedeactiveerd' in d.find_element(By.CSS_SELECTOR, f'#list tr[data-id="{member["id"]}"]').text
     assert h.http('POST', '/api/v1/sessions', {'username': username, 'password': password}).status == 401
+    # Leave the demo location as the other browser tests know it (the kiosk shows every active service there).
+    h.expect(h.http('DELETE', f'/api/v1/services/{service["id"]}', token=h.ADMIN), 200)
 
 
 def test_registering_a_kiosk_shows_its_token_once_and_revoking_it_works(d):
@@ -197,3 +199,42 @@ def test_registering_a_kiosk_shows_its_token_once_and_revoking_it_works(d):
     h.wait(d, f"(document.querySelector('#list tr[data-id=\"{kiosk['id']}\"]') || {{}}).textContent.includes('Ingetrokken')")
     items = h.expect(h.http('GET', f'/api/v1/locations/{loc}/kiosks?includeInactive=true', token=h.ADMIN), 200).json['items']
     assert next(k for k in items if k['id'] == kiosk['id'])['active'] is False
+
+
+def test_a_desk_is_added_renamed_and_switched_off_and_on(d):
+    d.get(h.BASE + '/admin#balies')
+    h.wait(d, "!!document.getElementById('l-user')")
+    if not d.find_element(By.ID, 'v-login').get_attribute('hidden'):
+        login(d, *ADMIN_LOGIN)
+    h.wait(d, "!!document.getElementById('h-sec') && document.getElementById('h-sec').textContent === 'Balies'", timeout=15)
+    loc = location_id()
+    Select(d.find_element(By.ID, 'loc')).select_by_value(loc)
+    h.wait(d, "!!document.getElementById('f-name')")
+    name = 'Balie A' + h.rand(4)
+    fill(d, 'f-name', name)
+    save(d)
+    h.wait(d, "document.getElementById('flash').textContent.includes('is toegevoegd')")
+    desk = next(x for x in h.expect(h.http('GET', f'/api/v1/locations/{loc}/desks', token=h.ADMIN), 200).json['items'] if x['name'] == name)
+
+    # Two desks with one name would send visitors astray: the refusal is shown, nothing is lost.
+    fill(d, 'f-name', name)
+    save(d)
+    h.wait(d, "document.getElementById('f-err').textContent.includes('Niet opgeslagen')")
+    assert d.find_element(By.ID, 'f-name').get_attribute('value') == name
+
+    d.find_element(By.CSS_SELECTOR, f'button[data-act="edit"][data-id="{desk["id"]}"]').click()
+    h.wait(d, "document.getElementById('h-form').textContent.includes('wijzigen')")
+    fill(d, 'f-name', name + 'x')
+    save(d)
+    h.wait(d, "document.getElementById('flash').textContent.includes('is gewijzigd')")
+    assert h.expect(h.http('GET', f'/api/v1/desks/{desk["id"]}', token=h.ADMIN), 200).json['name'] == name + 'x'
+
+    d.find_element(By.CSS_SELECTOR, f'button[data-act="deactivate"][data-id="{desk["id"]}"]').click()
+    h.wait(d, f"!!document.querySelector('button[data-act=\"activate\"][data-id=\"{desk['id']}\"]')")
+    assert d.switch_to.active_element.get_attribute('data-act') == 'activate', 'focus stays on the row'
+    assert h.expect(h.http('GET', f'/api/v1/desks/{desk["id"]}', token=h.ADMIN), 200).json['active'] is False
+    clean(d, 'the desks tab with a deactivated desk')
+    d.find_element(By.CSS_SELECTOR, f'button[data-act="activate"][data-id="{desk["id"]}"]').click()
+    h.wait(d, f"!!document.querySelector('button[data-act=\"deactivate\"][data-id=\"{desk['id']}\"]')")
+    assert h.expect(h.http('GET', f'/api/v1/desks/{desk["id"]}', token=h.ADMIN), 200).json['active'] is True
+    h.expect(h.http('DELETE', f'/api/v1/desks/{desk["id"]}', token=h.ADMIN), 200)  # the display tests know the demo desks
