@@ -325,6 +325,7 @@ Het scherm toont alleen nummers en balies. Een kiosk zonder registratie werkt oo
     [/^must be shared with a non-sensitive service/, () => 'Een gevoelige dienst moet op elke locatie zijn letter delen met een gewone dienst.'],
     [/^must be an IANA time zone/, () => 'Een tijdzone zoals Europe/Amsterdam.'],
     [/^cannot be changed/, () => 'Kan niet gewijzigd worden.'],
+    [/^is already in use$/, () => 'Is al in gebruik; kies een andere.'],
   ];
   const reason = (r) => { for (const [re, f] of REASONS) { const m = re.exec(r || ''); if (m) return f(m); } return r; };
 

@@ -189,4 +189,21 @@ final class FloorAndDeviceTests: XCTestCase, UsesTestApp {
         XCTAssertEqual(try t.admin.delete("/api/v1/kiosks/00000000-0000-0000-0000-000000000001").status, 404)
         XCTAssertEqual(try t.admin.get("/api/v1/locations/00000000-0000-0000-0000-000000000001/kiosks").status, 404)
     }
+
+    /// A taken desk name or code is a 409 that names its field, so the administration page shows it next to it.
+    func testTakenNamesAndCodesNameTheirField() throws {
+        let desk = try t.admin.post("/api/v1/locations/\(w.locationID)/desks", json: ["name": "Balie 1"])
+        XCTAssertEqual(desk.status, 409, desk.text)
+        XCTAssertEqual((desk.object["invalidParams"] as? [[String: Any]])?.first?["name"] as? String, "name")
+        XCTAssertTrue(desk.text.contains("desk with this name"), desk.text)
+        let agency = try t.admin.post("/api/v1/agencies", json: ["code": "uwv-centrum", "name": "UWV"])
+        XCTAssertEqual(agency.status, 409, agency.text)
+        XCTAssertEqual((agency.object["invalidParams"] as? [[String: Any]])?.first?["name"] as? String, "code")
+        let location = try t.admin.post("/api/v1/locations", json: ["code": "centrum", "name": "Elders"])
+        XCTAssertEqual(location.status, 409, location.text)
+        XCTAssertEqual((location.object["invalidParams"] as? [[String: Any]])?.first?["name"] as? String, "code")
+        let service = try t.admin.post("/api/v1/services", json: ["agencyId": w.agencyA, "code": "ww-centrum", "name": "WW", "ticketPrefix": "U", "durationMinutes": 10])
+        XCTAssertEqual(service.status, 409, service.text)
+        XCTAssertEqual((service.object["invalidParams"] as? [[String: Any]])?.first?["name"] as? String, "code")
+    }
 }

@@ -221,6 +221,8 @@ def test_a_desk_is_added_renamed_and_switched_off_and_on(d):
     save(d)
     h.wait(d, "document.getElementById('f-err').textContent.includes('Niet opgeslagen')")
     assert d.find_element(By.ID, 'f-name').get_attribute('value') == name
+    assert 'al in gebruik' in d.find_element(By.ID, 'f-name-err').text
+    assert d.find_element(By.ID, 'f-name').get_attribute('aria-invalid') == 'true'
 
     d.find_element(By.CSS_SELECTOR, f'button[data-act="edit"][data-id="{desk["id"]}"]').click()
     h.wait(d, "document.getElementById('h-form').textContent.includes('wijzigen')")
