@@ -40,6 +40,13 @@ public struct Actor: Sendable {
         role == .coordinator && scope != .loketWide ? scope : nil
     }
 
+    /// Whether this actor sees and changes every agency's appointments and tickets: admins and loket-wide
+    /// coordinators. A coordinator limited to some locations or to their agency sees, on routes shared with staff,
+    /// what staff of their own agency see (their wider powers are the `.coordinator` routes, within their scope).
+    var seesEveryAgency: Bool {
+        role == .admin || (role == .coordinator && coordinatorLimits == nil)
+    }
+
     var json: JSON {
         var fields: [(String, JSON)] = [("id", .optional(staffID)), ("username", .string(username)), ("displayName", .string(displayName)),
                                         ("role", .string(role.rawValue)), ("agencyId", .optional(agencyID)), ("serviceIds", .strings(serviceIDs))]
