@@ -15,7 +15,7 @@ final class AccessTests: XCTestCase, UsesTestApp {
 
     override func setUpWithError() throws {
         let clock = self.clock
-        t = try TestApp { $0.clock = clock; $0.runJobs = false; $0.trustedProxies = ["127.0.0.1"] }
+        t = try TestApp { $0.clock = clock; $0.runJobs = false; $0.trustedProxies = ["127.0.0.1"]; $0.sessionIdleMinutes = 30 }
     }
     override func tearDown() { t.tearDown() }
 
