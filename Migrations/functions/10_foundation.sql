@@ -13,11 +13,7 @@ EXCEPTION WHEN invalid_parameter_value THEN
     RETURN false;
 END $$;
 
--- An audit log that can be edited proves nothing: refuse UPDATE and DELETE outright.
-CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION 'audit_log is append-only';
-END $$;
+-- The audit log's append-only trigger function lives in 90_audit.sql with the rest of the audit's guards.
 
 -- RFC 3339 text of an instant in a location's time zone, e.g. 2026-03-29T03:00:00+02:00. The offset comes from
 -- PostgreSQL's own time zone database, so daylight saving time is always right.

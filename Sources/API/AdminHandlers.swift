@@ -22,7 +22,11 @@ struct ServiceBody: Decodable {
 struct StaffBody: Decodable {
     let agencyId: String?, username: String?, password: String?, displayName: String?, role: String?
     let serviceIds: [String]?, active: Bool?
+    /// A coordinator's scope (admins set it; see `CoordinatorScope`).
+    let scope: ScopeBody?
 }
+/// `allLocations` true: every location; false: only `locationIds`. `ownAgencyOnly`: only their own agency's data.
+struct ScopeBody: Decodable { let allLocations: Bool?; let locationIds: [String]?; let ownAgencyOnly: Bool? }
 
 private let tag = "administration"
 private let inactiveParameter = OpenAPIOperation.QueryParameter("includeInactive", "boolean", "Also list deactivated items.")
@@ -60,6 +64,7 @@ enum AdminRoutes: RouteCollection {
         "agency_code_key": taken("code", "There is already an agency with this code."),
         "location_code_key": taken("code", "There is already a location with this code."),
         "service_code_key": taken("code", "There is already a service with this code."),
+        "staff_location_scope_location_id_fkey": invalid("scope.locationIds", "must be existing locations"),
     ]
 
     static func taken(_ name: String, _ detail: String) -> Problem {
@@ -308,7 +313,7 @@ enum AdminRoutes: RouteCollection {
             try ctx.audit(ctx.db, "staff.read", "staff", id, nil)
             return raw(row.j)
         },
-        .patch("/api/v1/staff/{staffId}", .admin, OpenAPIOperation("updateStaffMember", summary: "Change a staff account", tag: tag,
+        .patch("/api/v1/staff/{staffId}", .admin, OpenAPIOperation("updateStaffMember", summary: "Change a staff account (also a coordinator's scope: locations, own agency only)", tag: tag,
                                                                    body: "StaffUpdate", responses: [.init(200, "Changed", "Staff")])) { ctx in
             let id = try ctx.id("staffId", "staff member")
             let b = try ctx.decode(StaffBody.self)
@@ -320,12 +325,24 @@ enum AdminRoutes: RouteCollection {
             v.require(b.role.map { Role(rawValue: $0) != nil } ?? true, "role", "must be helper, staff, coordinator or admin")
             v.require(b.username == nil && b.agencyId == nil, "username", "username and agency cannot be changed")
             v.require((b.serviceIds ?? []).allSatisfy(isUUID), "serviceIds", "must be a list of service ids")
+            if let scope = b.scope {
+                v.require((scope.locationIds ?? []).allSatisfy(isUUID), "scope.locationIds", "must be a list of location ids")
+                v.require((scope.locationIds ?? []).count <= 500, "scope.locationIds", "must have at most 500 locations")
+                v.require(!(scope.allLocations == true && !(scope.locationIds ?? []).isEmpty), "scope.locationIds",
+                          "must be empty with allLocations true")
+            }
             try v.check()
             let hash = try b.password.map(Credentials.hashPassword)
             return try adminWrite(ctx, "staff.update", "staff", id: id) { db in
                 guard try db.first(StaffUpdate(id: id, displayName: b.displayName, role: b.role, passwordHash: hash, active: b.active)) != nil
                 else { return nil }
                 if let services = b.serviceIds { try db.run(StaffSetServices(id: id, serviceIDs: services)) }
+                if let scope = b.scope {
+                    // Listing locations limits to them (allLocations false unless said otherwise); allLocations true clears the list.
+                    let all = scope.allLocations ?? (scope.locationIds == nil ? nil : false)
+                    try db.run(StaffSetScope(id: id, allLocations: all, ownAgencyOnly: scope.ownAgencyOnly,
+                                             locationIDs: all == true ? [] : scope.locationIds.map { $0.map { $0.lowercased() } }))
+                }
                 // A new password or a deactivated account ends every session of the account at once.
                 if hash != nil || b.active == false { try db.run(StaffEndSessions(staffID: id)) }
                 return try db.first(StaffGet(id: id))

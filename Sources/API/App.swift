@@ -16,6 +16,8 @@ public struct AppConfiguration: Sendable {
     /// Bootstrap admin token from `LOKET_ADMIN_TOKEN`; nil → generated on first start and printed once.
     public var adminToken: String?
     public var sessionHours = 12
+    /// `LOKET_SESSION_IDLE_MINUTES`: a session unused this long ends (0: only the absolute `sessionHours`).
+    public var sessionIdleMinutes = 30
     /// Tickets per minute one anonymous client address may take (0 = no limit).
     public var ticketRatePerMinute = 10
     /// Anonymous bookings, holds and manage-link changes per minute one client address may make (0 = no limit).
@@ -122,7 +124,7 @@ public final class App: @unchecked Sendable {
                                         trustedProxies: configuration.trustedProxies, exempt: configuration.bookingLimitExempt)
         logins = LoginGuard(configuration: configuration)
         speech = SpeechService(directory: configuration.speechDirectory)
-        authenticator = Authenticator(clock: configuration.clock)
+        authenticator = Authenticator(clock: configuration.clock, idleMinutes: configuration.sessionIdleMinutes)
         ErrorReporter.install { [logger] error, route in logger.error("unexpected error in \(route): \(error)") }
     }
 

@@ -54,7 +54,7 @@ enum AppointmentReadRoutes: RouteCollection {
                 let found: String? = if actor.role == .helper {
                     try db.first(HelperAppointmentOne(id: id, helperID: actor.staffID ?? ""))?.j
                 } else {
-                    try db.first(AppointmentReadOne(id: id, all: actor.role >= .coordinator, agencyID: actor.agencyID))?.j
+                    try db.first(AppointmentReadOne(id: id, all: actor.seesEveryAgency, agencyID: actor.agencyID))?.j
                 }
                 guard let row = found.map(JSONRow.init(j:)) else {
                     throw Problem.notFound("There is no appointment with id \(id).")
@@ -126,7 +126,7 @@ enum AppointmentReadRoutes: RouteCollection {
                     helperID: actor.staffID ?? "", locationID: q["locationId"]?.lowercased(), from: from, to: to,
                     staffID: q["staffId"]?.lowercased(), statuses: statuses, afterStart: cursor??.start, afterID: cursor??.id, limit: limit + 1))
                 : try db.all(AppointmentReadList(
-                    all: actor.role >= .coordinator, agencyID: actor.agencyID, locationID: q["locationId"]?.lowercased(), from: from, to: to,
+                    all: actor.seesEveryAgency, agencyID: actor.agencyID, locationID: q["locationId"]?.lowercased(), from: from, to: to,
                     staffID: q["staffId"]?.lowercased(), statuses: statuses, afterStart: cursor??.start, afterID: cursor??.id, limit: limit + 1))
             let page = rows.prefix(limit)
             if !page.isEmpty {

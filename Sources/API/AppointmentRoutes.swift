@@ -407,7 +407,7 @@ enum AppointmentRoutes: RouteCollection {
                 guard let start = Int64(row.starts_at), start > ctx.now.microseconds else {
                     throw Problem.conflict("This appointment has started; only the desk can change it now.")
                 }
-            } else if actor.role < .coordinator && !(actor.agencyID.map(row.agencies.contains) ?? false) {
+            } else if !actor.seesEveryAgency && !(actor.agencyID.map(row.agencies.contains) ?? false) {
                 // Not found, as for reads (AppointmentReadRoutes): a 403 would tell other agencies' staff the id exists.
                 throw notFound(row.id)
             }

@@ -28,13 +28,55 @@ public struct Actor: Sendable {
     public let displayName: String
     public let serviceIDs: [String]
     public let expiresAt: String?
+    /// What a coordinator may coordinate (see `CoordinatorScope`); loket-wide for everyone else.
+    public var scope: CoordinatorScope = .loketWide
 
     static let bootstrap = Actor(staffID: nil, agencyID: nil, role: .admin, username: "bootstrap-admin",
                                  displayName: "Bootstrap admin", serviceIDs: [], expiresAt: nil)
 
+    /// The scope the framework enforces: a coordinator's own; nil for admins (never limited) and for staff and
+    /// helpers, whose walls are their role's.
+    var coordinatorLimits: CoordinatorScope? {
+        role == .coordinator && scope != .loketWide ? scope : nil
+    }
+
+    /// Whether this actor sees and changes every agency's appointments and tickets: admins and loket-wide
+    /// coordinators. A coordinator limited to some locations or to their agency sees, on routes shared with staff,
+    /// what staff of their own agency see (their wider powers are the `.coordinator` routes, within their scope).
+    var seesEveryAgency: Bool {
+        role == .admin || (role == .coordinator && coordinatorLimits == nil)
+    }
+
     var json: JSON {
-        .object([("id", .optional(staffID)), ("username", .string(username)), ("displayName", .string(displayName)),
-                 ("role", .string(role.rawValue)), ("agencyId", .optional(agencyID)), ("serviceIds", .strings(serviceIDs))])
+        var fields: [(String, JSON)] = [("id", .optional(staffID)), ("username", .string(username)), ("displayName", .string(displayName)),
+                                        ("role", .string(role.rawValue)), ("agencyId", .optional(agencyID)), ("serviceIds", .strings(serviceIDs))]
+        if role == .coordinator { fields.append(("scope", scope.json)) }
+        return .object(fields)
+    }
+}
+
+/// What a coordinator coordinates: every location or the listed ones, and every agency's data or only their own
+/// agency's. Set by an admin (`PATCH /api/v1/staff/{staffId}` with `scope`); checked by the framework before the
+/// handler of every `.coordinator` route (`App.enforceScope`). A coordinator without a scope set is loket-wide, as
+/// every coordinator was before scopes existed: an admin made them coordinator, and narrowing is the admin's step.
+public struct CoordinatorScope: Sendable, Equatable {
+    /// nil: every location; otherwise only these (an empty list: none).
+    public var locationIDs: [String]?
+    /// Only the coordinator's own agency's staff, appointment types and data.
+    public var ownAgencyOnly: Bool
+
+    public static let loketWide = CoordinatorScope(locationIDs: nil, ownAgencyOnly: false)
+
+    public init(locationIDs: [String]?, ownAgencyOnly: Bool) {
+        self.locationIDs = locationIDs.map { $0.map { $0.lowercased() }.sorted() }
+        self.ownAgencyOnly = ownAgencyOnly
+    }
+
+    func allows(location: String) -> Bool { locationIDs.map { $0.contains(location.lowercased()) } ?? true }
+
+    var json: JSON {
+        .object([("allLocations", .bool(locationIDs == nil)), ("locationIds", .strings(locationIDs ?? [])),
+                 ("ownAgencyOnly", .bool(ownAgencyOnly))])
     }
 }
 
@@ -48,6 +90,8 @@ struct Authenticator: Sendable {
     static let bootstrapSettingKey = "bootstrap_admin_token_sha256"
     /// Decides which sessions have expired (the app's clock).
     let clock: any Clock
+    /// A session unused this long has ended (`LOKET_SESSION_IDLE_MINUTES`; 0: only the absolute expiry).
+    var idleMinutes = 30
 
     /// The actor of a request, or nil if it carries no credentials. Wrong or expired credentials are a 401.
     func actor(_ request: Request, _ db: Connection) throws -> Actor? {
@@ -64,13 +108,18 @@ struct Authenticator: Sendable {
         }
         let digest = Credentials.tokenDigest(token)
         // The bootstrap token is accepted as a bearer only, never from a cookie.
-        guard let row = try db.first(SessionActor(tokenHash: .bytes(digest), allowBootstrap: !fromCookie, now: clock.now())) else {
+        let now = clock.now()
+        guard let row = try db.first(SessionActor(tokenHash: .bytes(digest), allowBootstrap: !fromCookie, now: now, idleMinutes: idleMinutes)) else {
             throw Problem.unauthorized("Your session has expired or the token is not valid. Please log in again.")
         }
         if row.bootstrap { return .bootstrap }
+        // At most once a minute per session: idle expiry needs to know the session is in use, not every request.
+        // A failed touch (a read-only database) costs at most a shorter idle window, never the request.
+        if row.touch { _ = try? db.run(SessionTouch(tokenHash: .bytes(digest), now: now)) }
         // An unknown role gets the least rights, never staff's.
-        let actor = Actor(staffID: row.id, agencyID: row.agencyID, role: Role(rawValue: row.role) ?? .helper,
+        var actor = Actor(staffID: row.id, agencyID: row.agencyID, role: Role(rawValue: row.role) ?? .helper,
                           username: row.username, displayName: row.displayName, serviceIDs: row.serviceIDs, expiresAt: row.expiresAt)
+        actor.scope = CoordinatorScope(locationIDs: row.allLocations ? nil : row.locationIDs, ownAgencyOnly: row.ownAgencyOnly)
         if fromCookie && !["GET", "HEAD", "OPTIONS"].contains(request.method) {
             guard let sent = request.header("x-csrf-token"),
                   Credentials.constantTimeEqual(Array(sent.utf8), Array(Authenticator.csrfToken(forSession: token).utf8)) else {

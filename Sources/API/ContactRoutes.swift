@@ -153,7 +153,7 @@ enum ContactRoutes: RouteCollection {
         let id = try ctx.id("ticketId", "ticket")
         let actor = try ctx.actor
         return try ctx.transaction { db in
-            let ended = try db.all(ContactPersonEnd(ticketID: id, staffID: actor.staffID, agencyWide: actor.role >= .coordinator, now: ctx.now))
+            let ended = try db.all(ContactPersonEnd(ticketID: id, staffID: actor.staffID, agencyWide: actor.seesEveryAgency, now: ctx.now))
             guard !ended.isEmpty else {
                 throw Problem.notFound("This visit has no active contact person that you can end.")
             }

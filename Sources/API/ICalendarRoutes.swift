@@ -83,7 +83,7 @@ enum ICalendarRoutes: RouteCollection {
             throw notFound
         }
         let actor = ctx.principal
-        let privileged = actor.map { $0.role >= .coordinator } ?? false
+        let privileged = actor.map(\.seesEveryAgency) ?? false
         if citizen {
             // The citizen's own link, staff of a participating agency, coordinators and admins.
             let participating = actor?.agencyID.map { row.agency_ids.contains($0) } ?? false

@@ -53,6 +53,8 @@ final class Jobs: @unchecked Sendable {
                 try db.run(PurgeLoginThrottle(now: app.configuration.clock.now()))
                 try db.run(PurgeEvents(now: app.configuration.clock.now()))
                 try db.run(PurgeIdempotencyKeys(now: app.configuration.clock.now()))
+                // Audit entries older than the admin's retention, through the owner's function (never anything newer).
+                _ = try db.first(AuditPurge(now: app.configuration.clock.now()))
             }
         } catch {
             app.logger.warning("scheduled jobs failed, will retry: \(error)")

@@ -53,7 +53,7 @@ enum OpenAPISpec {
                                 ("csrfToken", s("string", [("description", .string("Only when logged in with the session cookie."))])),
                                 ("staff", ref("SessionStaff"))], required: ["expiresAt", "staff"])),
         ("SessionStaff", obj([("id", nullable(id)), ("username", str), ("displayName", str), ("role", enumeration(["staff", "coordinator", "admin"])),
-                              ("agencyId", nullable(id)), ("serviceIds", arr(id))],
+                              ("agencyId", nullable(id)), ("serviceIds", arr(id)), ("scope", ref("CoordinatorScope"))],
                              required: ["id", "username", "displayName", "role", "agencyId", "serviceIds"])),
         ("Agency", obj([("id", id), ("code", str), ("name", str), ("ticketPrefix", nullable(prefix)), ("active", bool), ("createdAt", time)])),
         ("AgencyList", list("Agency")),
@@ -81,12 +81,14 @@ enum OpenAPISpec {
                                ("durationMinutes", int), ("urgent", bool),
                                ("locationIds", arr(id)), ("lifeQuestion", str), ("translations", s("object")), ("active", bool)])),
         ("Staff", obj([("id", id), ("agencyId", id), ("username", str), ("displayName", str),
-                       ("role", enumeration(["helper", "staff", "coordinator", "admin"])), ("active", bool), ("serviceIds", arr(id)), ("createdAt", time)])),
+                       ("role", enumeration(["helper", "staff", "coordinator", "admin"])), ("active", bool), ("serviceIds", arr(id)), ("scope", ref("CoordinatorScope")),
+                       ("createdAt", time)])),
         ("StaffList", list("Staff")),
         ("StaffCreate", obj([("agencyId", id), ("username", str), ("password", s("string", [("minLength", .int(10))])),
                              ("displayName", str), ("role", enumeration(["helper", "staff", "coordinator", "admin"])), ("serviceIds", arr(id))],
                             required: ["agencyId", "username", "password", "displayName", "role"])),
-        ("StaffUpdate", obj([("displayName", str), ("password", str), ("role", str), ("active", bool), ("serviceIds", arr(id))])),
+        ("StaffUpdate", obj([("displayName", str), ("password", str), ("role", str), ("active", bool), ("serviceIds", arr(id)),
+                             ("scope", ref("CoordinatorScope"))])),
         ("KioskCreate", obj([("name", str)], required: ["name"])),
         ("Kiosk", obj([("id", id), ("locationId", id), ("name", str), ("deviceToken", str), ("kioskPath", str)])),
         // A registered kiosk as listed or revoked: never its token (only its SHA-256 is stored).
@@ -159,6 +161,7 @@ enum OpenAPISpec {
         + AppointmentReadRoutes.schemas
         + bookingSchemas
         + HelperRoutes.schemas
+        + AccessRoutes.schemas
         + CheckInRoutes.schemas
         + ContactRoutes.schemas
 
@@ -282,14 +285,27 @@ enum OpenAPISpec {
         let path: String
         let access: String
         let operation: OpenAPIOperation
+        /// For coordinator routes: what a limited coordinator's scope is checked against (`x-scope`).
+        var scope: JSON? = nil
     }
 
     static var entries: [Entry] {
         let declared = Features.routes.map { item in
             Entry(method: item.route.method.lowercased(), path: item.route.documentedPath, access: item.route.access.rawValue,
-                  operation: item.route.documentedOperation)
+                  operation: item.route.documentedOperation, scope: scopeDocument(item.route))
         }
         return declared
+    }
+
+    /// `x-scope` of a coordinator route: which path parameters (and the `locationId`/`agencyId` query parameter or
+    /// body field) a limited coordinator's scope is checked against; admins are never limited.
+    static func scopeDocument(_ route: DeclaredRoute) -> JSON? {
+        guard route.access == .coordinator else { return nil }
+        let p = route.scopeParameters
+        return .object([("locations", .strings(p.locations + ["locationId (query or body)"])),
+                        ("agencies", .strings(p.agencies + ["agencyId (query or body)"])),
+                        ("description", .string("A coordinator limited to some locations, or to their own agency, is refused (403) when these name "
+                                                 + "another location or agency. Admins and loket-wide coordinators are not limited."))])
     }
 
     static func render() -> String {
@@ -318,6 +334,7 @@ enum OpenAPISpec {
             if entry.access != Access.public.rawValue {
                 fields.append(("security", .array([.object([("bearer", .array([]))]), .object([("cookie", .array([]))])])))
                 fields.append(("x-role", .string(entry.access)))
+                if let scope = entry.scope { fields.append(("x-scope", scope)) }
             }
             if let request = op.requestBody {
                 fields.append(("requestBody", .object([("required", .bool(true)), ("content", .object([

@@ -35,6 +35,7 @@ enum PageRoutes: RouteCollection {
         page("/staff", "staff.html", "getStaffPage", "Desk page for staff"),
         page("/admin", "admin.html", "getAdminPage", "Administration page"),
         page("/coordinator/floor", "floor.html", "getFloorPage", "Floor view for coordinators"),
+        page("/admin/audit", "audit.html", "getAuditPage", "Audit search page for admins"),
         .get("/assets/{path...}", .public, OpenAPIOperation("getAsset", summary: "Static assets of the pages", tag: tag,
                                                              responses: [.init(200, "File")]),
              execution: .inline) { ctx in

@@ -151,6 +151,9 @@ enum QueueRoutes: RouteCollection {
         }
         guard let status = row.status, let j = row.j else { return .noContent }
         ctx.app.events.didWrite()
+        // The called ticket reaches the staff member as desk `current` does, and is audited the same way (after the
+        // call's own statement: call-next stays one statement; an audit failure answers 500 with the call made).
+        try ctx.audit(ctx.db, "ticket.call", "ticket", row.id, .object([("deskId", .string(desk))]))
         return try deskTicket(status: status, json: j)
     }
 

@@ -23,7 +23,8 @@ import Time
 // 3. Add the type to `Features.all`: the router serves it and the OpenAPI document describes it from then on.
 //
 // Before the handler runs, the framework checks out a database connection, authenticates the request and checks
-// the declared access, so a handler cannot forget the role check. Two options change that per route:
+// the declared access, so a handler cannot forget the role check. For `.coordinator` routes it also checks a
+// limited coordinator's scope (locations, own agency) against what the request names (`AccessScope.swift`). Two options change that per route:
 //
 // - `execution:` where the handler runs: `.worker` (default, the database workers), `.inline` (the network thread,
 //   for quick work that never blocks: health, metrics, static files) or `.logins` / `.pool { … }` (a pool of its own).
@@ -49,6 +50,8 @@ public enum Access: String, Sendable, CaseIterable {
     case staff
     /// A logged-in staff member with a staff record (not the bootstrap token): serving visitors, own agency's data.
     case staffMember
+    /// A coordinator (or admin). A coordinator limited to some locations or to their own agency is refused when the
+    /// request names another location or agency (`App.enforceScope`, before the handler).
     case coordinator
     case admin
 }
@@ -284,7 +287,7 @@ enum Features {
          AppointmentReadRoutes.self, OpenFormsRoutes.self, AppointmentRoutes.self, ICalendarRoutes.self,
          OutboxRoutes.self, SpeechRoutes.self, HelperRoutes.self, CheckInRoutes.self,
          ContactRoutes.self,
-         FloorRoutes.self, DeviceRoutes.self]
+         FloorRoutes.self, DeviceRoutes.self, AccessRoutes.self]
     }
 
     static var routes: [(route: DeclaredRoute, constraints: [String: Problem])] {
@@ -319,6 +322,7 @@ extension App {
                 let key: String? = if case .keyed = route.idempotency { try Idempotency.key(of: request) } else { nil }
                 return try pool.withConnection { db in
                     let (actor, helper) = Self.splitHelper(route.access, try authenticate(route.access, request, db))
+                    try enforceScope(route, actor, request, db)
                     var ctx = RouteContext(request: request, app: self, database: .perRequest, connection: db, principal: actor)
                     ctx.helper = helper
                     if let key, case .keyed(let scope) = route.idempotency {
@@ -329,7 +333,11 @@ extension App {
             case .brief:
                 // A public route without credentials needs no lookup at all.
                 let needsLookup = route.access != .public || request.bearerToken != nil || !(request.cookie(sessionCookie) ?? "").isEmpty
-                let (actor, helper) = Self.splitHelper(route.access, needsLookup ? try pool.withConnection { try authenticate(route.access, request, $0) } : nil)
+                let (actor, helper) = Self.splitHelper(route.access, needsLookup ? try pool.withConnection { db in
+                    let actor = try authenticate(route.access, request, db)
+                    try enforceScope(route, actor, request, db)
+                    return actor
+                } : nil)
                 var ctx = RouteContext(request: request, app: self, database: .brief, connection: nil, principal: actor)
                 ctx.helper = helper
                 return try route.handler(ctx)

@@ -39,7 +39,7 @@ enum SessionRoutes: RouteCollection {
             if let token = ctx.request.bearerToken ?? ctx.request.cookie(sessionCookie) {
                 try ctx.db.run(SessionDelete(tokenHash: .bytes(Credentials.tokenDigest(token))))
             }
-            return Response(status: 204, headers: [("Set-Cookie", "\(sessionCookie)=; Path=/; HttpOnly; SameSite=Strict\(ctx.app.cookieSecurity); Max-Age=0")])
+            return Response(status: 204, headers: [("Set-Cookie", "\(sessionCookie)=; Path=/; HttpOnly; SameSite=Strict\(ctx.app.cookieSecurity(ctx.request)); Max-Age=0")])
         },
     ]
 
@@ -115,7 +115,7 @@ enum SessionRoutes: RouteCollection {
         fields.append(("staff", actor?.json ?? .null))
         var headers: [(String, String)] = []
         if body.cookie == true {
-            headers.append(("Set-Cookie", "\(sessionCookie)=\(token); Path=/; HttpOnly; SameSite=Strict\(app.cookieSecurity); Max-Age=\(app.configuration.sessionHours * 3600)"))
+            headers.append(("Set-Cookie", "\(sessionCookie)=\(token); Path=/; HttpOnly; SameSite=Strict\(app.cookieSecurity(ctx.request)); Max-Age=\(app.configuration.sessionHours * 3600)"))
         }
         return .json(.object(fields), status: 201, headers: headers)
     }
@@ -125,5 +125,14 @@ extension App {
     /// Behind HTTPS (LOKET_PUBLIC_URL https://…) the session cookie is never sent over plain HTTP.
     var cookieSecurity: String {
         (configuration.publicURL ?? "").lowercased().hasPrefix("https://") ? "; Secure" : ""
+    }
+
+    /// `Secure` also when a trusted proxy (LOKET_TRUSTED_PROXIES) says the client came over TLS
+    /// (`X-Forwarded-Proto: https`), so a TLS proxy in front is enough even without LOKET_PUBLIC_URL. The header
+    /// counts only from a trusted proxy: anyone else could send it.
+    func cookieSecurity(_ request: Request) -> String {
+        if !cookieSecurity.isEmpty { return cookieSecurity }
+        let proto = (request.header("x-forwarded-proto") ?? "").split(separator: ",").first.map { String($0).trimmingSpaces.lowercased() }
+        return configuration.trustedProxies.contains(request.clientAddress) && proto == "https" ? "; Secure" : ""
     }
 }

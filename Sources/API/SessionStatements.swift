@@ -13,7 +13,7 @@ extension SessionStatement {
 
 enum SessionStatements {
     static let all: [any Statement.Type] = [
-        StaffForLogin.self, ThrottleReserve.self, ThrottleClear.self, SessionInsert.self, SessionActor.self, SessionDelete.self,
+        StaffForLogin.self, ThrottleReserve.self, ThrottleClear.self, SessionInsert.self, SessionActor.self, SessionTouch.self, SessionDelete.self,
         SettingPut.self, SettingInsertIfMissing.self, PurgeSessions.self, PurgeLoginThrottle.self,
     ]
 }
@@ -71,14 +71,29 @@ struct SessionActor: SessionStatement {
         let displayName: String
         let expiresAt: String?
         let serviceIDs: [String]
+        let allLocations: Bool
+        let ownAgencyOnly: Bool
+        let locationIDs: [String]
+        /// Last seen over a minute ago: record this use (`SessionTouch`).
+        let touch: Bool
         enum CodingKeys: String, CodingKey {
             case bootstrap, id, agencyID = "agency_id", role, username, displayName = "display_name", expiresAt = "expires_at"
-            case serviceIDs = "service_ids"
+            case serviceIDs = "service_ids", allLocations = "all_locations", ownAgencyOnly = "own_agency_only"
+            case locationIDs = "location_ids", touch
         }
     }
     let tokenHash: PostgresValue
     /// False for cookies: the bootstrap token is accepted as a bearer token only.
     let allowBootstrap: Bool
+    let now: Instant
+    /// A session unused this long has ended (0: only the absolute expiry counts).
+    let idleMinutes: Int
+}
+
+/// Records that a session was used now (idle expiry counts from here).
+struct SessionTouch: SessionStatement {
+    static let sqlName = "session_touch"
+    let tokenHash: PostgresValue
     let now: Instant
 }
 

@@ -21,6 +21,7 @@ public enum Statements {
     public static let contacts = SQLLibrary(PackageResources.contacts_sql)
     public static let floor = SQLLibrary(PackageResources.floor_sql)
     public static let devices = SQLLibrary(PackageResources.devices_sql)
+    public static let access = SQLLibrary(PackageResources.access_sql)
 
     /// Every SQL file with the statement types written for it. The statement test ties them together: each type
     /// names a statement of its file, each statement has exactly one type, and they all prepare.
@@ -41,6 +42,7 @@ public enum Statements {
         ("contacts", contacts, ContactStatements.all),
         ("floor", floor, FloorStatements.all),
         ("devices", devices, DeviceStatements.all),
+        ("access", access, AccessStatements.all),
     ]
 
     /// Every named statement, so a test can prepare each against a real database.

@@ -61,6 +61,7 @@ struct Environment {
         c.checkInLeadMinutes = try int("LOKET_CHECKIN_LEAD_MINUTES", c.checkInLeadMinutes, in: 0...120)
         c.checkInGraceMinutes = try int("LOKET_CHECKIN_GRACE_MINUTES", c.checkInGraceMinutes, in: 0...240)
         c.contactWaitMinutes = try int("LOKET_CONTACT_WAIT_MINUTES", c.contactWaitMinutes, in: 0...480)
+        c.sessionIdleMinutes = try int("LOKET_SESSION_IDLE_MINUTES", c.sessionIdleMinutes, in: 0...1440)
         c.passwordHashingThreads = try int("LOKET_HASHING_THREADS", c.passwordHashingThreads, in: 1...64)
         c.kioskDirectory = values["LOKET_KIOSK_DIR"] ?? Environment.findKioskDirectory()
         c.adminToken = values["LOKET_ADMIN_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }

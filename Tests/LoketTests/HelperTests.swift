@@ -259,6 +259,8 @@ final class HelperTests: XCTestCase, UsesTestApp {
         // The routes meant for helpers, on purpose: a new one must be added here consciously.
         let forHelpers: Set<String> = [
             "GET /api/v1/sessions/current", "DELETE /api/v1/sessions/current",
+            // Log out everywhere: a helper's own sessions only (anyone else's is an admin's).
+            "DELETE /api/v1/staff/{staffId}/sessions",
             "GET /api/v1/appointments", "GET /api/v1/appointments/{appointmentId}",
             "POST /api/v1/appointments/{appointmentId}/confirm", "PATCH /api/v1/appointments/{appointmentId}",
             "POST /api/v1/appointments/{appointmentId}/cancel", "POST /api/v1/appointments/{appointmentId}/check-in",

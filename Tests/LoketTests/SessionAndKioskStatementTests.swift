@@ -15,7 +15,7 @@ final class SessionAndKioskStatementTests: XCTestCase {
         return [
             StaffForLogin(username: "x"), ThrottleReserve(username: "x", now: now), ThrottleClear(username: "x"),
             SessionInsert(tokenHash: .bytes([1]), staffID: id, hours: 1, now: now),
-            SessionActor(tokenHash: .bytes([1]), allowBootstrap: true, now: now), SessionDelete(tokenHash: .bytes([1])),
+            SessionActor(tokenHash: .bytes([1]), allowBootstrap: true, now: now, idleMinutes: 30), SessionTouch(tokenHash: .bytes([1]), now: now), SessionDelete(tokenHash: .bytes([1])),
             SettingPut(key: "k", value: "v"), SettingInsertIfMissing(key: "k", value: "v"),
             PurgeSessions(now: now), PurgeLoginThrottle(now: now),
             KioskLocation(code: "x", language: "nl", now: now), KioskLocationCode(id: id),
@@ -37,11 +37,11 @@ final class SessionAndKioskStatementTests: XCTestCase {
         let inserted = try db.first(SessionInsert(tokenHash: .bytes(digest), staffID: staff, hours: 12, now: start))
         XCTAssertEqual(inserted.flatMap { Instant(rfc3339: $0.expiresAt) }, Instant(rfc3339: "2030-01-01T20:00:00Z"))
         let during = Instant(rfc3339: "2030-01-01T19:59:00Z")!, after = Instant(rfc3339: "2030-01-01T20:01:00Z")!
-        let actor = try db.first(SessionActor(tokenHash: .bytes(digest), allowBootstrap: false, now: during))
+        let actor = try db.first(SessionActor(tokenHash: .bytes(digest), allowBootstrap: false, now: during, idleMinutes: 0))
         XCTAssertEqual(actor?.id, staff)
         XCTAssertEqual(actor?.bootstrap, false)
         XCTAssertEqual(actor?.serviceIDs, [])
-        XCTAssertNil(try db.first(SessionActor(tokenHash: .bytes(digest), allowBootstrap: false, now: after)), "expired at 20:00")
+        XCTAssertNil(try db.first(SessionActor(tokenHash: .bytes(digest), allowBootstrap: false, now: after, idleMinutes: 0)), "expired at 20:00")
         XCTAssertEqual(try db.run(PurgeSessions(now: Instant(rfc3339: "2030-01-02T19:00:00Z")!)).affected, 0, "kept for a day after expiry")
         XCTAssertEqual(try db.run(PurgeSessions(now: Instant(rfc3339: "2030-01-02T21:00:00Z")!)).affected, 1)
     }

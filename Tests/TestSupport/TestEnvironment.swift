@@ -90,6 +90,8 @@ public final class TestApp: @unchecked Sendable {
         // Tests book many appointments from one address; the booking limits have their own tests (BookingLimitTests).
         c.bookingRatePerMinute = 0
         c.holdsPerAddress = 0
+        // Tests move a ManualClock by hours between requests; idle expiry has its own tests (AccessTests).
+        c.sessionIdleMinutes = 0
         c.kioskDirectory = TestApp.repositoryRoot + "/kiosk"
         configure(&c)
         app = App(configuration: c, logger: TestPostgres.logger)

@@ -136,6 +136,8 @@ DELETE FROM session WHERE staff_id = $1
 SELECT json_build_object('id', s.id, 'agencyId', s.agency_id, 'username', s.username, 'displayName', s.display_name,
         'role', s.role, 'active', s.active,
         'serviceIds', coalesce((SELECT json_agg(x.service_id ORDER BY x.service_id) FROM staff_service x WHERE x.staff_id = s.id), '[]'),
+        'scope', json_build_object('allLocations', s.all_locations, 'ownAgencyOnly', s.own_agency_only,
+            'locationIds', coalesce((SELECT json_agg(l.location_id ORDER BY l.location_id) FROM staff_location_scope l WHERE l.staff_id = s.id), '[]')),
         'createdAt', rfc3339(s.created_at))::text AS j
 FROM staff s WHERE s.id = $1
 
@@ -143,6 +145,8 @@ FROM staff s WHERE s.id = $1
 SELECT coalesce(json_agg(json_build_object('id', s.id, 'agencyId', s.agency_id, 'username', s.username,
         'displayName', s.display_name, 'role', s.role, 'active', s.active,
         'serviceIds', coalesce((SELECT json_agg(x.service_id ORDER BY x.service_id) FROM staff_service x WHERE x.staff_id = s.id), '[]'),
+        'scope', json_build_object('allLocations', s.all_locations, 'ownAgencyOnly', s.own_agency_only,
+            'locationIds', coalesce((SELECT json_agg(l.location_id ORDER BY l.location_id) FROM staff_location_scope l WHERE l.staff_id = s.id), '[]')),
         'createdAt', rfc3339(s.created_at)) ORDER BY s.username), '[]')::text AS j
 FROM staff s WHERE (s.active OR $1::boolean) AND ($2::uuid IS NULL OR s.agency_id = $2)
 

@@ -27,20 +27,31 @@ DELETE FROM login_throttle WHERE username = lower($1)
 -- name: session_insert
 -- $1 token digest, $2 staff id, $3 hours, $4 now. created_at comes from the same clock as expires_at, so the
 -- table's CHECK (expires_at > created_at) holds whatever clock the app runs on.
-INSERT INTO session (token_hash, staff_id, created_at, expires_at) VALUES ($1, $2, $4::timestamptz, $4::timestamptz + make_interval(hours => $3))
+INSERT INTO session (token_hash, staff_id, created_at, last_seen_at, expires_at)
+VALUES ($1, $2, $4::timestamptz, $4::timestamptz, $4::timestamptz + make_interval(hours => $3))
 RETURNING rfc3339(expires_at) AS expires_at
 
 -- name: session_actor
 -- The actor of a token digest: a staff session, or the bootstrap admin token (one round trip for both). Comparing
 -- digests of 256-bit random tokens leaks nothing useful through timing. $2: the bootstrap token is allowed (bearer
--- only, never from a cookie); $3 now.
+-- only, never from a cookie); $3 now; $4 idle minutes (0: no idle expiry): a session unused that long has ended.
+-- `touch`: last seen over a minute ago, so the caller records this use (session_touch) — at most one write a minute.
+-- The coordinator's scope comes along (staff_location_scope: empty unless the admin listed locations).
 SELECT false AS bootstrap, s.id, s.agency_id, s.role, s.username, s.display_name, rfc3339(x.expires_at) AS expires_at,
-       coalesce((SELECT array_agg(ss.service_id ORDER BY ss.service_id) FROM staff_service ss WHERE ss.staff_id = s.id), '{}') AS service_ids
+       coalesce((SELECT array_agg(ss.service_id ORDER BY ss.service_id) FROM staff_service ss WHERE ss.staff_id = s.id), '{}') AS service_ids,
+       s.all_locations, s.own_agency_only,
+       coalesce((SELECT array_agg(l.location_id ORDER BY l.location_id) FROM staff_location_scope l WHERE l.staff_id = s.id), '{}') AS location_ids,
+       x.last_seen_at <= $3::timestamptz - interval '1 minute' AS touch
 FROM session x JOIN staff s ON s.id = x.staff_id
 WHERE x.token_hash = $1 AND x.expires_at > $3::timestamptz AND s.active
+  AND ($4::integer <= 0 OR x.last_seen_at > $3::timestamptz - make_interval(mins => $4::integer))
 UNION ALL
-SELECT true, NULL, NULL, 'admin', 'bootstrap-admin', 'Bootstrap admin', NULL, '{}'
+SELECT true, NULL, NULL, 'admin', 'bootstrap-admin', 'Bootstrap admin', NULL, '{}', true, false, '{}', false
 FROM setting WHERE key = 'bootstrap_admin_token_sha256' AND value = encode($1, 'hex') AND $2
+
+-- name: session_touch
+-- $1 token digest, $2 now. Never moves last_seen_at backwards.
+UPDATE session SET last_seen_at = $2::timestamptz WHERE token_hash = $1 AND last_seen_at < $2::timestamptz
 
 -- name: session_delete
 DELETE FROM session WHERE token_hash = $1
