@@ -33,6 +33,8 @@ enum PageRoutes: RouteCollection {
         page("/display/{locationCode}", "display.html", "getDisplayPage", "Call display page"),
         page("/t/{ticketId}", "status.html", "getTicketStatusPage", "Phone status page"),
         page("/staff", "staff.html", "getStaffPage", "Desk page for staff"),
+        page("/afspraak/{locationCode}", "booking.html", "getBookingPage", "Citizen booking page of a location"),
+        page("/mijn-afspraak/{token}", "manage.html", "getManagePage", "Citizen page for one appointment (manage link)"),
         .get("/assets/{path...}", .public, OpenAPIOperation("getAsset", summary: "Static assets of the pages", tag: tag,
                                                              responses: [.init(200, "File")]),
              execution: .inline) { ctx in
