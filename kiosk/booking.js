@@ -11,8 +11,9 @@
   const lang = LANGS.some((l) => l[0] === params.get('lang')) ? params.get('lang') : 'nl';
   const page = document.body.dataset.page;
   const TZ = 'Europe/Amsterdam';
+  // The page's own texts (kiosk/i18n/booking/<lang>.json), not the kiosk's: hence data-bt and tr().
   let T = {};
-  const t = (k, vars) => {
+  const tr = (k, vars) => {
     let s = T[k] || k;
     for (const [a, b] of Object.entries(vars || {})) s = s.split('{' + a + '}').join(b);
     return s;
@@ -41,10 +42,10 @@
     f.className = 'flash' + (bad ? ' bad' : '');
   }
   function failText(e) {
-    if (!(e instanceof Failure)) return t('error.other');
-    if (e.status === 0) return t('error.network');
-    if (e.status === 429) return t('error.busy');
-    return t('error.other');
+    if (!(e instanceof Failure)) return tr('error.other');
+    if (e.status === 0) return tr('error.network');
+    if (e.status === 429) return tr('error.busy');
+    return tr('error.other');
   }
   const el = (tag, attrs, text) => {
     const n = document.createElement(tag);
@@ -62,7 +63,7 @@
   const fmt = (opts) => new Intl.DateTimeFormat(lang, Object.assign({ timeZone: 'UTC', numberingSystem: 'latn' }, opts));
   const longDay = (day) => fmt({ weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }).format(utc(day));
   const clock = (start) => start.slice(11, 16);
-  const when = (start, end) => longDay(start.slice(0, 10)) + ' ' + t('at') + ' ' + clock(start) + (end ? '–' + clock(end) : '');
+  const when = (start, end) => longDay(start.slice(0, 10)) + ' ' + tr('at') + ' ' + clock(start) + (end ? '–' + clock(end) : '');
   function today() {
     const p = {};
     for (const x of new Intl.DateTimeFormat('en', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date())) p[x.type] = x.value;
@@ -75,8 +76,8 @@
     T = await api('GET', `/assets/i18n/booking/${lang}.json`);
     document.documentElement.lang = lang;
     document.documentElement.dir = T._dir === 'rtl' ? 'rtl' : 'ltr';
-    for (const n of document.querySelectorAll('[data-t]')) if (T[n.dataset.t]) n.textContent = T[n.dataset.t];
-    document.title = t(page === 'book' ? 'title' : 'manage.title');
+    for (const n of document.querySelectorAll('[data-bt]')) if (T[n.dataset.bt]) n.textContent = T[n.dataset.bt];
+    document.title = tr(page === 'book' ? 'title' : 'manage.title');
     const nav = $('langs');
     for (const [code, name] of LANGS) {
       const a = el('a', { href: code === 'nl' ? location.pathname : '?lang=' + code, lang: code, hreflang: code }, name);
@@ -90,13 +91,14 @@
 
   // ---- month view: a table of buttons, only bookable days enabled; arrows move between them ----
   function weekdays() {
-    const tr = $('wdays');
-    tr.textContent = '';
+    const head = $('wdays');
+    head.textContent = '';
     for (let i = 0; i < 7; i++) {
       const d = new Date(Date.UTC(2024, 0, 1 + i)); // 1 January 2024 was a Monday
       const th = el('th', { scope: 'col' });
-      th.append(el('abbr', { title: fmt({ weekday: 'long' }).format(d) }, fmt({ weekday: 'short' }).format(d)));
-      tr.append(th);
+      // Arabic's "short" weekdays are the whole words: too wide for a phone's seven columns, so one letter there.
+      th.append(el('abbr', { title: fmt({ weekday: 'long' }).format(d) }, fmt({ weekday: lang === 'ar' ? 'narrow' : 'short' }).format(d)));
+      head.append(th);
     }
   }
   const monthOf = (day) => ({ y: +day.slice(0, 4), m: +day.slice(5, 7) });
@@ -129,20 +131,20 @@
     body.textContent = '';
     const count = new Date(Date.UTC(y, m, 0)).getUTCDate();
     const lead = (new Date(Date.UTC(y, m - 1, 1)).getUTCDay() + 6) % 7;
-    let tr = el('tr');
-    for (let i = 0; i < lead; i++) tr.append(el('td'));
+    let row = el('tr');
+    for (let i = 0; i < lead; i++) row.append(el('td'));
     for (let d = 1; d <= count; d++) {
       const day = iso(y, m, d);
       const free = s.days.has(day);
-      const b = el('button', { type: 'button', 'data-day': day, 'aria-label': longDay(day) + ', ' + t(free ? 'day.free' : 'day.full') }, String(d));
+      const b = el('button', { type: 'button', 'data-day': day, 'aria-label': longDay(day) + ', ' + tr(free ? 'day.free' : 'day.full') }, String(d));
       b.setAttribute('aria-pressed', String(day === s.day));
       if (!free) { b.disabled = true; b.setAttribute('aria-disabled', 'true'); }
       const td = el('td');
       td.append(b);
-      tr.append(td);
-      if ((lead + d) % 7 === 0) { body.append(tr); tr = el('tr'); }
+      row.append(td);
+      if ((lead + d) % 7 === 0) { body.append(row); row = el('tr'); }
     }
-    if (tr.children.length) { while (tr.children.length < 7) tr.append(el('td')); body.append(tr); }
+    if (row.children.length) { while (row.children.length < 7) row.append(el('td')); body.append(row); }
     $('nodays').hidden = loading || s.days.size > 0;
     $('st-day').setAttribute('aria-busy', String(loading));
   }
@@ -181,7 +183,7 @@
     const box = $('times');
     box.textContent = '';
     for (const slot of s.times) box.append(timeButton(slot, false));
-    if (!s.times.length) box.append(el('p', { class: 'muted' }, t('time.none')));
+    if (!s.times.length) box.append(el('p', { class: 'muted' }, tr('time.none')));
   }
   function pickTime(start, end) {
     s.start = start;
@@ -193,8 +195,8 @@
   function summary() {
     const type = s.types.find((x) => x.id === s.typeId);
     if (page === 'manage') { $('summary').textContent = s.start ? when(s.start) : ''; return; }
-    $('summary').textContent = s.start ? t('summary', {
-      what: type ? type.name : '', persons: s.persons === 1 ? t('persons.one') : t('persons', { n: s.persons }), when: when(s.start),
+    $('summary').textContent = s.start ? tr('summary', {
+      what: type ? type.name : '', persons: s.persons === 1 ? tr('persons.one') : tr('persons', { n: s.persons }), when: when(s.start),
     }) : '';
   }
   // A taken slot: the alternatives at once, above the times of the day; nothing else changes.
@@ -204,9 +206,9 @@
     const box = $('alts');
     box.textContent = '';
     for (const slot of alts) box.append(timeButton(slot, true));
-    $('taken').firstElementChild.textContent = t(alts.length ? 'taken' : 'taken.none');
+    $('taken').firstElementChild.textContent = tr(alts.length ? 'taken' : 'taken.none');
     show('taken', true);
-    flash(t(alts.length ? 'taken' : 'taken.none'), true);
+    flash(tr(alts.length ? 'taken' : 'taken.none'), true);
     summary();
     if (s.day) {
       try { await pickDay(s.day, true); } catch (err) { /* the alternatives are shown anyway */ }
@@ -243,7 +245,10 @@
       if (b) pickAlternative(b).catch(fail);
     });
   }
-  function fail(e) { flash(failText(e), true); }
+  function fail(e) {
+    if (!(e instanceof Failure) && window.console) console.error(e); // a bug, not the network: keep it findable
+    flash(failText(e), true);
+  }
   function startCalendar() {
     s.day = null; s.start = null;
     show('st-time', false); show('st-details', false); show('taken', false);
@@ -268,7 +273,7 @@
     if (button.disabled) return;
     const label = button.textContent;
     button.disabled = true;
-    button.textContent = t('busy');
+    button.textContent = tr('busy');
     try { await work(); } finally { button.disabled = false; button.textContent = label; }
   }
 
@@ -283,8 +288,8 @@
     for (const f of fieldSpec.fields) {
       const id = 'f-' + f.name;
       const div = el('div', { class: 'field' });
-      const label = el('label', { for: id }, t('field.' + f.name));
-      if (!f.required) label.append(' ', el('span', { class: 'muted' }, t('field.optional')));
+      const label = el('label', { for: id }, tr('field.' + f.name));
+      if (!f.required) label.append(' ', el('span', { class: 'muted' }, tr('field.optional')));
       const input = el('input', { id, name: f.name, type: inputType[f.name][0], autocomplete: inputType[f.name][1], 'aria-describedby': id + '-e' });
       if (f.name === 'email' || f.name === 'phone') input.setAttribute('dir', 'ltr');
       if (f.required) { input.required = true; input.setAttribute('aria-required', 'true'); }
@@ -309,26 +314,26 @@
     for (const f of fieldSpec.fields) {
       const v = value(f.name);
       let msg = '';
-      if (f.required && !v) msg = t('error.required');
-      else if (v && f.name === 'email' && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v)) msg = t('error.email');
-      else if (v && f.name === 'phone' && !/^\+?[0-9 ()-]{8,20}$/.test(v)) msg = t('error.phone');
+      if (f.required && !v) msg = tr('error.required');
+      else if (v && f.name === 'email' && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v)) msg = tr('error.email');
+      else if (v && f.name === 'phone' && !/^\+?[0-9 ()-]{8,20}$/.test(v)) msg = tr('error.phone');
       fieldError(f.name, msg);
       if (msg) bad.push(f.name);
     }
     for (const group of fieldSpec.oneOf) {
       if (group.every((n) => !value(n)) && !group.some((n) => bad.includes(n))) {
-        for (const n of group) { fieldError(n, t('error.oneOf')); bad.push(n); }
+        for (const n of group) { fieldError(n, tr('error.oneOf')); bad.push(n); }
       }
     }
     const consent = $('consent').checked;
-    fieldError('consent', consent ? '' : t('error.consent'));
+    fieldError('consent', consent ? '' : tr('error.consent'));
     if (!consent) bad.push('consent');
     return bad;
   }
   async function submitBooking() {
     const bad = validate();
     if (bad.length) {
-      flash(t('error.check'), true);
+      flash(tr('error.check'), true);
       focus(bad[0] === 'consent' ? 'consent' : 'f-' + bad[0]);
       return;
     }
@@ -344,7 +349,7 @@
       if (e.status === 409 && e.problem.alternatives) return taken(e);
       const fields = (e.problem.invalidParams || []).filter((p) => fieldError(p.name.replace('citizen.', ''), p.reason));
       if (e.status === 422 && fields.length) {
-        flash(t('error.check'), true);
+        flash(tr('error.check'), true);
         focus('f-' + fields[0].name.replace('citizen.', ''));
         return;
       }
@@ -386,7 +391,7 @@
     const code = decodeURIComponent(location.pathname.split('/')[2] || '').toLowerCase();
     const [, locations] = await Promise.all([texts(), api('GET', '/api/v1/booking/locations')]);
     const loc = locations.items.find((l) => l.code === code);
-    if (!loc) { flash(t('error.place'), true); return; }
+    if (!loc) { flash(tr('error.place'), true); return; }
     s.location = loc;
     s.locationId = loc.id;
     $('place').textContent = loc.name;
@@ -394,10 +399,11 @@
     const box = $('types');
     for (const type of s.types) {
       const b = el('button', { type: 'button', 'data-type': type.id, 'aria-pressed': 'false' });
-      b.append(el('span', { class: 'name' }, type.name), el('span', { class: 'muted' }, t('type.minutes', { n: type.durationMinutes })));
+      // Type names are the coordinators' Dutch words, whatever the page's language.
+      b.append(el('span', { class: 'name', lang: 'nl', dir: 'auto' }, type.name), el('span', { class: 'muted' }, tr('type.minutes', { n: type.durationMinutes })));
       box.append(b);
     }
-    if (!s.types.length) box.append(el('p', {}, t('type.none')));
+    if (!s.types.length) box.append(el('p', {}, tr('type.none')));
     box.addEventListener('click', (e) => {
       const b = e.target.closest('button[data-type]');
       if (b) pickType(b.dataset.type).catch(fail);
@@ -421,7 +427,7 @@
     await texts();
     let a;
     try { a = await api('GET', base); } catch (e) {
-      flash(e.status === 404 ? t('manage.gone') : failText(e), true);
+      flash(e.status === 404 ? tr('manage.gone') : failText(e), true);
       return;
     }
     const where = place(a.locationName, a.locationAddress || {});
@@ -451,7 +457,7 @@
     $('yes').addEventListener('click', () => busy($('yes'), async () => {
       try { await api('POST', base + '/cancel', {}); } catch (e) { return fail(e); }
       show('ask', false);
-      flash(t('manage.cancelled'));
+      flash(tr('manage.cancelled'));
       document.body.dataset.cancelled = '1';
       focus('h-main');
     }));
@@ -469,7 +475,7 @@
         draw();
         show('book', false);
         show('show', true);
-        flash(t('manage.moved'));
+        flash(tr('manage.moved'));
         focus('h-show');
       }).catch(fail);
     });

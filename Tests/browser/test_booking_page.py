@@ -7,7 +7,9 @@ confirming gives the alternatives at once and keeps what was typed; the whole fl
 every step in nl and ar; no horizontal overflow on a 390x844 phone and at 200 % zoom of 1366x768.
 """
 import glob
+import json
 import os
+import re
 import tempfile
 import time
 
@@ -18,8 +20,43 @@ from selenium.webdriver.common.keys import Keys
 
 import helpers as h
 
-pytestmark = pytest.mark.server
 TYPE_CODE = 'paspoort-afspraak'
+PAGES = ['booking', 'manage']
+
+
+def booking_texts(lang):
+    return json.load(open(os.path.join(h.KIOSK_DIR, 'i18n', 'booking', f'{lang}.json'), encoding='utf-8'))
+
+
+def test_booking_pages_use_only_texts_that_exist_in_all_six_languages():
+    """No server needed. The booking pages' own texts (data-bt and tr() keys) exist, non-empty and with the same
+    {placeholders}, in every language; Arabic is right-to-left."""
+    used = set()
+    for page in PAGES:
+        used |= set(re.findall(r'data-bt="([^"]+)"', open(os.path.join(h.KIOSK_DIR, page + '.html'), encoding='utf-8').read()))
+    used |= set(re.findall(r"\btr\('([\w.]+)'", open(os.path.join(h.KIOSK_DIR, 'booking.js'), encoding='utf-8').read()))
+    used = {k for k in used if not k.endswith('.')}  # tr('field.' + name): the prefix of a key, not one
+    assert len(used) > 40
+    nl = booking_texts('nl')
+    for lang in h.LANGS:
+        d = booking_texts(lang)
+        assert d['_dir'] == ('rtl' if lang == 'ar' else 'ltr')
+        missing = sorted(k for k in used if not str(d.get(k, '')).strip())
+        assert not missing, f'{lang}: {missing}'
+        assert set(d) == set(nl), f'{lang}: keys differ from nl: {set(d) ^ set(nl)}'
+        for k, v in d.items():
+            assert set(re.findall(r'\{(\w+)\}', v)) == set(re.findall(r'\{(\w+)\}', nl[k])), f'{lang}: {k}'
+
+
+@pytest.mark.parametrize('page', PAGES)
+def test_booking_page_is_csp_safe_and_self_contained(page):
+    html = open(os.path.join(h.KIOSK_DIR, page + '.html'), encoding='utf-8').read()
+    assert '<html lang="nl" dir="ltr">' in html
+    assert '<link rel="icon" href="data:,">' in html
+    assert not re.search(r'<script(?![^>]*\bsrc=)[^>]*>', html) and '<style' not in html
+    assert not re.search(r'\sstyle=', html) and not re.search(r'\son[a-z]+=', html)
+    for r in re.findall(r'(?:src|href)="([^"#][^"]*)"', html):
+        assert r.startswith('/assets/') or r.startswith('data:'), r
 
 
 @pytest.fixture(scope='module')
@@ -97,6 +134,7 @@ def admin_get(appt_id):
     return h.expect(h.http('GET', f'/api/v1/appointments/{appt_id}', token=h.ADMIN), 200).json
 
 
+@pytest.mark.server
 def test_dutch_citizen_books_downloads_ics_moves_and_cancels(place):
     from icalendar import Calendar
     downloads = tempfile.mkdtemp(prefix='loket-ics-')
@@ -182,13 +220,14 @@ def test_dutch_citizen_books_downloads_ics_moves_and_cancels(place):
         d.quit()
 
 
+@pytest.mark.server
 def test_arabic_booking_is_right_to_left_to_the_confirmation(place):
     d = h.chrome(1366, 768)
     try:
         open_booking(d, 'ar')
         assert d.execute_script("return document.documentElement.dir") == 'rtl'
         assert d.execute_script("return document.documentElement.lang") == 'ar'
-        assert d.find_element(By.ID, 'h-main').text == h.json.load(open(os.path.join(h.KIOSK_DIR, 'i18n', 'booking', 'ar.json'), encoding='utf-8'))['title']
+        assert d.find_element(By.ID, 'h-main').text == booking_texts('ar')['title']
         assert d.find_element(By.CSS_SELECTOR, '#langs a[aria-current]').get_attribute('lang') == 'ar'
         no_violations(d, 'ar: what')
         choose_type(d, place)
@@ -220,6 +259,7 @@ def test_arabic_booking_is_right_to_left_to_the_confirmation(place):
         d.quit()
 
 
+@pytest.mark.server
 def test_slot_taken_meanwhile_shows_alternatives_and_keeps_what_was_typed(place):
     d = h.chrome(1366, 768)
     try:
@@ -281,6 +321,7 @@ def keys(d, *k):
     ActionChains(d).send_keys(*k).perform()
 
 
+@pytest.mark.server
 def test_keyboard_only_booking(place):
     d = h.chrome(1366, 768)
     try:
@@ -324,6 +365,7 @@ def test_keyboard_only_booking(place):
         d.quit()
 
 
+@pytest.mark.server
 @pytest.mark.parametrize('size', ['phone', 'zoom200'])
 def test_no_horizontal_overflow_on_a_phone_and_at_200_percent(place, size):
     d = h.chrome(1366, 768)
