@@ -208,7 +208,7 @@
     for (const slot of alts) box.append(timeButton(slot, true));
     $('taken').firstElementChild.textContent = tr(alts.length ? 'taken' : 'taken.none');
     show('taken', true);
-    flash(tr(alts.length ? 'taken' : 'taken.none'), true);
+    flash(''); // the alert above the times says it, once
     summary();
     if (s.day) {
       try { await pickDay(s.day, true); } catch (err) { /* the alternatives are shown anyway */ }

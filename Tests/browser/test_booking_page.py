@@ -130,6 +130,14 @@ def appointment_id(d):
     return href.split('/api/v1/appointments/')[1].split('/')[0]
 
 
+def booked_named(place, name):
+    today = time.strftime('%Y-%m-%dT00:00:00Z', time.gmtime())
+    until = time.strftime('%Y-%m-%dT00:00:00Z', time.gmtime(time.time() + 90 * 86400))
+    r = h.expect(h.http('GET', f'/api/v1/appointments?from={today}&to={until}&locationId={place["location"]["id"]}&limit=1000',
+                        token=h.ADMIN), 200).json
+    return [a for a in r['items'] if (a.get('citizen') or {}).get('name') == name and a['status'] != 'cancelled']
+
+
 def admin_get(appt_id):
     return h.expect(h.http('GET', f'/api/v1/appointments/{appt_id}', token=h.ADMIN), 200).json
 
@@ -239,9 +247,13 @@ def test_arabic_booking_is_right_to_left_to_the_confirmation(place):
         click(d, '#confirm')
         h.wait(d, "document.getElementById('consent').getAttribute('aria-invalid') === 'true'", 5)
         no_violations(d, 'ar: details with errors')
-        fill(d, 'ليلى حسن', phone='0612345678')
-        click(d, '#confirm')
+        name = 'ليلى حسن ' + h.rand(4)
+        fill(d, name, phone='0612345678')
+        # A double click books once.
+        d.execute_script("const b = document.getElementById('confirm'); b.click(); b.click();")
         ref = confirmed(d)
+        time.sleep(1)
+        assert [a['reference'] for a in booked_named(place, name)] == [ref], 'one appointment for a double click'
         no_violations(d, 'ar: confirmation')
         appt = admin_get(appointment_id(d))
         assert appt['reference'] == ref and appt['citizen']['language'] == 'ar'
