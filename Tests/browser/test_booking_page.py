@@ -314,6 +314,44 @@ def test_slot_taken_meanwhile_shows_alternatives_and_keeps_what_was_typed(place)
         d.quit()
 
 
+@pytest.mark.server
+def test_retry_after_a_lost_answer_books_once(place):
+    """The booking reaches the server but its answer is lost (the network drops it): the page says so, the citizen
+    presses the button again, and the retry carries the same Idempotency-Key, so the server answers the first
+    booking again instead of booking twice."""
+    d = h.chrome(1366, 768)
+    try:
+        open_booking(d)
+        choose_type(d, place)
+        choose_day(d)
+        choose_time(d, 2)
+        name = 'Verloren Antwoord ' + h.rand(4)
+        fill(d, name, email='retry@example.nl')
+        d.execute_script("""
+            const real = window.fetch;
+            window.__keys = [];
+            window.fetch = async (url, opts) => {
+              if (opts && opts.method === 'POST' && String(url).endsWith('/api/v1/appointments')) {
+                window.__keys.push(opts.headers['Idempotency-Key']);
+                const r = await real(url, opts);
+                if (window.__keys.length === 1) { await r.text(); throw new TypeError('network connection lost'); }
+                return r;
+              }
+              return real(url, opts);
+            };""")
+        click(d, '#confirm')
+        h.wait(d, "document.getElementById('flash').textContent.length > 0", 10)
+        assert d.find_element(By.ID, 'flash').text == booking_texts('nl')['error.network']
+        assert len(booked_named(place, name)) == 1, 'the first attempt did book'
+        click(d, '#confirm')
+        ref = confirmed(d)
+        keys_sent = d.execute_script("return window.__keys")
+        assert len(keys_sent) == 2 and keys_sent[0] == keys_sent[1] and keys_sent[0]
+        assert [a['reference'] for a in booked_named(place, name)] == [ref], 'the retry got the first booking back'
+    finally:
+        d.quit()
+
+
 def tab_to(d, predicate, limit=80, shift=False):
     """Presses Tab until the focused element satisfies the JavaScript predicate on `e` (document.activeElement)."""
     for _ in range(limit):
