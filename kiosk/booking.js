@@ -87,7 +87,7 @@
   }
 
   // ---- state shared by the booking and the manage page ----
-  const s = { locationId: null, typeId: null, types: [], persons: 1, month: null, day: null, start: null, end: null, days: new Set(), times: [] };
+  const s = { locationId: null, typeId: null, types: [], persons: 1, month: null, day: null, start: null, end: null, days: new Set(), times: [], monthSeq: 0, daySeq: 0 };
 
   // ---- month view: a table of buttons, only bookable days enabled; arrows move between them ----
   function weekdays() {
@@ -116,7 +116,9 @@
     s.days = new Set();
     drawMonth(true);
     const q = `appointmentType=${s.typeId}&from=${from}&to=${last}&persons=${s.persons}`;
+    const seq = ++s.monthSeq; // quick clicks on "next month": only the last answer counts
     const r = await api('GET', `/api/v1/locations/${s.locationId}/available-days?${q}`);
+    if (seq !== s.monthSeq) return;
     s.days = new Set(r.items);
     // Near the end of a month the first free day is often in the next one: look ahead twice by ourselves.
     if (auto && !s.days.size && auto < 3 && monthKey(s.month) < lastMonth) {
@@ -163,12 +165,14 @@
   async function pickDay(day, keep) {
     s.day = day;
     for (const b of document.querySelectorAll('#days button[data-day]')) b.setAttribute('aria-pressed', String(b.dataset.day === day));
-    if (!keep) { s.start = null; show('st-details', false); }
+    if (!keep) { s.start = null; show('st-details', false); show('taken', false); }
     $('dayname').textContent = longDay(day);
     show('st-time', true);
     $('times').textContent = '';
     const q = `appointmentType=${s.typeId}&from=${day}&to=${day}&persons=${s.persons}`;
+    const seq = ++s.daySeq;
     const r = await api('GET', `/api/v1/locations/${s.locationId}/available-times?${q}`);
+    if (seq !== s.daySeq) return;
     s.times = r.items;
     drawTimes();
   }
@@ -238,7 +242,7 @@
     $('days').addEventListener('keydown', monthKeys);
     $('times').addEventListener('click', (e) => {
       const b = e.target.closest('button[data-start]');
-      if (b) { pickTime(b.dataset.start, b.dataset.end); focus(page === 'book' ? 'h-details' : 'confirm'); }
+      if (b) { show('taken', false); pickTime(b.dataset.start, b.dataset.end); focus(page === 'book' ? 'h-details' : 'confirm'); }
     });
     $('alts').addEventListener('click', (e) => {
       const b = e.target.closest('button[data-start]');
