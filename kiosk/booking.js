@@ -103,11 +103,13 @@
   }
   const monthOf = (day) => ({ y: +day.slice(0, 4), m: +day.slice(5, 7) });
   const monthKey = (mo) => mo.y * 12 + mo.m;
-  const now = today();
-  const lastMonth = monthKey(monthOf(now)) + 12;
+  // Computed on first use, not while the page loads (an Intl formatter is not free on a slow phone).
+  let now = null, lastMonth = 0;
+  const knowToday = () => { if (!now) { now = today(); lastMonth = monthKey(monthOf(now)) + 12; } };
 
   async function loadMonth(auto) {
     const { y, m } = s.month;
+    knowToday();
     $('month').textContent = fmt({ month: 'long', year: 'numeric' }).format(new Date(Date.UTC(y, m - 1, 1)));
     $('prev').disabled = monthKey(s.month) <= monthKey(monthOf(now));
     $('next').disabled = monthKey(s.month) >= lastMonth;
@@ -256,6 +258,7 @@
   function startCalendar() {
     s.day = null; s.start = null;
     show('st-time', false); show('st-details', false); show('taken', false);
+    knowToday();
     s.month = monthOf(now);
     show('st-day', true);
     return loadMonth(1);
