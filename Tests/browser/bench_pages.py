@@ -149,18 +149,22 @@ def main():
     ap.add_argument('--calls', type=int, default=100)
     ap.add_argument('--throttle', type=float, default=6)
     ap.add_argument('--only', choices=['all', 'kiosk', 'booking'], default='all')
+    ap.add_argument('--loads', type=int, default=5, help='booking page first loads to take the median of')
     args = ap.parse_args()
     if not h.BASE:
         sys.exit('set LOKET_BASE_URL')
     rows, broken = [], []
     booking_reqs = {}
     if args.only in ('all', 'booking'):
-        booking_reqs, timing = first_load(args.throttle, f'/afspraak/{h.LOCATION}', 'booking-ready', (390, 844))
+        # The median of --loads first loads: one load on a shared 2-core machine says more about the neighbours.
+        loads = [first_load(args.throttle, f'/afspraak/{h.LOCATION}', 'booking-ready', (390, 844)) for _ in range(args.loads)]
+        booking_reqs = loads[0][0]
+        timing = {k: h.percentile([t[k] for _, t in loads], 50) for k in ('dcl', 'ready')}
         total = sum(r['bytes'] for r in booking_reqs.values())
         rows.append(('Booking page first load: bytes transferred', f'{total / 1024:.1f} KB', f'<= {BUDGET_BOOKING_BYTES // 1024} KB'))
         rows.append(('Booking page first load: requests', str(len(booking_reqs)), f'<= {BUDGET_BOOKING_REQUESTS}'))
-        rows.append((f'Booking page DOMContentLoaded ({args.throttle:g}x CPU, 390x844)', f'{timing["dcl"]:.0f} ms', '<= 300 ms'))
-        rows.append((f'Booking page types shown ({args.throttle:g}x CPU)', f'{timing["ready"]:.0f} ms', ''))
+        rows.append((f'Booking page DOMContentLoaded ({args.throttle:g}x CPU, 390x844, median of {args.loads})', f'{timing["dcl"]:.0f} ms', '<= 300 ms'))
+        rows.append((f'Booking page types shown ({args.throttle:g}x CPU, median of {args.loads})', f'{timing["ready"]:.0f} ms', ''))
         if total > BUDGET_BOOKING_BYTES:
             broken.append('booking bytes')
         if len(booking_reqs) > BUDGET_BOOKING_REQUESTS:
