@@ -63,7 +63,8 @@
   const fmt = (opts) => new Intl.DateTimeFormat(lang, Object.assign({ timeZone: 'UTC', numberingSystem: 'latn' }, opts));
   const longDay = (day) => fmt({ weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }).format(utc(day));
   const clock = (start) => start.slice(11, 16);
-  const when = (start, end) => longDay(start.slice(0, 10)) + ' ' + tr('at') + ' ' + clock(start) + (end ? '–' + clock(end) : '');
+  // The times as one left-to-right island (U+2066 … U+2069), or Arabic text shows "16:45–16:30" for 16:30–16:45.
+  const when = (start, end) => longDay(start.slice(0, 10)) + ' ' + tr('at') + ' \u2066' + clock(start) + (end ? '–' + clock(end) : '') + '\u2069';
   function today() {
     const p = {};
     for (const x of new Intl.DateTimeFormat('en', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date())) p[x.type] = x.value;

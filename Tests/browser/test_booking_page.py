@@ -315,6 +315,23 @@ def test_slot_taken_meanwhile_shows_alternatives_and_keeps_what_was_typed(place)
 
 
 @pytest.mark.server
+def test_unknown_location_and_dead_link_say_so_plainly(server):
+    d = h.chrome(1366, 768)
+    try:
+        d.get(f'{h.BASE}/afspraak/bestaat-niet')
+        h.wait(d, "document.body.dataset.ready === '1'", 15)
+        assert d.find_element(By.ID, 'flash').text == booking_texts('nl')['error.place']
+        assert not d.find_element(By.ID, 'book').is_displayed()
+        d.get(f'{h.BASE}/mijn-afspraak/{"x" * 43}?lang=en')
+        h.wait(d, "document.body.dataset.ready === '1'", 15)
+        assert d.find_element(By.ID, 'flash').text == booking_texts('en')['manage.gone']
+        assert not d.find_element(By.ID, 'show').is_displayed()
+        no_violations(d, 'en: dead manage link')
+    finally:
+        d.quit()
+
+
+@pytest.mark.server
 def test_retry_after_a_lost_answer_books_once(place):
     """The booking reaches the server but its answer is lost (the network drops it): the page says so, the citizen
     presses the button again, and the retry carries the same Idempotency-Key, so the server answers the first
