@@ -67,7 +67,7 @@ public struct MailConfiguration: Sendable {
     public var smtpURL: String?
     /// The sender address (`LOKET_MAIL_FROM`); nil → `no-reply@<host of LOKET_PUBLIC_URL>`.
     public var from: String?
-    /// `LOKET_MANAGE_URL`: the citizen's page for their appointment with `{token}`; nil → `<public URL>/afspraak/{token}`.
+    /// `LOKET_MANAGE_URL`: the citizen's page for their appointment with `{token}`; nil → `<public URL>/mijn-afspraak/{token}`.
     public var manageURLTemplate: String?
     /// How often each process looks for due messages.
     public var pollSeconds = 10

@@ -63,9 +63,9 @@ enum Outbox {
     // MARK: Pieces
 
     /// The citizen's page for their appointment: `LOKET_MANAGE_URL` with `{token}` replaced, else
-    /// `<public URL>/afspraak/{token}`.
+    /// `<public URL>/mijn-afspraak/{token}` (the manage page, `kiosk/manage.html`).
     static func manageURL(_ ctx: RouteContext, token: String) -> String {
-        let template = ctx.app.configuration.mail.manageURLTemplate ?? (ctx.app.publicBaseURL(ctx.request) + "/afspraak/{token}")
+        let template = ctx.app.configuration.mail.manageURLTemplate ?? (ctx.app.publicBaseURL(ctx.request) + "/mijn-afspraak/{token}")
         return template.replacing("{token}", with: token)
     }
 

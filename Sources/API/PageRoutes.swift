@@ -36,6 +36,8 @@ enum PageRoutes: RouteCollection {
         page("/admin", "admin.html", "getAdminPage", "Administration page"),
         page("/coordinator/floor", "floor.html", "getFloorPage", "Floor view for coordinators"),
         page("/admin/audit", "audit.html", "getAuditPage", "Audit search page for admins"),
+        page("/afspraak/{locationCode}", "booking.html", "getBookingPage", "Citizen booking page of a location"),
+        page("/mijn-afspraak/{token}", "manage.html", "getManagePage", "Citizen page for one appointment (manage link)"),
         .get("/assets/{path...}", .public, OpenAPIOperation("getAsset", summary: "Static assets of the pages", tag: tag,
                                                              responses: [.init(200, "File")]),
              execution: .inline) { ctx in

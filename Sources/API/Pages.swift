@@ -23,7 +23,8 @@ struct Translations: Sendable {
 
     init(files: StaticFiles) {
         var languages: [String: Language] = [:]
-        for path in files.paths where path.hasPrefix("i18n/") && path.hasSuffix(".json") {
+        // Only the files right in i18n/: subfolders (i18n/booking/) hold other pages' texts, loaded by those pages.
+        for path in files.paths where path.hasPrefix("i18n/") && path.hasSuffix(".json") && !path.dropFirst(5).contains("/") {
             let code = String(path.dropFirst(5).dropLast(5))
             guard let file = files.file(path) else { continue }
             let texts = JSON.parse(String(decoding: file.bytes, as: UTF8.self))

@@ -104,10 +104,10 @@ final class OutboxTests: XCTestCase, UsesTestApp {
         XCTAssertTrue(body.contains("Ne zaman: 10 Mart 2026 Salı, saat 10:00"), "local time in Amsterdam: \(body)")
         XCTAssertTrue(body.contains("Nerede: Stadswinkel centrum, Coolsingel 40, 3011 AD Rotterdam"), body)
         XCTAssertTrue(body.contains("pasaportunuz"), "what to bring: \(body)")
-        XCTAssertTrue(body.contains("https://loket.example.nl/afspraak/\(token)"), "the manage link: \(body)")
-        XCTAssertEqual(m[0].manageURL, "https://loket.example.nl/afspraak/\(token)")
+        XCTAssertTrue(body.contains("https://loket.example.nl/mijn-afspraak/\(token)"), "the manage link: \(body)")
+        XCTAssertEqual(m[0].manageURL, "https://loket.example.nl/mijn-afspraak/\(token)")
         XCTAssertEqual(m[1].manageURL, m[0].manageURL, "kept for the reminder")
-        XCTAssertTrue(m[1].body.contains("https://loket.example.nl/afspraak/\(token)"))
+        XCTAssertTrue(m[1].body.contains("https://loket.example.nl/mijn-afspraak/\(token)"))
         // The citizen's calendar file: PUBLISH, the appointment's UID, no personal data.
         let ics = m[0].attachment ?? ""
         XCTAssertTrue(ics.contains("METHOD:PUBLISH\r\n"), ics)
@@ -194,7 +194,7 @@ final class OutboxTests: XCTestCase, UsesTestApp {
         XCTAssertEqual(m[0].body, "", "a sent message keeps no text")
         XCTAssertNil(m[0].manageURL)
         XCTAssertTrue(m[2].body.contains("When: Tuesday 10 March 2026 at 11:30"), m[2].body)
-        XCTAssertTrue(m[2].body.contains("/afspraak/\(token)"), "the kept link: \(m[2].body)")
+        XCTAssertTrue(m[2].body.contains("/mijn-afspraak/\(token)"), "the kept link: \(m[2].body)")
         XCTAssertTrue(m[2].attachment?.contains("SEQUENCE:1") ?? false)
         XCTAssertEqual(m[3].sendAfter, "2026-03-09T10:30:00Z", "the reminder follows the new start")
         // Cancelled: the reminder is dropped, the citizen hears of it with a CANCEL calendar file.

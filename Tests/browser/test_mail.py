@@ -238,7 +238,7 @@ def test_confirmation_arrives_once_in_the_citizens_language_with_a_calendar_file
         assert f"Numer wizyty: {appt['reference']}" in text
         assert f"godz. {start.strftime('%H:%M')}" in text, text
         assert 'Gdzie: Stadswinkel Noord, Kerkstraat 1, 1234 AB Utrecht' in text
-        assert f"{PUBLIC}/afspraak/{appt['manageToken']}" in text
+        assert f"{PUBLIC}/mijn-afspraak/{appt['manageToken']}" in text
         assert len(calendars) == 1
         assert calendars[0].get_param('method') == 'PUBLISH'
         cal = Calendar.from_ical(calendars[0].get_content())
