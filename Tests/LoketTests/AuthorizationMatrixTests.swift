@@ -131,6 +131,14 @@ final class AuthorizationMatrixTests: XCTestCase, UsesTestApp {
         "GET /api/v1/speech/{lang}/{key}": .declared, "GET /api/v1/locations/{locationId}/numbers/{number}/speech": .declared,
         "GET /api/v1/services/{serviceId}/speech": .declared, "GET /api/v1/desks/{deskId}/calls/{number}/speech": .declared,
         // Contact person
+        "GET /api/v1/tickets/{ticketId}/notes": .declared, "GET /api/v1/locations/{locationId}/colleagues": .declared,
+        "GET /api/v1/locations/{locationId}/follow-up-types": .declared, "GET /api/v1/locations/{locationId}/follow-up-times": .declared,
+        // Floor view and devices
+        "GET /api/v1/locations/{locationId}/floor": .declared, "GET /api/v1/locations/{locationId}/kiosks": .declared,
+        "DELETE /api/v1/kiosks/{kioskId}": .declared,
+        // Pages of the consoles and the citizen's booking (the pages are public; their data is not)
+        "GET /admin": .declared, "GET /coordinator/floor": .declared,
+        "GET /afspraak/{locationCode}": .declared, "GET /mijn-afspraak/{token}": .declared,
         "POST /api/v1/tickets/{ticketId}/contact-person": .declared, "DELETE /api/v1/tickets/{ticketId}/contact-person": .declared,
         "POST /api/v1/locations/{locationId}/contact-tickets": .declared,
         // Audit and sessions (issue 11)
