@@ -28,6 +28,7 @@ public enum BundledMigrations {
             ("0013_helpers.sql", PackageResources._013_helpers_sql),
             ("0014_contact_person.sql", PackageResources._014_contact_person_sql),
             ("0015_appointment_contact_person.sql", PackageResources._015_appointment_contact_person_sql),
+            ("0018_reports_retention.sql", PackageResources._018_reports_retention_sql),
         ]
         return files.map { name, bytes in
             MigrationFile(version: Int(name.prefix(4))!, name: name, sql: String(decoding: bytes, as: UTF8.self))
@@ -58,6 +59,7 @@ public enum BundledFunctions {
             ("80_check_in.sql", PackageResources._0_check_in_sql),
             ("80_helpers.sql", PackageResources._0_helpers_sql),
             ("85_contact_person.sql", PackageResources._5_contact_person_sql),
+            ("92_reports.sql", PackageResources._2_reports_sql),
         ]
         return files.map { RepeatableFile(name: $0.0, sql: String(decoding: $0.1, as: UTF8.self)) }.sorted { $0.name < $1.name }
     }()

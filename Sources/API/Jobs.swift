@@ -54,6 +54,9 @@ final class Jobs: @unchecked Sendable {
                 try db.run(PurgeEvents(now: app.configuration.clock.now()))
                 try db.run(PurgeIdempotencyKeys(now: app.configuration.clock.now()))
             }
+            // Retention: personal fields whose time has come (Retention.swift; the day end above closed today's first).
+            let purged = try app.pool.withConnection { db in try RetentionPurge.run(db, now: app.configuration.clock.now()) }
+            for (step, n) in purged where n > 0 { app.logger.info("retention: purged personal data of \(n) \(step)") }
         } catch {
             app.logger.warning("scheduled jobs failed, will retry: \(error)")
         }

@@ -116,7 +116,9 @@ enum OpenAPISpec {
                            required: ["id", "number", "status", "priority", "serviceId", "serviceName", "locationId", "deskId",
                                       "deskName", "recallCount", "language", "arrivedAt", "dueAt", "calledAt", "startedAt",
                                       "finishedAt", "outcome", "handovers", "allowedActions"])),
-        ("Finish", obj([("outcome", s("string", [("maxLength", .int(200))]))])),
+        ("Finish", obj([("outcome", s("string", [("maxLength", .int(200))])),
+                        // Codes of GET /api/v1/outcome-categories, at most one per dimension (reports, migration 0018).
+                        ("outcomeCategories", arr(str))])),
         ("Handover", obj([("serviceId", id), ("note", s("string", [("maxLength", .int(2000))])), ("urgent", bool),
                            // Warm referral to a named colleague (then serviceId may be left out); the note is for their agency.
                            ("toStaffId", id)])),
@@ -140,6 +142,7 @@ enum OpenAPISpec {
         + HelperRoutes.schemas
         + CheckInRoutes.schemas
         + ContactRoutes.schemas
+        + ReportRoutes.schemas
 
     static let date = s("string", [("format", .string("date"))])
     /// Wall-clock time in the location's zone.

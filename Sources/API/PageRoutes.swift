@@ -33,6 +33,7 @@ enum PageRoutes: RouteCollection {
         page("/display/{locationCode}", "display.html", "getDisplayPage", "Call display page"),
         page("/t/{ticketId}", "status.html", "getTicketStatusPage", "Phone status page"),
         page("/staff", "staff.html", "getStaffPage", "Desk page for staff"),
+        page("/coordinator/reports", "reports.html", "getReportsPage", "Reports page for coordinators"),
         .get("/assets/{path...}", .public, OpenAPIOperation("getAsset", summary: "Static assets of the pages", tag: tag,
                                                              responses: [.init(200, "File")]),
              execution: .inline) { ctx in
