@@ -70,10 +70,13 @@ CREATE TRIGGER appointment_visit_record AFTER UPDATE OF status ON appointment
     EXECUTE FUNCTION appointment_visit_record();
 
 -- Each warm handover: one anonymous flow row (from agency/service → to agency/service, location, local day and hour).
+-- AFTER triggers run at the end of the statement, so they see the handover statement's own update of the ticket.
 CREATE OR REPLACE FUNCTION handover_visit_record() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO visit_handover (location_id, day, hour, from_agency_id, from_service_id, to_agency_id, to_service_id, urgent)
-    SELECT t.location_id, (NEW.at AT TIME ZONE l.time_zone)::date, extract(hour FROM NEW.at AT TIME ZONE l.time_zone)::smallint,
+    -- The ticket's day and the hour it re-entered the queue (the handover statement sets queued_at to its "now";
+    -- the row's own `at` is the database clock's, which tests and replays do not control).
+    SELECT t.location_id, t.service_day, extract(hour FROM t.queued_at AT TIME ZONE l.time_zone)::smallint,
            fs.agency_id, NEW.from_service_id, NEW.to_agency_id, NEW.to_service_id, NEW.urgent
     FROM ticket t JOIN location l ON l.id = t.location_id, service fs
     WHERE t.id = NEW.ticket_id AND fs.id = NEW.from_service_id;

@@ -37,7 +37,7 @@ final class StatementTests: XCTestCase {
             + AppointmentReadStatementSamples.samples
             + OpenFormsStatementSamples.samples + AppointmentStatementSamples.samples + ICalendarStatementSamples.samples
             + OutboxStatementSamples.samples + SpeechStatementSamples.samples + HelperStatementSamples.samples + CheckInStatementSamples.samples
-            + ContactStatementSamples.samples
+            + ContactStatementSamples.samples + ReportStatementSamples.samples
     }
 
     func testEveryStatementHasATypeAndEveryTypeAStatement() throws {
