@@ -70,9 +70,14 @@
     $('figures').innerHTML = items.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${esc(v)}</dd></div>`).join('');
   }
 
+  let generation = 0;
+
   async function load() {
     if (!valid()) return;
     const q = query();
+    const from = $('r-from').value, to = $('r-to').value;
+    // Only the latest request may fill the page: an earlier one that answers later is dropped.
+    const mine = ++generation;
     C.flash('Rapportage wordt geladen…');
     try {
       const [visits, visitsSvg, handovers, handoversSvg, outcomes, outcomesSvg] = await Promise.all([
@@ -80,6 +85,7 @@
         C.api('GET', `/api/v1/reports/handovers?${q}`), C.api('GET', `/api/v1/reports/handovers?${q}&format=svg`, undefined, { text: true }),
         C.api('GET', `/api/v1/reports/outcomes?${q}`), C.api('GET', `/api/v1/reports/outcomes?${q}&format=svg`, undefined, { text: true }),
       ]);
+      if (mine !== generation) return;
       figures(visits.data.totals);
       showChart('chart-visits', visitsSvg.data);
       rows('t-visits', visits.data.chart.rows.map((r) => `<tr><th scope="row">${esc(r.label)}</th><td class="num">${number(r.walkIns)}</td>`
@@ -92,9 +98,9 @@
         + `<td class="num">${number(r.count)}</td></tr>`).join('')
         + `<tr><td>–</td><td>Geen uitkomst vastgelegd</td><td class="num">${number(outcomes.data.unrecorded)}</td></tr>`, 3);
       for (const name of ['visits', 'handovers', 'outcomes']) $(`csv-${name}`).href = `/api/v1/reports/${name}?${q}&format=csv`;
-      C.flash(`Rapportage van ${$('r-from').value} tot en met ${$('r-to').value}: ${number(visits.data.totals.served)} geholpen bezoekers.`);
+      C.flash(`Rapportage van ${from} tot en met ${to}: ${number(visits.data.totals.served)} geholpen bezoekers.`);
     } catch (e) {
-      C.fail(e);
+      if (mine === generation) C.fail(e);
     }
   }
 
