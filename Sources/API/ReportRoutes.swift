@@ -114,6 +114,14 @@ enum ReportRoutes: RouteCollection {
                  body: .bytes(Array(chart.svg.utf8)))
     }
 
+    /// Runs one report statement in a transaction after `ReportSession` (work memory, plans for the actual filters).
+    static func report<S: Statement>(_ ctx: RouteContext, _ statement: S) throws -> [S.Row] {
+        try ctx.transaction { db in
+            try db.run(ReportSession())
+            return try db.all(statement)
+        }
+    }
+
     static func seconds(_ d: Double?) -> JSON { d.map { .int(Int($0.rounded())) } ?? .null }
     static func csvSeconds(_ d: Double?) -> CSVWriter.Field { d.map { .integer(Int($0.rounded())) } ?? .empty }
     static func filterJSON(_ f: ReportFilter) -> JSON {
@@ -150,7 +158,7 @@ enum ReportRoutes: RouteCollection {
 
     static func visits(_ ctx: RouteContext) throws -> Response {
         let f = try filter(ctx)
-        let rows = try ctx.db.all(ReportVisits(f))
+        let rows = try report(ctx, ReportVisits(f))
         let total = rows.first { $0.is_total }
         let days = rows.filter { !$0.is_total }
         switch format(ctx.request) {
@@ -202,7 +210,7 @@ enum ReportRoutes: RouteCollection {
 
     static func handovers(_ ctx: RouteContext) throws -> Response {
         let f = try filter(ctx)
-        let rows = try ctx.db.all(ReportHandovers(f))
+        let rows = try report(ctx, ReportHandovers(f))
         switch format(ctx.request) {
         case .csv:
             var csv = CSVWriter(header: ["van_organisatie", "naar_organisatie", "aantal"])
@@ -233,7 +241,7 @@ enum ReportRoutes: RouteCollection {
 
     static func outcomes(_ ctx: RouteContext) throws -> Response {
         let f = try filter(ctx)
-        let rows = try ctx.db.all(ReportOutcomes(f))
+        let rows = try report(ctx, ReportOutcomes(f))
         let served = rows.first?.served ?? 0, unrecorded = rows.first?.unrecorded ?? 0
         switch format(ctx.request) {
         case .csv:

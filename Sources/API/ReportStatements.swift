@@ -20,7 +20,7 @@ extension RetentionStatement {
 
 enum ReportStatements {
     static let all: [any Statement.Type] = [ReportVisits.self, ReportHandovers.self, ReportOutcomes.self, ReportFilterChoices.self,
-                                            OutcomeCategories.self]
+                                            OutcomeCategories.self, ReportSession.self]
 }
 
 enum RetentionStatements {
@@ -67,6 +67,12 @@ struct ReportOutcomes: ReportStatement {
     }
     let from: String, to: String, locationID: String?, agencyID: String?, serviceID: String?
     init(_ f: ReportFilter) { from = f.from; to = f.to; locationID = f.locationID; agencyID = f.agencyID; serviceID = f.serviceID }
+}
+
+/// Settings for the report that follows in the same transaction (memory for its sorts, plans for its filters).
+struct ReportSession: ReportStatement {
+    static let sqlName = "report_session"
+    struct Row: Decodable, Sendable { let work_mem: String, plan_cache_mode: String }
 }
 
 /// Locations, agencies and services for the report page's filters, as JSON.

@@ -270,7 +270,7 @@ enum ReportStatementSamples {
     static let samples: [any Statement] = {
         let f = ReportFilter(from: "2026-03-01", to: "2026-03-31", locationID: nil, agencyID: nil, serviceID: nil)
         let now = Instant(microseconds: 0)
-        return [ReportVisits(f), ReportHandovers(f), ReportOutcomes(f), ReportFilterChoices(), OutcomeCategories(),
+        return [ReportVisits(f), ReportHandovers(f), ReportOutcomes(f), ReportFilterChoices(), OutcomeCategories(), ReportSession(),
                 PurgeWalkInTickets(now: now, batch: 10), PurgeAppointments(now: now, batch: 10)]
     }()
 }
