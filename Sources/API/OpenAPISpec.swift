@@ -315,7 +315,8 @@ enum OpenAPISpec {
                                                                                 ("schema", int)]))])))
                     }
                 } else if let schema = response.schema {
-                    r.append(("content", .object([("application/json", .object([("schema", ref(schema))]))])))
+                    r.append(("content", .object([("application/json", .object([("schema", ref(schema))]))]
+                                                 + response.alsoAs.map { ($0, .object([("schema", str)])) })))
                 } else if let type = response.contentType {
                     let schema = type == "application/json" ? s("object") : str
                     r.append(("content", .object([(type, .object([("schema", schema)]))])))

@@ -30,7 +30,9 @@ enum ReportRoutes: RouteCollection {
     ]
 
     static func responses(_ schema: String) -> [OpenAPIOperation.Response] {
-        [.init(200, "The report (JSON; CSV or SVG when asked)", schema)]
+        var r = OpenAPIOperation.Response(200, "The report (JSON; CSV or SVG when asked)", schema)
+        r.alsoAs = ["text/csv", "image/svg+xml"]
+        return [r]
     }
 
     static let routes: [DeclaredRoute] = [
