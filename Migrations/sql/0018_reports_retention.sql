@@ -100,6 +100,40 @@ CREATE INDEX visit_handover_location_day ON visit_handover (location_id, day) IN
 CREATE INDEX ticket_not_purged ON ticket (service_day) WHERE purged_at IS NULL;
 CREATE INDEX appointment_not_purged ON appointment (ends_at) WHERE purged_at IS NULL;
 
--- The triggers live in Migrations/functions/90_reports.sql (repeatable): visit records are written by triggers on
+-- History from before this migration, so reports start with it: finished tickets, appointments that ended without a
+-- ticket, and handovers. The first call was not kept then: waiting runs to the first call recorded in service_record
+-- (else the ticket's last call), service time from the last call to the finish, as the triggers do from now on.
+-- Outcome categories did not exist yet.
+INSERT INTO visit_record (location_id, agency_id, service_id, day, hour, kind, urgent, waiting_seconds, service_seconds,
+                          outcome, handovers)
+SELECT t.location_id, s.agency_id, t.service_id, t.service_day, extract(hour FROM t.arrived_at AT TIME ZONE l.time_zone)::smallint,
+       CASE WHEN t.appointment_id IS NULL THEN 'walkIn' ELSE 'appointment' END, t.priority = 'urgent',
+       CASE WHEN fc.at IS NOT NULL THEN greatest(0, floor(extract(epoch FROM fc.at - greatest(t.arrived_at, t.due_at))))::int END,
+       CASE WHEN t.status = 'done' AND t.closed_reason IS NULL AND t.called_at IS NOT NULL AND t.finished_at IS NOT NULL
+            THEN greatest(0, floor(extract(epoch FROM t.finished_at - t.called_at)))::int END,
+       t.status, least(t.hops, 32767)::smallint
+FROM ticket t JOIN service s ON s.id = t.service_id JOIN location l ON l.id = t.location_id
+CROSS JOIN LATERAL (SELECT coalesce((SELECT min(r.called_at) FROM service_record r WHERE r.ticket_id = t.id), t.called_at) AS at) AS fc
+WHERE t.status IN ('done', 'noShow');
+
+-- Appointments that ended without a ticket; holds that expired were never appointments (their cancel reason says so;
+-- a hold cancelled otherwise cannot be told from a booking any more and is counted as a cancellation).
+INSERT INTO visit_record (location_id, agency_id, service_id, day, hour, kind, urgent, outcome)
+SELECT a.location_id, s.agency_id, s.id, (a.starts_at AT TIME ZONE l.time_zone)::date,
+       extract(hour FROM a.starts_at AT TIME ZONE l.time_zone)::smallint, 'appointment', false, a.status
+FROM appointment a JOIN location l ON l.id = a.location_id
+CROSS JOIN LATERAL (SELECT coalesce(
+        (SELECT r.service_id FROM appointment_reservation r WHERE r.appointment_id = a.id AND r.service_id IS NOT NULL ORDER BY r.position LIMIT 1),
+        (SELECT q.service_id FROM appointment_type_requirement q WHERE q.appointment_type_id = a.appointment_type_id ORDER BY q.position LIMIT 1)) AS id) AS first
+JOIN service s ON s.id = first.id
+WHERE a.status IN ('noShow', 'cancelled') AND a.cancel_reason IS DISTINCT FROM 'hold expired'
+  AND NOT EXISTS (SELECT 1 FROM ticket t WHERE t.appointment_id = a.id);
+
+INSERT INTO visit_handover (location_id, day, hour, from_agency_id, from_service_id, to_agency_id, to_service_id, urgent)
+SELECT t.location_id, t.service_day, extract(hour FROM h.at AT TIME ZONE l.time_zone)::smallint,
+       fs.agency_id, h.from_service_id, h.to_agency_id, h.to_service_id, h.urgent
+FROM ticket_handover h JOIN ticket t ON t.id = h.ticket_id JOIN location l ON l.id = t.location_id JOIN service fs ON fs.id = h.from_service_id;
+
+-- The triggers live in Migrations/functions/92_reports.sql (repeatable): visit records are written by triggers on
 -- the status transitions themselves, in the same transaction, so no code path that finishes a ticket or cancels an
 -- appointment (desk actions, day end, bulk SQL by hand, future routes) can forget to count it.
