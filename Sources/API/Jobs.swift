@@ -5,7 +5,8 @@ import Postgres
 import Queue
 
 /// Scheduled work inside `loket serve`: day end (tickets still open from an earlier local day are closed, so each
-/// day starts clean), and purging expired sessions, old events and expired Idempotency-Keys. Runs every minute;
+/// day starts clean), purging expired sessions, old events and expired Idempotency-Keys, and the retention purge of
+/// personal data (`RetentionPurge`, Retention.swift). Runs every minute;
 /// several processes may run it at once safely (`SKIP LOCKED`, idempotent deletes).
 final class Jobs: @unchecked Sendable {
     private weak var app: App?
