@@ -292,6 +292,30 @@ final class ReportTests: XCTestCase, UsesTestApp {
     }
 }
 
+/// The chart's periods: days up to a month, 7-day steps from `from` up to a quarter, calendar months beyond.
+final class ReportChartRowsTests: XCTestCase {
+    func row(_ day: String, walkIns: Int) -> ReportVisits.Row {
+        ReportVisits.Row(day: day, is_total: false, visits: walkIns, served: walkIns, walk_ins: walkIns, appointments: 0, no_shows: 0,
+                         cancelled: 0, urgent: 0, waiting_p50: nil, waiting_p90: nil, service_p50: nil)
+    }
+    func filter(_ from: String, _ to: String) -> ReportFilter {
+        ReportFilter(from: from, to: to, locationID: nil, agencyID: nil, serviceID: nil)
+    }
+
+    func testPeriodsFollowTheLengthOfTheRange() {
+        let days = [row("2026-03-02", walkIns: 1), row("2026-03-08", walkIns: 2), row("2026-03-09", walkIns: 4), row("2026-04-01", walkIns: 8)]
+        let short = ReportRoutes.chartRows(Array(days.prefix(3)), filter("2026-03-02", "2026-03-31"))
+        XCTAssertEqual(short.unit, "day")
+        XCTAssertEqual(short.rows.map(\.label), ["2026-03-02", "2026-03-08", "2026-03-09"])
+        let weeks = ReportRoutes.chartRows(days, filter("2026-03-02", "2026-04-30"))
+        XCTAssertEqual(weeks.unit, "week")
+        XCTAssertEqual(weeks.rows.map { "\($0.label) \($0.walkIns)" }, ["vanaf 2026-03-02 3", "vanaf 2026-03-09 4", "vanaf 2026-03-30 8"])
+        let months = ReportRoutes.chartRows(days, filter("2026-01-01", "2026-06-30"))
+        XCTAssertEqual(months.unit, "month")
+        XCTAssertEqual(months.rows.map { "\($0.label) \($0.walkIns)" }, ["2026-03 7", "2026-04 8"])
+    }
+}
+
 enum ReportStatementSamples {
     static let samples: [any Statement] = {
         let f = ReportFilter(from: "2026-03-01", to: "2026-03-31", locationID: nil, agencyID: nil, serviceID: nil)
