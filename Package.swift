@@ -55,13 +55,15 @@ let package = Package(
         .target(name: "Scheduling", dependencies: ["Time"]),
         // In-process benchmark of the slot search: `swift build -c release --product loket-bench-search`.
         .executableTarget(name: "loket-bench-search", dependencies: ["Scheduling", "Time"], path: "Sources/SearchBench"),
+        // Report formatting: CSV (RFC 4180) and server-rendered SVG bar charts (pure, no Foundation).
+        .target(name: "ReportFormat"),
         // The numbered SQL migrations and the repeatable functions, compiled into the binary so a deployed `loket` is
         // self-contained.
         .target(name: "Migrations", path: "Migrations", resources: [.embedInCode("sql"), .embedInCode("functions")]),
         // HTTP handlers of the public API, SQL of the domain, demo data, OpenAPI document.
         .target(
             name: "API",
-            dependencies: ["HTTP", "Postgres", "Locking", "Queue", "Scheduling", "Time", "Credentials", "Migrations", "QRCode", "ICalendar", "Mail", "Speech",
+            dependencies: ["HTTP", "Postgres", "Locking", "Queue", "Scheduling", "Time", "Credentials", "Migrations", "QRCode", "ICalendar", "Mail", "Speech", "ReportFormat",
                            .product(name: "Logging", package: "swift-log")],
             resources: [.embedInCode("SQL"), .embedInCode("MailTexts")]
         ),
@@ -80,6 +82,7 @@ let package = Package(
         .testTarget(name: "ICalendarTests", dependencies: ["ICalendar", "Time"]),
         .testTarget(name: "MailTests", dependencies: ["Mail", "Time"]),
         .testTarget(name: "SchedulingTests", dependencies: ["Scheduling", "Time"]),
+        .testTarget(name: "ReportFormatTests", dependencies: ["ReportFormat"]),
         .testTarget(name: "LoketTests", dependencies: ["TestSupport", "API", "HTTP", "Postgres", "EmbeddedPostgres", "Locking", "Queue", "Credentials", "QRCode", "Mail", "Speech", "loket"],
                     swiftSettings: [.swiftLanguageMode(.v5)]),
     ]

@@ -29,6 +29,7 @@ public enum BundledMigrations {
             ("0014_contact_person.sql", PackageResources._014_contact_person_sql),
             ("0015_appointment_contact_person.sql", PackageResources._015_appointment_contact_person_sql),
             ("0016_access.sql", PackageResources._016_access_sql),
+            ("0017_reports_retention.sql", PackageResources._017_reports_retention_sql),
         ]
         return files.map { name, bytes in
             MigrationFile(version: Int(name.prefix(4))!, name: name, sql: String(decoding: bytes, as: UTF8.self))
@@ -60,6 +61,7 @@ public enum BundledFunctions {
             ("80_helpers.sql", PackageResources._0_helpers_sql),
             ("85_contact_person.sql", PackageResources._5_contact_person_sql),
             ("90_audit.sql", PackageResources._0_audit_sql),
+            ("92_reports.sql", PackageResources._2_reports_sql),
         ]
         return files.map { RepeatableFile(name: $0.0, sql: String(decoding: $0.1, as: UTF8.self)) }.sorted { $0.name < $1.name }
     }()

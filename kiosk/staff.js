@@ -496,8 +496,11 @@
     act('handover', body).then(() => { if (!cur) closeHandover(); });
   });
   for (const b of document.querySelectorAll('[data-act]')) {
-    b.addEventListener('click', () => act(b.dataset.act));
+    // Finish carries the optional outcome categories of outcome.js (reports), when it has loaded.
+    b.addEventListener('click', () => act(b.dataset.act, b.dataset.act === 'finish' && window.LoketOutcome ? window.LoketOutcome.body() : undefined));
   }
+  // The outcome choice of the finish step (outcome.js) loads after the page, so the desk's first load stays as it was.
+  window.addEventListener('load', () => { const s = document.createElement('script'); s.src = '/assets/outcome.js'; document.head.append(s); });
 
   window.addEventListener('pagehide', () => { if (es) { es.close(); es = null; } });
   window.addEventListener('pageshow', (e) => { if (e.persisted && me && desk) { connect(); soon(); } });

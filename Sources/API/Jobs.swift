@@ -5,7 +5,8 @@ import Postgres
 import Queue
 
 /// Scheduled work inside `loket serve`: day end (tickets still open from an earlier local day are closed, so each
-/// day starts clean), and purging expired sessions, old events and expired Idempotency-Keys. Runs every minute;
+/// day starts clean), purging expired sessions, old events and expired Idempotency-Keys, and the retention purge of
+/// personal data (`RetentionPurge`, Retention.swift). Runs every minute;
 /// several processes may run it at once safely (`SKIP LOCKED`, idempotent deletes).
 final class Jobs: @unchecked Sendable {
     private weak var app: App?
@@ -53,9 +54,11 @@ final class Jobs: @unchecked Sendable {
                 try db.run(PurgeLoginThrottle(now: app.configuration.clock.now()))
                 try db.run(PurgeEvents(now: app.configuration.clock.now()))
                 try db.run(PurgeIdempotencyKeys(now: app.configuration.clock.now()))
-                // Audit entries older than the admin's retention, through the owner's function (never anything newer).
-                _ = try db.first(AuditPurge(now: app.configuration.clock.now()))
             }
+            // Retention: personal fields whose time has come and old audit entries (Retention.swift; the day end above
+            // closed today's tickets first).
+            let purged = try app.pool.withConnection { db in try RetentionPurge.run(db, now: app.configuration.clock.now()) }
+            for (step, n) in purged where n > 0 { app.logger.info("retention: purged personal data of \(n) \(step)") }
         } catch {
             app.logger.warning("scheduled jobs failed, will retry: \(error)")
         }

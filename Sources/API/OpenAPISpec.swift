@@ -139,7 +139,9 @@ enum OpenAPISpec {
                            required: ["id", "number", "status", "priority", "serviceId", "serviceName", "locationId", "deskId",
                                       "deskName", "recallCount", "language", "arrivedAt", "dueAt", "calledAt", "startedAt",
                                       "finishedAt", "outcome", "handovers", "allowedActions"])),
-        ("Finish", obj([("outcome", s("string", [("maxLength", .int(200))]))])),
+        ("Finish", obj([("outcome", s("string", [("maxLength", .int(200))])),
+                        // Codes of GET /api/v1/outcome-categories, at most one per dimension (reports, migration 0017).
+                        ("outcomeCategories", arr(str))])),
         ("Handover", obj([("serviceId", id), ("note", s("string", [("maxLength", .int(2000))])), ("urgent", bool),
                            // Warm referral to a named colleague (then serviceId may be left out); the note is for their agency.
                            ("toStaffId", id)])),
@@ -164,6 +166,7 @@ enum OpenAPISpec {
         + AccessRoutes.schemas
         + CheckInRoutes.schemas
         + ContactRoutes.schemas
+        + ReportRoutes.schemas
 
     static let date = s("string", [("format", .string("date"))])
     /// Wall-clock time in the location's zone.
@@ -350,7 +353,8 @@ enum OpenAPISpec {
                                                                                 ("schema", int)]))])))
                     }
                 } else if let schema = response.schema {
-                    r.append(("content", .object([("application/json", .object([("schema", ref(schema))]))])))
+                    r.append(("content", .object([("application/json", .object([("schema", ref(schema))]))]
+                                                 + response.alsoAs.map { ($0, .object([("schema", str)])) })))
                 } else if let type = response.contentType {
                     let schema = type == "application/json" ? s("object") : str
                     r.append(("content", .object([(type, .object([("schema", schema)]))])))

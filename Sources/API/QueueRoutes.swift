@@ -12,7 +12,11 @@ import Time
 // services they serve; reading a held ticket or a handover note is a read of personal data and is audited.
 
 struct TakeNumberBody: Decodable { let serviceId: String?; let language: String?; let priority: String? }
-struct FinishBody: Decodable { let outcome: String? }
+struct FinishBody: Decodable {
+    let outcome: String?
+    /// Codes of outcome categories (at most one per dimension: topic, layer, help); see ReportRoutes.
+    let outcomeCategories: [String]?
+}
 struct HandoverBody: Decodable { let serviceId: String?; let note: String?; let urgent: Bool?; let toStaffId: String? }
 struct ClosureBody: Decodable { let reason: String? }
 
@@ -201,11 +205,14 @@ enum QueueRoutes: RouteCollection {
     static func act(_ action: TicketAction, _ ctx: RouteContext) throws -> Response {
         let id = try ctx.id("ticketId", "ticket")
         var outcome: String?
+        var categories: [String] = []
         if action == .finish, !ctx.request.body.isEmpty {
-            outcome = try ctx.decode(FinishBody.self).outcome
+            let body = try ctx.decode(FinishBody.self)
+            outcome = body.outcome
             if let o = outcome, o.unicodeScalars.count > 200 {
                 throw Problem.unprocessable("The outcome is too long.", invalidParams: [.init(name: "outcome", reason: "must be at most 200 characters")])
             }
+            categories = try checkOutcomeCategories(body.outcomeCategories ?? [], try ctx.db)
         }
         let actor = try ctx.actor
         let (sources, target) = try singleTransition(action)
@@ -214,13 +221,26 @@ enum QueueRoutes: RouteCollection {
         let done: TicketAct.Row = try {
             guard let done = try ctx.db.first(TicketAct(ticketID: id, staffID: actor.staffID, action: action.rawValue, sources: sources,
                                                         target: target, outcome: outcome, eventKind: action.eventKind.rawValue,
-                                                        now: ctx.now)) else {
+                                                        now: ctx.now, outcomeCategories: categories)) else {
                 try explainRefusal(try ctx.db, ticket: id, action: action)
             }
             return done
         }()
         ctx.app.events.didWrite()
         return try deskTicket(status: done.status, json: done.j)
+    }
+
+    /// The outcome categories of a finish: known, active codes, at most one per dimension (422 otherwise).
+    static func checkOutcomeCategories(_ codes: [String], _ db: Connection) throws -> [String] {
+        guard !codes.isEmpty else { return [] }
+        let known = Dictionary(try db.all(OutcomeCategories()).map { ($0.code, $0.dimension) }, uniquingKeysWith: { a, _ in a })
+        var v = Validator()
+        v.require(codes.count <= 3, "outcomeCategories", "must be at most one category per dimension (topic, layer, help)")
+        for code in codes { v.require(known[code] != nil, "outcomeCategories", "has an unknown category \(code.prefix(50))") }
+        let dimensions = codes.compactMap { known[$0] }
+        v.require(Set(dimensions).count == dimensions.count, "outcomeCategories", "must be at most one category per dimension (topic, layer, help)")
+        try v.check("The outcome categories are not valid.")
+        return codes
     }
 
     /// Warm handover to another service (possibly another agency's): same number, original arrival time kept.

@@ -22,6 +22,8 @@ public enum Statements {
     public static let floor = SQLLibrary(PackageResources.floor_sql)
     public static let devices = SQLLibrary(PackageResources.devices_sql)
     public static let access = SQLLibrary(PackageResources.access_sql)
+    public static let reports = SQLLibrary(PackageResources.reports_sql)
+    public static let retention = SQLLibrary(PackageResources.retention_sql)
 
     /// Every SQL file with the statement types written for it. The statement test ties them together: each type
     /// names a statement of its file, each statement has exactly one type, and they all prepare.
@@ -43,6 +45,8 @@ public enum Statements {
         ("floor", floor, FloorStatements.all),
         ("devices", devices, DeviceStatements.all),
         ("access", access, AccessStatements.all),
+        ("reports", reports, ReportStatements.all),
+        ("retention", retention, RetentionStatements.all),
     ]
 
     /// Every named statement, so a test can prepare each against a real database.

@@ -128,6 +128,8 @@ struct TicketAct: TicketStatement {
     let outcome: String?
     let eventKind: String
     let now: Instant
+    /// Outcome categories chosen at the finish step (codes of outcome_category, checked by the route); migration 0017.
+    var outcomeCategories: [String] = []
 }
 
 struct TicketHolder: TicketStatement {

@@ -46,6 +46,8 @@ public struct OpenAPIOperation: Sendable {
         public var schema: String?
         /// The media type of a body without a component schema (HTML pages, SVG, metrics text), nil for none.
         public var contentType: String?
+        /// Other media types the same response may come as (e.g. a report as `text/csv` and `image/svg+xml`).
+        public var alsoAs: [String] = []
         public init(_ status: Int, _ description: String, _ schema: String? = nil) {
             self.status = status; self.description = description; self.schema = schema
         }

@@ -25,7 +25,7 @@ struct Loket: ParsableCommand {
             LOKET_MAIL_MAX_ATTEMPTS (10). Numbers outside their \
             range (e.g. LOKET_WORKERS 1-256, LOKET_MAX_CONNECTIONS 1-1000000) are refused at start.
             """,
-        subcommands: [Serve.self, Migrate.self, Demo.self],
+        subcommands: [Serve.self, Migrate.self, Demo.self, Purge.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -236,5 +236,33 @@ struct Demo: ParsableCommand {
         let db = try Connection(conninfo: url)
         defer { db.close() }
         print(try DemoData.load(db) ? "Loaded the demo data." : "The demo data is already there.")
+    }
+}
+
+struct Purge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Remove personal data whose retention period has passed (the same purge `loket serve` runs every minute).",
+        discussion: """
+            Walk-in tickets at the end of their local day, appointments N days after they took place (per agency, \
+            default 30), handover notes with their ticket. Reports are not affected: they come from anonymous visit \
+            records. Prints how many rows each step purged.
+            """)
+
+    func run() throws {
+        let logger = makeLogger()
+        let env = Environment()
+        let (url, embedded) = try database(env, logger: logger)
+        defer { try? embedded?.stop() }
+        do {
+            try App.migrate(conninfo: url, logger: logger)
+            let db = try Connection(conninfo: url)
+            defer { db.close() }
+            for (step, n) in try RetentionPurge.run(db, now: RetentionPurge.systemNow()) {
+                print("\(step): \(n) purged")
+            }
+        } catch {
+            logger.error("\(error)")
+            throw ExitCode.failure
+        }
     }
 }

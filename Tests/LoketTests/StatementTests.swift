@@ -38,7 +38,7 @@ final class StatementTests: XCTestCase {
             + OpenFormsStatementSamples.samples + AppointmentStatementSamples.samples + ICalendarStatementSamples.samples
             + OutboxStatementSamples.samples + SpeechStatementSamples.samples + HelperStatementSamples.samples + CheckInStatementSamples.samples
             + ContactStatementSamples.samples + AccessStatementSamples.samples
-            + FloorStatementSamples.samples
+            + FloorStatementSamples.samples + ReportStatementSamples.samples
     }
 
     func testEveryStatementHasATypeAndEveryTypeAStatement() throws {

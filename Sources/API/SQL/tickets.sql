@@ -157,7 +157,8 @@ FROM ticket t WHERE t.desk_id = $1 AND t.status IN ('called', 'serving')
 -- One desk action (recall, start, finish, noShow, requeue) as a guarded transition: the row must be held by this
 -- staff member and be in one of the statuses the domain's state machine allows for the action. `held` is false when
 -- a colleague acted on a ticket someone else held: that reads the visitor's data, so the caller audits it.
--- $1 ticket, $2 staff, $3 action, $4 allowed source statuses, $5 target status, $6 outcome, $7 event, $8 now
+-- $1 ticket, $2 staff, $3 action, $4 allowed source statuses, $5 target status, $6 outcome, $7 event, $8 now,
+-- $9 outcome categories of a finish (migration 0017; the visit record copies them)
 WITH cur AS (
     SELECT t.* FROM ticket t
     WHERE t.id = $1 AND t.status = ANY ($4::text[])
@@ -172,6 +173,7 @@ WITH cur AS (
         started_at = CASE WHEN $3 = 'start' THEN $8::timestamptz WHEN $5 = 'waiting' THEN NULL ELSE t.started_at END,
         finished_at = CASE WHEN $5 IN ('done', 'noShow') THEN $8::timestamptz ELSE t.finished_at END,
         outcome = CASE WHEN $3 = 'finish' THEN $6 ELSE t.outcome END,
+        outcome_categories = CASE WHEN $3 = 'finish' THEN $9::text[] ELSE t.outcome_categories END,
         desk_id = CASE WHEN $5 IN ('called', 'serving') THEN t.desk_id END,
         staff_id = CASE WHEN $5 IN ('called', 'serving') THEN t.staff_id END,
         queued_at = CASE WHEN $5 = 'waiting' THEN $8::timestamptz ELSE t.queued_at END
