@@ -140,6 +140,7 @@ enum OpenAPISpec {
         + HelperRoutes.schemas
         + CheckInRoutes.schemas
         + ContactRoutes.schemas
+        + CoordinatorRoutes.schemas
 
     static let date = s("string", [("format", .string("date"))])
     /// Wall-clock time in the location's zone.

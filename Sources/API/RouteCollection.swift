@@ -283,7 +283,8 @@ enum Features {
          QueueRoutes.self, CalendarRoutes.self, AvailabilityRoutes.self,
          AppointmentReadRoutes.self, OpenFormsRoutes.self, AppointmentRoutes.self, ICalendarRoutes.self,
          OutboxRoutes.self, SpeechRoutes.self, HelperRoutes.self, CheckInRoutes.self,
-         ContactRoutes.self]
+         ContactRoutes.self,
+         CoordinatorRoutes.self]
     }
 
     static var routes: [(route: DeclaredRoute, constraints: [String: Problem])] {

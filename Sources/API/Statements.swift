@@ -19,6 +19,7 @@ public enum Statements {
     public static let helpers = SQLLibrary(PackageResources.helpers_sql)
     public static let checkIns = SQLLibrary(PackageResources.checkins_sql)
     public static let contacts = SQLLibrary(PackageResources.contacts_sql)
+    public static let coordinator = SQLLibrary(PackageResources.coordinator_sql)
 
     /// Every SQL file with the statement types written for it. The statement test ties them together: each type
     /// names a statement of its file, each statement has exactly one type, and they all prepare.
@@ -37,6 +38,7 @@ public enum Statements {
         ("helpers", helpers, HelperStatements.all),
         ("checkins", checkIns, CheckInStatements.all),
         ("contacts", contacts, ContactStatements.all),
+        ("coordinator", coordinator, CoordinatorStatements.all),
     ]
 
     /// Every named statement, so a test can prepare each against a real database.
