@@ -475,6 +475,7 @@ ${rm('Sluitingsdag', n)}</tr>`);
   }
   async function loadStaffCalendar() {
     const id = $('a-staff').value;
+    delete $('f-avail').dataset.loaded;
     $('avail-rows').innerHTML = ''; $('abs-list').innerHTML = '';
     clearErrors($('f-avail')); clearErrors($('f-absence'));
     if (!id) return;
@@ -487,6 +488,7 @@ ${rm('Sluitingsdag', n)}</tr>`);
       throw err;
     }
     await loadAbsences();
+    $('f-avail').dataset.loaded = id; // for tests and scripts: whose calendar the form shows
   }
   function availRow(a = {}) {
     const tb = $('avail-rows'); const i = tb.rows.length; const n = i + 1;
