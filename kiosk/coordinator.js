@@ -157,6 +157,7 @@
     fillStaffPickers();
     calendarsLoaded = false;
     showTab();
+    performance.mark('coordinator-ready'); // bench_pages.py: the console is usable
   }
 
   // ---- plan ---------------------------------------------------------------------------------------------------
@@ -469,7 +470,11 @@ ${rm('Sluitingsdag', n)}</tr>`);
     const opts = s.staff.map((m) => `<option value="${esc(m.id)}">${esc(m.displayName)} (${esc(m.agencyName)})</option>`).join('');
     const keep = $('a-staff').value;
     $('a-staff').innerHTML = opts;
-    if (keep) $('a-staff').value = keep;
+    // A coordinator keeps their own agency's calendars: start with a colleague of their own agency.
+    const me = C.me() || {};
+    const own = s.staff.find((m) => m.agencyId === me.agencyId && m.id !== me.id) || s.staff.find((m) => m.agencyId === me.agencyId);
+    if (keep && s.staff.some((m) => m.id === keep)) $('a-staff').value = keep;
+    else if (own && me.role !== 'admin') $('a-staff').value = own.id;
     $('w-staff-list').innerHTML = s.staff.map((m, i) => `<div><input type="checkbox" id="ws-${i}" value="${esc(m.id)}"${s.weekStaff.has(m.id) ? ' checked' : ''}>
 <label for="ws-${i}">${esc(m.displayName)} (${esc(m.agencyName)})</label></div>`).join('');
   }
