@@ -478,22 +478,27 @@ ${rm('Sluitingsdag', n)}</tr>`);
     $('w-staff-list').innerHTML = s.staff.map((m, i) => `<div><input type="checkbox" id="ws-${i}" value="${esc(m.id)}"${s.weekStaff.has(m.id) ? ' checked' : ''}>
 <label for="ws-${i}">${esc(m.displayName)} (${esc(m.agencyName)})</label></div>`).join('');
   }
+  let calendarSeq = 0;
   async function loadStaffCalendar() {
     const id = $('a-staff').value;
+    const seq = ++calendarSeq; // a later choice wins: an earlier answer arriving late is dropped
     delete $('f-avail').dataset.loaded;
     $('avail-rows').innerHTML = ''; $('abs-list').innerHTML = '';
     clearErrors($('f-avail')); clearErrors($('f-absence'));
     if (!id) return;
+    let data;
     try {
-      const { data } = await C.api('GET', `/api/v1/staff/${id}/availability`);
-      for (const a of data.intervals) availRow(a);
+      data = (await C.api('GET', `/api/v1/staff/${id}/availability`)).data;
     } catch (err) {
+      if (seq !== calendarSeq) return;
       $('avail-rows').innerHTML = `<tr><td colspan="8">${esc(C.problemText(err))}</td></tr>`;
       if (err.status === 403) { C.flash(`U kunt de agenda van ${staffName(id)} niet inzien of wijzigen: ${C.problemText(err)}`, true); return; }
       throw err;
     }
-    await loadAbsences();
-    $('f-avail').dataset.loaded = id; // for tests and scripts: whose calendar the form shows
+    if (seq !== calendarSeq) return;
+    for (const a of data.intervals) availRow(a);
+    await loadAbsences(seq);
+    if (seq === calendarSeq) $('f-avail').dataset.loaded = id; // for tests and scripts: whose calendar the form shows
   }
   function availRow(a = {}) {
     const tb = $('avail-rows'); const i = tb.rows.length; const n = i + 1;
@@ -518,9 +523,10 @@ ${rm('Tijd', n)}</tr>`);
       C.flash(`Beschikbaarheid van ${staffName(id)} opgeslagen.`);
     } catch (err) { showProblem(err, form); }
   }
-  async function loadAbsences() {
+  async function loadAbsences(seq) {
     const id = $('a-staff').value;
     const { data } = await C.api('GET', `/api/v1/staff/${id}/absences`);
+    if (seq !== undefined && seq !== calendarSeq) return;
     const kinds = { leave: 'verlof', sickness: 'ziek', training: 'opleiding', other: 'anders' };
     $('abs-list').innerHTML = data.items.filter((x) => x.end > new Date(Date.now() - 86400000 * 31).toISOString()).map((x) => `<li>
 <span>${esc(when(x.start))} tot ${esc(when(x.end))} (${esc(kinds[x.reason] || x.reason)})</span>

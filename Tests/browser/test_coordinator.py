@@ -65,6 +65,7 @@ def visible(d, element_id):
 
 
 def login(d, username, password, fragment):
+    d.get('about:blank')  # a fresh page, not just a new #fragment of the same one
     d.get(f'{h.BASE}/coordinator#{fragment}')
     h.wait(d, "document.getElementById('l-user') && !document.getElementById('v-login').hidden "
               "|| document.getElementById('logout') && !document.getElementById('logout').hidden", 10)
@@ -76,7 +77,7 @@ def login(d, username, password, fragment):
     d.find_element(By.ID, 'l-user').send_keys(username)
     d.find_element(By.ID, 'l-pass').send_keys(password + Keys.ENTER)
     try:
-        h.wait(d, "document.getElementById('v-login').hidden && document.getElementById('loc').options.length > 0", 15)
+        h.wait(d, "document.getElementById('v-login').hidden && performance.getEntriesByName('coordinator-ready').length > 0", 15)
     except AssertionError:
         raise AssertionError(f"not logged in as {username}: {flash(d)} {d.find_element(By.ID, 'l-err').text}")
 
@@ -99,7 +100,7 @@ def test_coordinators_set_availability_then_plan_book_move_and_cancel_a_joint_ap
         Select(d.find_element(By.ID, 'a-staff')).select_by_value(member['id'])
         h.wait(d, f"document.getElementById('f-avail').dataset.loaded === '{member['id']}'", 10, message=f"calendar of {member['agency']} loaded: {flash(d)}")
         rows_before = d.execute_script("return document.getElementById('avail-rows').rows.length")
-        assert rows_before == 0, 'a new staff member has no availability yet'
+        assert rows_before == 0, f"a new staff member has no availability yet ({member['agency']})"
         d.find_element(By.ID, 'avail-add').click()
         row = d.find_elements(By.CSS_SELECTOR, '#avail-rows tr')[-1]
         Select(row.find_element(By.CSS_SELECTOR, '[data-k="weekday"]')).select_by_visible_text('woensdag')
@@ -131,6 +132,10 @@ def test_coordinators_set_availability_then_plan_book_move_and_cancel_a_joint_ap
     assert Select(d.find_element(By.ID, 'p-type')).first_selected_option.get_attribute('value') == world['type']['id']
     for i, member in enumerate(world['staff']):
         Select(d.find_element(By.ID, f'p-staff-{i}')).select_by_value(member['id'])
+    # An interpreter in Arabic, by phone.
+    d.find_element(By.ID, 'n-interpreter').send_keys(Keys.SPACE)
+    h.wait(d, "!document.getElementById('p-interp').hidden", 5)
+    d.find_element(By.ID, 'p-interp-lang').send_keys('ar')
     no_violations(d, 'plan tab')
     # Keyboard only: Tab from the persons field to the search button and press Enter.
     d.find_element(By.ID, 'p-persons').click()
@@ -174,11 +179,30 @@ def test_coordinators_set_availability_then_plan_book_move_and_cancel_a_joint_ap
     assert appt['status'] == 'booked'
     assert sorted(p['staffId'] for p in appt['participants']) == sorted(m['id'] for m in world['staff'])
     assert appt['roomId'] and appt['roomName'], appt
-    assert appt['citizen']['name'] == 'Test Burger'
+    assert appt['citizen']['name'] == 'Test Burger' and appt['citizen']['needs'] == ['interpreter']
+    assert [(a['kind'], a['language'], a['mode']) for a in appt.get('attendees', [])] == [('interpreter', 'ar', 'phone')], appt
+
+    # An absence of the gemeente member the day after, entered on the page in local time.
+    d.execute_script("location.hash = '#agendas'")
+    h.wait(d, "!document.getElementById('v-cal').hidden && document.getElementById('a-staff').options.length > 0", 10)
+    gemeente = world['staff'][0]
+    Select(d.find_element(By.ID, 'a-staff')).select_by_value(gemeente['id'])
+    h.wait(d, f"document.getElementById('f-avail').dataset.loaded === '{gemeente['id']}'", 10)
+    next_day = d.execute_script("const t = new Date(arguments[0] + 'T12:00:00Z'); t.setUTCDate(t.getUTCDate() + 1); return t.toISOString().slice(0, 10)",
+                                appt['start'][:10])
+    d.execute_script("document.getElementById('ab-start').value = arguments[0]; document.getElementById('ab-end').value = arguments[1]",
+                     next_day + 'T09:00', next_day + 'T12:00')
+    Select(d.find_element(By.ID, 'ab-reason')).select_by_value('training')
+    d.find_element(By.CSS_SELECTOR, '#f-absence button[type="submit"]').click()
+    h.wait(d, "document.getElementById('flash').textContent.startsWith('Afwezigheid van')", 10, message='absence added')
+    absences = h.expect(h.http('GET', f"/api/v1/staff/{gemeente['id']}/absences", token=h.ADMIN), 200).json['items']
+    assert len(absences) == 1 and absences[0]['reason'] == 'training'
+    offset = appt['start'][19:]  # the location's offset that week, e.g. +01:00
+    assert h.http('GET', f"/api/v1/locations/{world['location']}/staff-week?from={next_day}&staffIds={gemeente['id']}",
+                  token=h.ADMIN).json['staff'][0]['absences'][0]['start'] == f'{next_day}T09:00:00{offset}', 'local wall clock kept'
 
     # 4. The week view shows it for the three, side by side.
-    d.execute_script("location.hash = '#agendas'")
-    h.wait(d, "!document.getElementById('v-cal').hidden && document.getElementById('w-staff-list').querySelectorAll('input').length > 0", 10)
+    h.wait(d, "document.getElementById('w-staff-list').querySelectorAll('input').length > 0", 10)
     d.execute_script("document.getElementById('w-date').value = arguments[0]", appt['start'][:10])
     for member in world['staff']:
         d.find_element(By.CSS_SELECTOR, f'#w-staff-list input[value="{member["id"]}"]').click()
@@ -189,12 +213,18 @@ def test_coordinators_set_availability_then_plan_book_move_and_cancel_a_joint_ap
     for member in world['staff']:
         r = week_rows[member['name']]
         assert reference in r.text and 'Beschikbaar 09:00–17:00' in r.text, r.text
+    assert 'Afwezig 09:00–12:00' in week_rows[gemeente['name']].text
+    assert 'training' not in d.find_element(By.ID, 't-week').text, 'the week view never shows why someone is away'
     assert len(d.find_elements(By.CSS_SELECTOR, '#t-week thead th[scope="col"]')) == 8
     no_violations(d, 'calendars tab with the week view')
 
     # 5. Reschedule to another proposed time, then cancel with the confirm step.
-    d.execute_script("location.hash = '#plannen'")
-    h.wait(d, "!document.getElementById('v-plan').hidden", 5)
+    # A fresh page finds the appointment by its reference.
+    d.get(f'{h.BASE}/coordinator#plannen')
+    h.wait(d, "!document.getElementById('v-plan').hidden && performance.getEntriesByName('coordinator-ready').length > 0", 15)
+    d.find_element(By.ID, 'f-ref').send_keys(reference.lower() + Keys.ENTER)
+    h.wait(d, "!document.getElementById('p-done').hidden", 15, message='found by reference')
+    assert d.find_element(By.ID, 'd-ref').text == reference
     d.find_element(By.ID, 'd-move').click()
     h.wait(d, "document.querySelectorAll('#t-proposals [data-pick]').length > 1 && !document.getElementById('p-moving').hidden", 30)
     target = d.find_element(By.CSS_SELECTOR, '#t-proposals [data-pick="1"]')
