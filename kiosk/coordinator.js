@@ -187,6 +187,8 @@
     const named = [...new Set([...form.querySelectorAll('[data-staff]')].map((x) => x.value).filter(Boolean))];
     const q = new URLSearchParams({ appointmentType: t.id, from, to, persons: $('p-persons').value || '1', limit: '12', perDay: '3' });
     if (named.length) q.set('staffIds', named.join(','));
+    // An interpreter who comes in person takes a seat in the room, as the booking counts it.
+    if (needs().includes('interpreter') && $('p-interp-mode').value === 'inPerson') q.set('extraSeats', '1');
     C.flash('Vrije tijden zoeken…');
     try {
       const { data } = await C.api('GET', `/api/v1/locations/${s.loc.id}/proposals?${q}`);

@@ -56,6 +56,7 @@ enum CoordinatorRoutes: RouteCollection {
                                       .init("to", "string", format: "date", "Last local date, at most \(maxProposalDays) days after from (required)."),
                                       .init("persons", "integer", "Number of visitors (default 1)."),
                                       .init("staffIds", "string", "Comma-separated staff who must take part (at most one per requirement)."),
+                                      .init("extraSeats", "integer", "Seats in the room beyond visitors and staff, 0–10 (default 0): attendees who come in person, such as an interpreter."),
                                       .init("limit", "integer", "How many proposals, 1–50 (default 10)."),
                                       .init("perDay", "integer", "At most this many per local day, 1–96 (default 3), to spread them over the weeks.")],
                               responses: [.init(200, "Proposals", "ProposalList")])) { ctx in
@@ -123,6 +124,7 @@ enum CoordinatorRoutes: RouteCollection {
         let limit = number(&v, q["limit"], "limit", 1...50, default: 10)
         let perDay = number(&v, q["perDay"], "perDay", 1...96, default: 3)
         let named = ids(&v, q["staffIds"], "staffIds")
+        let extraSeats = number(&v, q["extraSeats"], "extraSeats", 0...10, default: 0)
         try v.check()
         guard let from, let to, let typeID = q["appointmentType"]?.lowercased() else { throw Problem.internalError }
 
@@ -160,6 +162,12 @@ enum CoordinatorRoutes: RouteCollection {
             query.staff = query.staff.filter { named.contains($0.id) || $0.services.isDisjoint(with: covered) }
         }
         query.staff.sort { ((named.firstIndex(of: $0.id) ?? Int.max), $0.id) < ((named.firstIndex(of: $1.id) ?? Int.max), $1.id) }
+        if extraSeats > 0 {
+            // As the booking counts seats when an attendee comes in person (AppointmentRoutes.place): only rooms that
+            // hold the visitors, the staff and them.
+            let seats = persons + head.services.count + extraSeats
+            query.rooms = query.rooms.filter { $0.capacity >= seats }
+        }
         query.notBefore = now
         let wanted = Set(named)
         let slots = SlotSearch.slots(query).filter { $0.start >= now && wanted.isSubset(of: $0.staffIds) }

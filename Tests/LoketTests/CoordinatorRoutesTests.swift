@@ -75,6 +75,9 @@ final class CoordinatorRoutesTests: XCTestCase, UsesTestApp {
         XCTAssertEqual(people.map { $0["displayName"] as? String }, ["a1", "b1"])
         XCTAssertEqual(people.map { $0["agencyName"] as? String }, ["UWV", "SVB"])
         XCTAssertEqual(people.map { $0["serviceName"] as? String }, ["WW", "AOW"])
+        // The room seats 4: one visitor, two staff and one interpreter in person fit; two more do not.
+        XCTAssertEqual(try proposals(type, "&extraSeats=1&limit=1").first?["roomId"] as? String, room)
+        XCTAssertEqual(try proposals(type, "&extraSeats=2").count, 0)
 
         // Booking the proposal with its staff and room gives exactly that appointment.
         let staffIds = people.compactMap { $0["staffId"] as? String }
