@@ -302,7 +302,7 @@
     $('d-ref').textContent = a.reference;
     $('d-when').textContent = `${when(a.start)}–${hhmm(a.end)}${a.roomName ? `, ${a.roomName}` : ''} (${STATUS[a.status] || a.status})`;
     $('d-who').textContent = `Deelnemers: ${(a.participants || []).map((x) => staffName(x.staffId)).join(', ')}`;
-    $('d-move').hidden = $('d-cancel').hidden = a.status === 'cancelled';
+    $('d-move').hidden = $('d-cancel').hidden = !['held', 'booked'].includes(a.status);
     C.flash(`${message} Referentie ${a.reference}.`);
     $('h-done').focus();
   }
@@ -350,20 +350,14 @@
       showProblem(new C.ApiError(422, { invalidParams: [{ name: 'reference', reason: 'zes tekens, zoals K7M2QX' }] }), form);
       return;
     }
-    const from = zoned(today() + 'T00:00'); const to = zoned(addDays(today(), 91) + 'T00:00');
-    let after = null;
     try {
-      for (let page = 0; page < 20; page++) {
-        const q = new URLSearchParams({ from, to, locationId: s.loc.id, status: 'held,booked', limit: '1000' });
-        if (after) q.set('after', after);
-        const { data } = await C.api('GET', `/api/v1/appointments?${q}`);
-        const hit = data.items.find((x) => x.reference === ref);
-        if (hit) { done(hit, 'Afspraak gevonden.'); return; }
-        if (!data.next) break;
-        after = data.next;
-      }
-      showProblem(new C.ApiError(404, { invalidParams: [{ name: 'reference', reason: 'geen lopende afspraak met deze referentie op deze locatie' }] }), form);
-    } catch (err) { C.fail(err); }
+      const found = await C.api('GET', `/api/v1/locations/${s.loc.id}/appointment-references/${ref}`);
+      const { data } = await C.api('GET', `/api/v1/appointments/${found.data.id}`);
+      done(data, 'Afspraak gevonden.');
+    } catch (err) {
+      if (err.status !== 404) { C.fail(err); return; }
+      showProblem(new C.ApiError(404, { invalidParams: [{ name: 'reference', reason: 'geen afspraak met deze referentie op deze locatie' }] }), form);
+    }
   }
 
   // ---- calendars ----------------------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ import Time
 // the existing routes (opening hours, rooms, availability, absences, appointments); these three answer what those
 // cannot:
 //
+// - a reference read out over the phone → the appointment's id (then read through GET /appointments/{id}, audited),
+//   so finding one appointment does not list everyone's;
 // - the staff directory: coordinators plan and keep calendars for staff they cannot list (GET /api/v1/staff is an
 //   admin's, with usernames and roles); this gives names, agency and services only;
 // - proposals: the earliest free times of a (joint) appointment type *with* the staff who would attend and the room.
@@ -61,6 +63,21 @@ enum CoordinatorRoutes: RouteCollection {
                                       .init("perDay", "integer", "At most this many per local day, 1–96 (default 3), to spread them over the weeks.")],
                               responses: [.init(200, "Proposals", "ProposalList")])) { ctx in
             try proposals(ctx)
+        },
+        .get("/api/v1/locations/{locationId}/appointment-references/{reference}", .coordinator,
+             OpenAPIOperation("findAppointmentByReference",
+                              summary: "The id and status of the appointment a reference names at this location (read it with GET /appointments/{id})",
+                              tag: tag, responses: [.init(200, "Found", "AppointmentReference")])) { ctx in
+            let location = try ctx.id("locationId", "location")
+            let reference = ctx.request.parameter("reference").uppercased()
+            // The alphabet of references (migration 0008's CHECK): anything else cannot exist.
+            guard reference.count == 6, reference.allSatisfy({ "23456789ABCDEFGHJKMNPQRSTUVWXYZ".contains($0) }) else {
+                throw Problem.notFound("There is no appointment with reference \(reference) at this location.")
+            }
+            guard let row = try ctx.db.first(CoordinatorFindReference(locationID: location, reference: reference)) else {
+                throw Problem.notFound("There is no appointment with reference \(reference) at this location.")
+            }
+            return raw(JSON.object([("id", .string(row.id)), ("status", .string(row.status))]).serialized)
         },
         .get("/api/v1/locations/{locationId}/staff-week", .coordinator,
              OpenAPIOperation("getStaffWeek",
@@ -232,6 +249,7 @@ enum CoordinatorRoutes: RouteCollection {
                                                        required: ["staffId", "serviceId"]))),
                               ("roomId", nullable(id)), ("roomName", nullable(str)), ("roomCapacity", nullable(int))],
                              required: ["start", "end", "date", "participants", "roomId"])),
+            ("AppointmentReference", obj([("id", id), ("status", str)], required: ["id", "status"])),
             ("ProposalList", obj([("items", arr(OpenAPISpec.ref("Proposal"))), ("from", date), ("to", date)], required: ["items"])),
             ("StaffWeek", obj([
                 ("locationId", id), ("timeZone", str), ("from", date), ("to", date),

@@ -12,7 +12,8 @@ extension CoordinatorStatement {
 }
 
 enum CoordinatorStatements {
-    static let all: [any Statement.Type] = [CoordinatorStaffDirectory.self, CoordinatorNames.self, CoordinatorStaffWeek.self]
+    static let all: [any Statement.Type] = [CoordinatorStaffDirectory.self, CoordinatorNames.self, CoordinatorStaffWeek.self,
+                                            CoordinatorFindReference.self]
 }
 
 /// Active staff who can take part in appointments, with agency and services, as a JSON array.
@@ -50,4 +51,12 @@ struct CoordinatorStaffWeek: CoordinatorStatement {
     let staffIDs: [String]
     var statuses: [String] = AppointmentStatus.allCases.filter(\.reservesResources).map(\.rawValue)
     let now: Instant
+}
+
+/// The appointment a reference names at a location (newest booking year): id and status only.
+struct CoordinatorFindReference: CoordinatorStatement {
+    static let sqlName = "coordinator_find_reference"
+    struct Row: Decodable, Sendable { let id: String; let status: String }
+    let locationID: String
+    let reference: String
 }

@@ -148,6 +148,16 @@ final class CoordinatorRoutesTests: XCTestCase, UsesTestApp {
         let audited = try sql("SELECT count(*)::int AS n FROM audit_log WHERE action = 'staff.week.read' AND subject_id = $1", w.locationID)
         XCTAssertEqual(try audited.first?.int("n"), 1)
 
+        // The reference finds the appointment's id at this location only; staff may not ask.
+        let found = try coordinator.get("/api/v1/locations/\(w.locationID)/appointment-references/\(reference.lowercased())")
+        XCTAssertEqual(found.status, 200, found.text)
+        XCTAssertEqual(found.object["id"] as? String, b.object["id"] as? String)
+        XCTAssertFalse(found.text.contains("Jan"), found.text)
+        let other = try World.make(t, code: "noord")
+        XCTAssertEqual(try coordinator.get("/api/v1/locations/\(other.locationID)/appointment-references/\(reference)").status, 404)
+        XCTAssertEqual(try coordinator.get("/api/v1/locations/\(w.locationID)/appointment-references/ABC").status, 404)
+        XCTAssertEqual(try w.staffA.get("/api/v1/locations/\(w.locationID)/appointment-references/\(reference)").status, 403)
+
         // A cancelled appointment leaves the week.
         let id = b.object["id"] as? String ?? ""
         XCTAssertEqual(try coordinator.post("/api/v1/appointments/\(id)/cancel", json: [:]).status, 200)
@@ -181,6 +191,7 @@ enum CoordinatorStatementSamples {
             CoordinatorStaffDirectory(agencyID: nil),
             CoordinatorNames(staffIDs: [id], serviceIDs: [id], roomIDs: [id]),
             CoordinatorStaffWeek(locationID: id, from: "2026-03-09", staffIDs: [id], now: Instant(microseconds: 0)),
+            CoordinatorFindReference(locationID: id, reference: "K7M2QX"),
         ]
     }()
 }

@@ -66,3 +66,11 @@ SELECT json_build_object('locationId', l.id, 'timeZone', l.tz, 'from', $2::date,
               AND tstzrange(p.starts_at, p.ends_at) && l.span), '[]'))
         ORDER BY w.o) FROM who w), '[]'))::text AS j
 FROM l
+
+-- name: coordinator_find_reference
+-- $1 location, $2 reference (upper case). The appointment a reference read out over the phone names at this location:
+-- references are unique per location and booking year (appointment_reference_unique), so the newest booking year
+-- wins. Its id and state only: the caller reads the appointment itself through GET /appointments/{id} (audited).
+SELECT a.id::text AS id, a.status FROM appointment a
+WHERE a.location_id = $1 AND a.reference = $2
+ORDER BY a.reference_year DESC LIMIT 1
