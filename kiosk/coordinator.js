@@ -10,7 +10,7 @@
   const esc = C.esc;
   const DAYS = ['maandag', 'dinsdag', 'woensdag', 'donderdag', 'vrijdag', 'zaterdag', 'zondag'];
   const NEEDS = { interpreter: 'tolk', wheelchair: 'rolstoeltoegankelijk', hearingLoop: 'ringleiding', extraTime: 'extra tijd', companion: 'begeleider' };
-  const STATUS = { held: 'vastgehouden', booked: 'geboekt', checkedIn: 'aangemeld' };
+  const STATUS = { held: 'vastgehouden', booked: 'geboekt', checkedIn: 'aangemeld', done: 'afgerond', noShow: 'niet gekomen', cancelled: 'geannuleerd' };
   const s = {
     locations: [], loc: null, types: [], services: {}, staff: [], agencies: {},
     proposals: [], chosen: null, held: null, appt: null, moving: null, weekStaff: new Set(),
@@ -312,7 +312,16 @@
     if (!s.appt) return;
     s.moving = s.appt;
     const t = s.types.find((x) => x.id === s.appt.appointmentTypeId);
-    if (t) { $('p-type').value = t.id; typeChanged(); }
+    if (t) {
+      $('p-type').value = t.id; typeChanged();
+      // The same people by default: each requirement's select gets the participant who fills it now.
+      const left = [...(s.appt.participants || [])];
+      t.requirements.forEach((r, i) => {
+        const k = left.findIndex((p) => p.serviceId === r.serviceId);
+        const sel = $(`p-staff-${i}`);
+        if (k >= 0 && sel && [...sel.options].some((o) => o.value === left[k].staffId)) { sel.value = left[k].staffId; left.splice(k, 1); }
+      });
+    }
     $('p-persons').value = String(s.appt.persons || 1);
     search().then(() => { const b = document.querySelector('[data-pick="0"]'); (b || $('h-results')).focus(); });
   }

@@ -232,6 +232,9 @@ def test_coordinators_set_availability_then_plan_book_move_and_cancel_a_joint_ap
     h.wait(d, "document.getElementById('flash').textContent.includes('verzet')", 15, message='moved')
     moved = find_appointment(world['location'], reference)
     assert moved['start'] != appt['start'] and moved['sequence'] == appt['sequence'] + 1, (appt['start'], moved['start'])
+    assert sorted(p['staffId'] for p in moved['participants']) == sorted(m['id'] for m in world['staff']), 'the same people by default'
+    for member in world['staff']:
+        assert member['name'] in d.find_element(By.ID, 'd-who').text
     d.find_element(By.ID, 'd-cancel').click()
     assert visible(d, 'd-cancel-box') and d.switch_to.active_element.get_attribute('id') == 'd-cancel-yes'
     no_violations(d, 'cancel confirmation')
