@@ -254,3 +254,19 @@ def find_appointment(location, reference, statuses='held,booked'):
     hits = [a for a in items if a['reference'] == reference]
     assert hits, f'{reference} not found'
     return hits[0]
+
+
+def test_the_console_is_csp_safe_and_self_contained():
+    """As test_static.py checks the public pages: nothing the strict CSP blocks, nothing from other hosts; links go
+    to the other staff pages of this server only."""
+    import os
+    html = open(os.path.join(h.KIOSK_DIR, 'coordinator.html'), encoding='utf-8').read()
+    js = open(os.path.join(h.KIOSK_DIR, 'coordinator.js'), encoding='utf-8').read()
+    assert '<html lang="nl" dir="ltr">' in html and '<link rel="icon" href="data:,">' in html
+    assert not re.search(r'<script(?![^>]*\bsrc=)[^>]*>', html), 'inline <script> is blocked by the CSP'
+    assert not re.search(r'\sstyle=', html) and '<style' not in html, 'inline styles are blocked by the CSP'
+    assert not re.search(r'\son[a-z]+=', html + js), 'inline event handlers are blocked by the CSP'
+    for ref in re.findall(r'(?:src|href)="([^"#][^"]*)"', html):
+        assert ref.startswith('/assets/') or ref.startswith('data:') or ref in ('/coordinator/floor', '/coordinator/reports', '/admin'), ref
+    assert 'style=' not in js and 'eval(' not in js and 'new Function' not in js and 'setInterval(' not in js
+    assert not re.search(r'https?://', js + html), 'no third-party hosts'
