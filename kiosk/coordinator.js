@@ -471,8 +471,18 @@ ${rm('Sluitingsdag', n)}</tr>`);
     } catch (err) { showProblem(err, form); }
   }
 
+  /** The staff grouped by agency, in the directory's order (agency name, then display name). */
+  function byAgency() {
+    const groups = new Map();
+    s.staff.forEach((m, i) => {
+      if (!groups.has(m.agencyId)) groups.set(m.agencyId, { name: m.agencyName, members: [] });
+      groups.get(m.agencyId).members.push([m, i]);
+    });
+    return [...groups.values()];
+  }
   function fillStaffPickers() {
-    const opts = s.staff.map((m) => `<option value="${esc(m.id)}">${esc(m.displayName)} (${esc(m.agencyName)})</option>`).join('');
+    const opts = byAgency().map((g) => `<optgroup label="${esc(g.name)}">${g.members.map(([m]) =>
+      `<option value="${esc(m.id)}">${esc(m.displayName)} (${esc(m.agencyName)})</option>`).join('')}</optgroup>`).join('');
     const keep = $('a-staff').value;
     $('a-staff').innerHTML = opts;
     // A coordinator keeps their own agency's calendars: start with a colleague of their own agency.
@@ -480,8 +490,12 @@ ${rm('Sluitingsdag', n)}</tr>`);
     const own = s.staff.find((m) => m.agencyId === me.agencyId && m.id !== me.id) || s.staff.find((m) => m.agencyId === me.agencyId);
     if (keep && s.staff.some((m) => m.id === keep)) $('a-staff').value = keep;
     else if (own && me.role !== 'admin') $('a-staff').value = own.id;
-    $('w-staff-list').innerHTML = s.staff.map((m, i) => `<div><input type="checkbox" id="ws-${i}" value="${esc(m.id)}"${s.weekStaff.has(m.id) ? ' checked' : ''}>
-<label for="ws-${i}">${esc(m.displayName)} (${esc(m.agencyName)})</label></div>`).join('');
+    $('w-staff-list').innerHTML = byAgency().map((g, k) => `<div role="group" aria-labelledby="wg-${k}" class="agency"><p id="wg-${k}" class="agency-name">${esc(g.name)}</p>
+<div class="checks cols">${g.members.map(([m, i]) => `<div><input type="checkbox" id="ws-${i}" value="${esc(m.id)}"${s.weekStaff.has(m.id) ? ' checked' : ''}>
+<label for="ws-${i}">${esc(m.displayName)} (${esc(m.agencyName)})</label></div>`).join('')}</div></div>`).join('');
+    // A complaint about the choice as a whole is shown at the first box (where keyboard users land).
+    const first = $('w-staff-list').querySelector('input');
+    if (first) first.dataset.field = 'staffIds';
   }
   let calendarSeq = 0;
   async function loadStaffCalendar() {

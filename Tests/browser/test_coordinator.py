@@ -204,6 +204,13 @@ def test_coordinators_set_availability_then_plan_book_move_and_cancel_a_joint_ap
     # 4. The week view shows it for the three, side by side.
     h.wait(d, "document.getElementById('w-staff-list').querySelectorAll('input').length > 0", 10)
     d.execute_script("document.getElementById('w-date').value = arguments[0]", appt['start'][:10])
+    # Nobody chosen: said at the first box and in the flash.
+    for box in d.find_elements(By.CSS_SELECTOR, '#w-staff-list input:checked'):
+        box.click()
+    d.find_element(By.CSS_SELECTOR, '#f-week button[type="submit"]').click()
+    h.wait(d, "document.querySelector('#w-staff-list input[aria-invalid=\"true\"]') !== null", 5, message='nobody chosen')
+    assert 'kies ten minste één medewerker' in flash(d)
+    no_violations(d, 'week view with a field error')
     for member in world['staff']:
         d.find_element(By.CSS_SELECTOR, f'#w-staff-list input[value="{member["id"]}"]').click()
     d.find_element(By.CSS_SELECTOR, '#f-week button[type="submit"]').click()
