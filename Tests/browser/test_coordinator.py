@@ -263,6 +263,87 @@ def find_appointment(location, reference, statuses='held,booked'):
     return hits[0]
 
 
+def test_opening_hours_closures_holidays_and_rooms_through_the_calendars_tab(d, world):
+    """Opening hours are saved as shown (a mistake first, named at its row's field), a closure far ahead is added and
+    removed again, the holidays table says which days close, a room is added, changed and taken out of use. The demo
+    location's calendar ends as it began, so other tests on this server are not affected."""
+    location = world['location']
+    before = h.expect(h.http('GET', f'/api/v1/locations/{location}/opening-hours'), 200).json
+    login(d, *DEMO_COORDINATOR, 'agendas')
+    h.wait(d, "!document.getElementById('v-cal').hidden && document.querySelectorAll('#hours-rows tr').length > 0", 10)
+    assert len(d.find_elements(By.CSS_SELECTOR, '#hours-rows tr')) == len(before['weekly'])
+
+    # A closing time before the opening time on the second row.
+    row = d.find_elements(By.CSS_SELECTOR, '#hours-rows tr')[1]
+    d.execute_script("arguments[0].value = '08:00'", row.find_element(By.CSS_SELECTOR, '[data-k="closes"]'))
+    d.find_element(By.CSS_SELECTOR, '#f-hours button[type="submit"]').click()
+    h.wait(d, "document.querySelector('#hours-rows [aria-invalid=\"true\"]') !== null", 10, message='opening hours error shown')
+    bad = d.find_element(By.CSS_SELECTOR, '#hours-rows [aria-invalid="true"]')
+    assert bad.get_attribute('data-field').startswith('weekly[1]'), bad.get_attribute('data-field')
+    assert 'Niet opgeslagen' in flash(d)
+    no_violations(d, 'opening hours with an error')
+    d.execute_script("arguments[0].value = arguments[1]", row.find_element(By.CSS_SELECTOR, '[data-k="closes"]'), before['weekly'][1]['closes'])
+
+    # A closure 200 days ahead, saved with the (unchanged) weekly hours.
+    closure_day = d.execute_script("const t = new Date(); t.setUTCDate(t.getUTCDate() + 200); return t.toISOString().slice(0, 10)")
+    d.find_element(By.ID, 'closure-add').click()
+    crow = d.find_elements(By.CSS_SELECTOR, '#closure-rows tr')[-1]
+    d.execute_script("arguments[0].value = arguments[1]", crow.find_element(By.CSS_SELECTOR, '[data-k="date"]'), closure_day)
+    crow.find_element(By.CSS_SELECTOR, '[data-k="reason"]').send_keys('Verbouwing')
+    d.find_element(By.CSS_SELECTOR, '#f-hours button[type="submit"]').click()
+    h.wait(d, "document.getElementById('flash').textContent === 'Openingstijden opgeslagen.'", 10, message='opening hours saved')
+    after = h.expect(h.http('GET', f'/api/v1/locations/{location}/opening-hours'), 200).json
+    assert after['weekly'] == before['weekly']
+    assert {'date': closure_day, 'reason': 'Verbouwing'} in after['closures']
+    # …and removed again.
+    gone = [r for r in d.find_elements(By.CSS_SELECTOR, '#closure-rows tr')
+            if r.find_element(By.CSS_SELECTOR, '[data-k="date"]').get_attribute('value') == closure_day][0]
+    gone.find_element(By.CSS_SELECTOR, '[data-remove]').click()
+    d.find_element(By.CSS_SELECTOR, '#f-hours button[type="submit"]').click()
+    h.wait(d, "document.getElementById('flash').textContent === 'Openingstijden opgeslagen.'", 10)
+    assert h.expect(h.http('GET', f'/api/v1/locations/{location}/opening-hours'), 200).json['closures'] == before['closures']
+
+    # Holidays: King's Day 2027 (a Tuesday) closes; Good Friday is this location's choice (open in the demo).
+    year = d.find_element(By.ID, 'hol-year')
+    year.clear()
+    year.send_keys('2027')
+    d.find_element(By.ID, 'hol-show').click()
+    h.wait(d, "document.getElementById('c-hol').textContent === 'Feestdagen 2027'", 10)
+    table = d.find_element(By.ID, 't-hol').text
+    assert re.search(r'27 apr 2027 Koningsdag gesloten', table), table
+    assert re.search(r'Goede Vrijdag keuze open', table), table
+
+    # A room: added, its capacity changed, taken out of use (so it is never proposed to other tests).
+    name = 'Testkamer ' + h.rand(4).upper()
+    d.find_element(By.ID, 'r-name').send_keys(name)
+    cap = d.find_element(By.ID, 'r-cap')
+    cap.clear()
+    cap.send_keys('3' + Keys.ENTER)
+    h.wait(d, "document.getElementById('flash').textContent === 'Ruimte toegevoegd.'", 10)
+    rooms = h.expect(h.http('GET', f'/api/v1/locations/{location}/rooms', token=h.ADMIN), 200).json['items']
+    room = [r for r in rooms if r['name'] == name][0]
+    assert room['capacity'] == 3
+    rrow = d.find_element(By.CSS_SELECTOR, f'#room-rows tr[data-room="{room["id"]}"]')
+    capacity = rrow.find_element(By.CSS_SELECTOR, '[data-field="capacity"]')
+    capacity.clear()
+    capacity.send_keys('0')
+    rrow.find_element(By.CSS_SELECTOR, '[data-save-room]').click()
+    h.wait(d, f"document.querySelector('#room-rows tr[data-room=\"{room['id']}\"] [aria-invalid=\"true\"]') !== null", 10,
+           message='capacity 0 refused at the field')
+    no_violations(d, 'rooms with an error')
+    rrow = d.find_element(By.CSS_SELECTOR, f'#room-rows tr[data-room="{room["id"]}"]')
+    capacity = rrow.find_element(By.CSS_SELECTOR, '[data-field="capacity"]')
+    capacity.clear()
+    capacity.send_keys('5')
+    rrow.find_element(By.CSS_SELECTOR, '[data-field="active"]').click()
+    rrow.find_element(By.CSS_SELECTOR, '[data-save-room]').click()
+    h.wait(d, "document.getElementById('flash').textContent === 'Ruimte opgeslagen.'", 10)
+    rooms = h.expect(h.http('GET', f'/api/v1/locations/{location}/rooms?includeInactive=true', token=h.ADMIN), 200).json['items']
+    room = [r for r in rooms if r['name'] == name][0]
+    assert (room['capacity'], room['active']) == (5, False)
+    no_violations(d, 'calendars tab')
+
+
 def test_the_console_is_csp_safe_and_self_contained():
     """As test_static.py checks the public pages: nothing the strict CSP blocks, nothing from other hosts; links go
     to the other staff pages of this server only."""
