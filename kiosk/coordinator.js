@@ -420,6 +420,7 @@ ${rm('Sluitingsdag', n)}</tr>`);
   });
   async function saveHours(e) {
     e.preventDefault();
+    C.flash('Bezig met opslaan…');
     const form = $('f-hours'); clearErrors(form);
     const weekly = rowValues($('hours-rows')).map((w) => ({ weekday: Number(w.weekday), opens: w.opens, closes: w.closes,
                                                           validFrom: w.validFrom || undefined, validUntil: w.validUntil || undefined }));
@@ -452,6 +453,7 @@ ${rm('Sluitingsdag', n)}</tr>`);
       || '<tr><td colspan="4">Nog geen ruimtes.</td></tr>';
   }
   async function saveRoom(tr) {
+    C.flash('Bezig met opslaan…');
     clearErrors(tr);
     const get = (f) => tr.querySelector(`[data-field="${f}"]`);
     try {
@@ -462,6 +464,7 @@ ${rm('Sluitingsdag', n)}</tr>`);
   }
   async function addRoom(e) {
     e.preventDefault();
+    C.flash('Bezig met opslaan…');
     const form = $('f-room'); clearErrors(form);
     try {
       await C.api('POST', `/api/v1/locations/${s.loc.id}/rooms`, { name: $('r-name').value, capacity: Number($('r-cap').value) });
@@ -533,6 +536,7 @@ ${rm('Tijd', n)}</tr>`);
   }
   async function saveAvailability(e) {
     e.preventDefault();
+    C.flash('Bezig met opslaan…');
     const form = $('f-avail'); clearErrors(form);
     const id = $('a-staff').value;
     const intervals = rowValues($('avail-rows')).map((a) => ({ locationId: a.locationId, weekday: Number(a.weekday), start: a.start, end: a.end,
@@ -554,6 +558,7 @@ ${rm('Tijd', n)}</tr>`);
   }
   async function addAbsence(e) {
     e.preventDefault();
+    C.flash('Bezig met opslaan…');
     const form = $('f-absence'); clearErrors(form);
     const id = $('a-staff').value;
     try {
