@@ -5,6 +5,8 @@
 // field, which keeps the focus. The server reads both. A second check-in gives the same ticket.
 // The same screen takes a contact code ("I have a contact code", same alphabet and length): a number offered first
 // to the visitor's contact person (POST …/contact-tickets), so that entry costs the first load nothing either.
+// Its ticket, shown and printed, repeats the contact code (the code only: never the contact person's name), so the
+// visitor keeps it for the next visit.
 'use strict';
 (() => {
   const K = window.loketKiosk;
@@ -48,6 +50,19 @@
   room.id = 'tk-room';
   room.className = 'svc';
   $('tk-svc').after(room);
+  // A ticket drawn with a contact code repeats the code, on screen and on paper.
+  const code = document.createElement('p');
+  code.id = 'tk-code';
+  code.className = 'svc tk-code';
+  room.after(code);
+
+  function paintCode(k) {
+    code.hidden = !(k && k.contactCode);
+    code.textContent = k && k.contactCode ? t('contact.ticketCode', { code: k.contactCode }) : '';
+  }
+  // kiosk.js shows later tickets (a plain number) without asking this file: a new number on the ticket screen
+  // repaints the lines this file adds, so no code or room of an earlier visitor stays on it.
+  new MutationObserver(() => render()).observe($('tk-num'), { childList: true, characterData: true, subtree: true });
 
   async function texts() {
     if (tLang === K.lang) return;
@@ -65,6 +80,7 @@
     back.textContent = K.data.texts[back.dataset.t] || '';
     const k = K.ticket;
     room.hidden = !(k && k.appointmentId);
+    paintCode(k);
     if (k && k.appointmentId) {
       $('tk-svc').textContent = '';
       room.textContent = k.roomName ? t('checkin.room', { room: k.roomName }) : t('checkin.done');
@@ -98,7 +114,12 @@
       const r = await K.send(contact ? `/api/v1/locations/${loc}/contact-tickets` : `/api/v1/locations/${loc}/check-ins`, headers,
         JSON.stringify(contact ? { code: ref, language: K.lang } : { reference: ref, language: K.lang }));
       if (r.status < 500) key = null;
-      if (r.status === 201 || r.status === 200) { K.showTicket(await r.json()); return render(); }
+      if (r.status === 201 || r.status === 200) {
+        const k = await r.json();
+        paintCode(k); // before showTicket: a kiosk with print=auto prints from there
+        K.showTicket(k);
+        return render();
+      }
       if (r.status >= 500) return K.goOffline();
       const p = await r.json().catch(() => ({}));
       // The problem's type names the case (unknown, cancelled, not-today, over, closed); 422: not a reference at all.

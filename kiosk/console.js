@@ -48,12 +48,13 @@ window.LoketConsole = (() => {
     f.textContent = text || '';
     f.classList.toggle('bad', !!bad);
   }
-  /** The plain message of a failed call; field errors of a 422 are listed. */
+  /** The plain message of a failed call; the fields of a 422 (`invalidParams`: name, reason) are listed. */
   function problemText(e) {
     if (!(e instanceof ApiError)) return String(e && e.message || e);
     if (e.status === 0) return 'De server is niet bereikbaar. Controleer de verbinding en probeer het opnieuw.';
     const p = e.problem || {};
-    const fields = Array.isArray(p.errors) ? p.errors.map((x) => `${x.field || x.pointer || ''}: ${x.message || x.detail || ''}`).join('; ') : '';
+    const list = Array.isArray(p.invalidParams) ? p.invalidParams : [];
+    const fields = list.map((x) => `${x.name || ''}: ${x.reason || ''}`).join('; ');
     return [p.detail || p.title || e.message, fields].filter(Boolean).join(' — ');
   }
   function fail(e) { if (e && e.status === 401) return; flash(problemText(e), true); }

@@ -17,6 +17,8 @@
   let esRetry = 1000;
   let reloadTimer = 0;
   let busy = false;
+  let shownCode = null; // {ticketId, code} of the contact code shown for the visit at the desk
+  const visitor = new Map(); // ticket id → the follow-up's name/e-mail/phone typed for it (kept while at the desk)
   const QUEUE_PAGE = 50; // tickets shown in the queue list; the total is shown too
   const PATHS = { noShow: 'no-show' }; // action name (as in allowedActions) → URL segment
 
@@ -158,6 +160,7 @@
     // Hand over to any service at this location, own services first.
     here.sort((a, b) => (mine.has(b.id) - mine.has(a.id)) || a.name.localeCompare(b.name, 'nl'));
     $('h-svc').innerHTML = here.map((s) => `<option value="${esc(s.id)}">${esc(s.name)}</option>`).join('');
+    loadColleagues();
     view('desk');
     say('');
     await Promise.all([loadCurrent(), loadQueue()]);
@@ -190,7 +193,16 @@
     for (const b of document.querySelectorAll('[data-act]')) b.disabled = !allowed.has(b.dataset.act);
     $('b-hand').disabled = !allowed.has('handover');
     $('b-contact').disabled = !cur;
-    if (!cur) $('cur-code').textContent = '';
+    $('b-fu').disabled = !cur;
+    $('b-notes').disabled = !cur;
+    if (!cur || (shownCode && shownCode.ticketId !== cur.id)) {
+      shownCode = null;
+      $('code-box').hidden = true;
+      $('cur-code').textContent = '';
+      $('cur-notes').hidden = true;
+      $('fu-done').textContent = '';
+      closeFollowUp();
+    }
     $('b-next').disabled = !!cur;
     if ($('b-hand').disabled) closeHandover();
   }
@@ -300,13 +312,163 @@
       const other = [...$('h-svc').options].find((o) => o.value !== cur.serviceId);
       if (other) $('h-svc').value = other.value;
     }
+    colleaguesFor = ''; // who is at work may have changed since
+    loadColleagues();
     $('h-svc').focus();
+  }
+
+  // Handover to a named colleague: who serves the chosen service here, those at work today first (the server's
+  // staff_on_duty()); "anyone of this service" keeps the plain handover.
+  let colleaguesFor = '';
+  async function loadColleagues() {
+    const svc = $('h-svc').value;
+    if (!loc || !svc || colleaguesFor === svc) return;
+    colleaguesFor = svc;
+    try {
+      const { data } = await api('GET', `/api/v1/locations/${encodeURIComponent(loc.id)}/colleagues?serviceId=${encodeURIComponent(svc)}`);
+      if ($('h-svc').value !== svc) return;
+      $('h-who').innerHTML = `<option value="">${esc(t('staff.anyColleague'))}</option>` + data.items.map((c) =>
+        `<option value="${esc(c.id)}">${esc(c.displayName)} (${esc(c.agencyName)})${c.onDuty ? ' · ' + esc(t('staff.onDuty')) : ''}</option>`).join('');
+    } catch (e) { colleaguesFor = ''; fail(e); }
+  }
+
+  // ---- contact code: shown large, printed on a small slip in the visitor's language
+  const slipTexts = {};
+  async function visitorTexts(lang) {
+    if (!slipTexts[lang]) {
+      try {
+        const r = await fetch(`/assets/i18n/${encodeURIComponent(lang)}.json`);
+        slipTexts[lang] = r.ok ? await r.json() : {};
+      } catch (e) { return {}; }
+    }
+    return slipTexts[lang];
+  }
+  async function contactCode() {
+    if (shownCode && cur && shownCode.ticketId === cur.id) return shownCode.code;
+    const { data } = await api('POST', `/api/v1/tickets/${encodeURIComponent(cur.id)}/contact-person`);
+    shownCode = { ticketId: cur.id, code: data.code };
+    // The words small, the code large (it is read out or copied): "Contactcode: {code}" split at the code.
+    const [before, after] = (T['staff.contactCode'] || 'Contactcode: {code}').split('{code}');
+    $('cur-code').innerHTML = `<span class="code-label">${esc(before || '')}</span><span class="big-code">${esc(data.code)}</span>${esc(after || '')}`;
+    $('code-box').hidden = false;
+    return data.code;
+  }
+  async function printSlip() {
+    if (!shownCode) return;
+    const lang = (cur && cur.language) || 'nl';
+    let V = await visitorTexts(lang);
+    if (!V['contact.slipTitle']) { V = await visitorTexts('nl'); }
+    const slip = $('slip');
+    slip.lang = V === slipTexts[lang] ? lang : 'nl';
+    slip.dir = V._dir === 'rtl' ? 'rtl' : 'ltr';
+    $('slip-title').textContent = V['contact.slipTitle'] || '';
+    $('slip-code').textContent = shownCode.code;
+    $('slip-text').textContent = V['contact.slipExplain'] || '';
+    window.print();
+  }
+
+  // ---- notes about this visit meant for my agency (each read is audited by the server)
+  async function readNotes() {
+    try {
+      const { data } = await api('GET', `/api/v1/tickets/${encodeURIComponent(cur.id)}/notes`);
+      $('cur-notes').innerHTML = data.items.map((n) => `<p><strong>${esc(t('staff.noteFrom', {
+        kind: t(n.kind === 'handover' ? 'staff.noteHandover' : 'staff.noteContact'), name: n.writtenBy }))}</strong> ${esc(n.note)}</p>`).join('');
+      $('cur-notes').hidden = false;
+      say('');
+    } catch (e) {
+      if (e.status === 404) { $('cur-notes').hidden = true; say(t('staff.noNotes')); return; }
+      throw e;
+    }
+  }
+
+  // ---- "Follow-up with me": a type I take alone, one of my own free times, the visitor's details, one booking
+  // with my contact code (the server places me; the code goes into the confirmation).
+  let fuTypes = [];
+  function fuField(name, msg) {
+    const f = $('fu-' + name);
+    f.setAttribute('aria-invalid', msg ? 'true' : 'false');
+    $('fu-' + name + '-err').textContent = msg || '';
+  }
+  function fuClear() { for (const n of ['type', 'time', 'name', 'email', 'phone']) fuField(n, ''); }
+  function closeFollowUp() {
+    $('f-fu').hidden = true;
+    $('b-fu').setAttribute('aria-expanded', 'false');
+  }
+  function fuType() { return fuTypes.find((x) => x.id === $('fu-type').value); }
+  function whenText(start) {
+    try {
+      return new Intl.DateTimeFormat('nl-NL', { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit',
+        timeZone: loc.timeZone || undefined }).format(new Date(start));
+    } catch (e) { return String(start).slice(0, 16).replace('T', ' '); }
+  }
+  async function fuTimes() {
+    const ty = fuType();
+    $('fu-time').innerHTML = '';
+    fuClear();
+    for (const f of ['name', 'email', 'phone']) $('fu-' + f + '-row').hidden = !ty || ty[f + 'Field'] === 'hidden';
+    if (!ty) return;
+    const { data } = await api('GET', `/api/v1/locations/${encodeURIComponent(loc.id)}/follow-up-times?appointmentType=${encodeURIComponent(ty.id)}`);
+    if ($('fu-type').value !== ty.id) return;
+    $('fu-time').innerHTML = data.items.map((x) => `<option value="${esc(x.start)}">${esc(whenText(x.start))}</option>`).join('');
+    if (!data.items.length) fuField('time', t('staff.fuNoTimes'));
+  }
+  async function openFollowUp() {
+    const { data } = await api('GET', `/api/v1/locations/${encodeURIComponent(loc.id)}/follow-up-types`);
+    fuTypes = data.items;
+    if (!fuTypes.length) { say(t('staff.fuNoTypes'), true); return; }
+    $('fu-type').innerHTML = fuTypes.map((x) => `<option value="${esc(x.id)}">${esc(x.name)} (${esc(t('staff.minutes', { n: x.durationMinutes }))})</option>`).join('');
+    const kept = visitor.get(cur.id) || {};
+    for (const f of ['name', 'email', 'phone']) $('fu-' + f).value = kept[f] || '';
+    $('f-fu').hidden = false;
+    $('b-fu').setAttribute('aria-expanded', 'true');
+    $('fu-done').textContent = '';
+    await fuTimes();
+    $('fu-type').focus();
+  }
+  async function bookFollowUp() {
+    const ty = fuType();
+    fuClear();
+    const v = {};
+    for (const f of ['name', 'email', 'phone']) v[f] = ty && ty[f + 'Field'] !== 'hidden' ? $('fu-' + f).value.trim() : '';
+    visitor.set(cur.id, v);
+    let first = null;
+    const bad = (f, msg) => { fuField(f, msg); first = first || f; };
+    if (!ty) bad('type', t('staff.fuNoTypes'));
+    else {
+      if (!$('fu-time').value) bad('time', t('staff.fuNoTimes'));
+      for (const f of ['name', 'email', 'phone']) if (ty[f + 'Field'] === 'required' && !v[f]) bad(f, t('staff.fuRequired'));
+      if (ty.contactRequired && !v.email && !v.phone) bad(ty.emailField !== 'hidden' ? 'email' : 'phone', t('staff.fuContact'));
+    }
+    if (first) { say(t('staff.error', { detail: $('fu-' + first + '-err').textContent }), true); $('fu-' + first).focus(); return; }
+    const code = await contactCode();
+    const citizen = { language: cur.language || 'nl' };
+    for (const f of ['name', 'email', 'phone']) if (v[f]) citizen[f] = v[f];
+    try {
+      const { data } = await api('POST', '/api/v1/appointments', {
+        locationId: loc.id, appointmentTypeId: ty.id, start: $('fu-time').value, contactCode: code, citizen });
+      const text = t('staff.fuBooked', { reference: data.reference, time: whenText(data.start), code });
+      closeFollowUp();
+      $('fu-done').textContent = text;
+      say(text);
+      $('b-fu').focus();
+    } catch (e) {
+      // Fields the server refused, next to the field; a time just taken: fresh times.
+      const params = (e.problem && e.problem.invalidParams) || [];
+      for (const p of params) {
+        const f = { 'citizen.name': 'name', 'citizen.email': 'email', 'citizen.phone': 'phone', start: 'time', appointmentTypeId: 'type' }[p.name];
+        if (f) { fuField(f, p.reason); first = first || f; }
+      }
+      if (e.status === 409) { await fuTimes(); fuField('time', e.message); first = 'time'; }
+      if (first) $('fu-' + first).focus();
+      throw e;
+    }
   }
   function closeHandover() {
     $('f-hand').hidden = true;
     $('b-hand').setAttribute('aria-expanded', 'false');
     $('h-note').value = '';
     $('h-urgent').checked = false;
+    $('h-who').value = '';
   }
 
   // ---- wiring
@@ -318,14 +480,19 @@
   $('b-next').addEventListener('click', callNext);
   $('b-hand').addEventListener('click', () => ($('f-hand').hidden ? openHandover() : closeHandover()));
   // "I will be the contact person": the code to print or tell the visitor (asking again shows the same code).
-  $('b-contact').addEventListener('click', () => cur && guarded(async () => {
-    const { data } = await api('POST', `/api/v1/tickets/${encodeURIComponent(cur.id)}/contact-person`);
-    $('cur-code').textContent = t('staff.contactCode', { code: data.code });
-  }));
+  $('b-contact').addEventListener('click', () => cur && guarded(async () => { await contactCode(); $('b-print').focus(); }));
+  $('b-print').addEventListener('click', () => printSlip());
+  $('b-notes').addEventListener('click', () => cur && guarded(readNotes));
+  $('b-fu').addEventListener('click', () => cur && ($('f-fu').hidden ? guarded(openFollowUp) : closeFollowUp()));
+  $('fu-type').addEventListener('change', () => fuTimes().catch(fail));
+  $('fu-cancel').addEventListener('click', () => { closeFollowUp(); $('b-fu').focus(); });
+  $('f-fu').addEventListener('submit', (e) => { e.preventDefault(); if (cur) guarded(bookFollowUp); });
+  $('h-svc').addEventListener('change', () => loadColleagues());
   $('h-cancel').addEventListener('click', () => { closeHandover(); $('b-hand').focus(); });
   $('f-hand').addEventListener('submit', (e) => {
     e.preventDefault();
     const body = { serviceId: $('h-svc').value, note: $('h-note').value.trim(), urgent: $('h-urgent').checked };
+    if ($('h-who').value) body.toStaffId = $('h-who').value;
     act('handover', body).then(() => { if (!cur) closeHandover(); });
   });
   for (const b of document.querySelectorAll('[data-act]')) {

@@ -55,7 +55,16 @@ enum AdminRoutes: RouteCollection {
                 + "number called does not tell others why someone came.",
             invalidParams: [.init(name: "ticketPrefix", reason: "must be shared with a non-sensitive service at every location of this service")]),
         "service_location_location_id_fkey": invalid("locationIds", "does not exist"),
+        // Taken names and codes belong next to their field on the administration page, so they name it.
+        "desk_location_id_name_key": taken("name", "There is already a desk with this name at this location."),
+        "agency_code_key": taken("code", "There is already an agency with this code."),
+        "location_code_key": taken("code", "There is already a location with this code."),
+        "service_code_key": taken("code", "There is already a service with this code."),
     ]
+
+    static func taken(_ name: String, _ detail: String) -> Problem {
+        Problem(status: 409, title: "Conflict", detail: detail, invalidParams: [.init(name: name, reason: "is already in use")])
+    }
 
     static let servicesOfOwnAgency = Problem.unprocessable(
         "A staff member can only serve services of their own agency.",

@@ -12,7 +12,8 @@ extension ContactStatement {
 
 enum ContactStatements {
     static let all: [any Statement.Type] = [ContactPersonStart.self, ContactPersonEnd.self, ContactTicketTake.self,
-                                            ContactPersonForBooking.self, AppointmentContactPersonSet.self]
+                                            ContactPersonForBooking.self, AppointmentContactPersonSet.self,
+                                            TicketNotesForAgency.self, ColleaguesAtLocation.self, FollowUpTypes.self]
 }
 
 /// The staff member holding a visit becomes its contact person: a new code, or the one already issued for it.
@@ -76,4 +77,39 @@ struct AppointmentContactPersonSet: ContactStatement {
     static let sqlName = "appointment_contact_person_set"
     let appointmentID: String
     let contactPersonID: String
+}
+
+/// The notes about a visit meant for one agency (handover notes, the contact relation's note).
+struct TicketNotesForAgency: ContactStatement {
+    static let sqlName = "ticket_notes_for_agency"
+    struct Row: Decodable, Sendable {
+        let found: Int, kind: String?, note: String?, writtenAt: String?, writtenBy: String?
+        enum CodingKeys: String, CodingKey { case found, kind, note, writtenAt = "written_at", writtenBy = "written_by" }
+    }
+    let ticketID: String
+    let agencyID: String
+}
+
+/// Colleagues serving a service at a location, on duty today first: the picker of a handover to a named colleague.
+struct ColleaguesAtLocation: ContactStatement {
+    static let sqlName = "colleagues_at_location"
+    struct Row: Decodable, Sendable {
+        let id: String, displayName: String, agencyID: String, agencyName: String, onDuty: Bool, serviceIDs: [String]
+        enum CodingKeys: String, CodingKey {
+            case id, displayName = "display_name", agencyID = "agency_id", agencyName = "agency_name", onDuty = "on_duty"
+            case serviceIDs = "service_ids"
+        }
+    }
+    let locationID: String
+    let serviceID: String?
+    let staffID: String
+    let now: Instant
+}
+
+/// The appointment types a staff member can take alone at a location ("a follow-up with me").
+struct FollowUpTypes: ContactStatement {
+    static let sqlName = "follow_up_types"
+    struct Row: Decodable, Sendable { let j: String }
+    let locationID: String
+    let staffID: String
 }

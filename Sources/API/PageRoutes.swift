@@ -33,6 +33,8 @@ enum PageRoutes: RouteCollection {
         page("/display/{locationCode}", "display.html", "getDisplayPage", "Call display page"),
         page("/t/{ticketId}", "status.html", "getTicketStatusPage", "Phone status page"),
         page("/staff", "staff.html", "getStaffPage", "Desk page for staff"),
+        page("/admin", "admin.html", "getAdminPage", "Administration page"),
+        page("/coordinator/floor", "floor.html", "getFloorPage", "Floor view for coordinators"),
         page("/coordinator", "coordinator.html", "getCoordinatorPage", "Coordinator console: plan joint appointments, calendars, staff week"),
         .get("/assets/{path...}", .public, OpenAPIOperation("getAsset", summary: "Static assets of the pages", tag: tag,
                                                              responses: [.init(200, "File")]),

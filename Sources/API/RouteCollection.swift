@@ -284,6 +284,7 @@ enum Features {
          AppointmentReadRoutes.self, OpenFormsRoutes.self, AppointmentRoutes.self, ICalendarRoutes.self,
          OutboxRoutes.self, SpeechRoutes.self, HelperRoutes.self, CheckInRoutes.self,
          ContactRoutes.self,
+         FloorRoutes.self, DeviceRoutes.self,
          CoordinatorRoutes.self]
     }
 

@@ -19,6 +19,8 @@ public enum Statements {
     public static let helpers = SQLLibrary(PackageResources.helpers_sql)
     public static let checkIns = SQLLibrary(PackageResources.checkins_sql)
     public static let contacts = SQLLibrary(PackageResources.contacts_sql)
+    public static let floor = SQLLibrary(PackageResources.floor_sql)
+    public static let devices = SQLLibrary(PackageResources.devices_sql)
     public static let coordinator = SQLLibrary(PackageResources.coordinator_sql)
 
     /// Every SQL file with the statement types written for it. The statement test ties them together: each type
@@ -38,6 +40,8 @@ public enum Statements {
         ("helpers", helpers, HelperStatements.all),
         ("checkins", checkIns, CheckInStatements.all),
         ("contacts", contacts, ContactStatements.all),
+        ("floor", floor, FloorStatements.all),
+        ("devices", devices, DeviceStatements.all),
         ("coordinator", coordinator, CoordinatorStatements.all),
     ]
 

@@ -97,6 +97,7 @@ final class ContactPersonTests: XCTestCase, UsesTestApp {
         XCTAssertTrue(number.hasPrefix("U"), "Anna's first service: \(number)")
         XCTAssertEqual(r.object["serviceId"] as? String, w.serviceA)
         XCTAssertNil(r.object["staffId"], "the public answer names no staff member")
+        XCTAssertEqual(r.object["contactCode"] as? String, code, "the ticket repeats the code (as typed, cleaned), for the visitor to keep")
 
         // The desk pages say who it is meant for.
         XCTAssertEqual(try queueItem(w.staffA, number)?["forPerson"] as? String, "me")
@@ -274,6 +275,131 @@ final class ContactPersonTests: XCTestCase, UsesTestApp {
         XCTAssertEqual(try w.staffA.delete("/api/v1/tickets/\(visit)/contact-person").status, 204)
         XCTAssertTrue(try t.admin.get("/api/v1/appointments/\(id)").object["contactCode"] is NSNull)
     }
+
+    // MARK: Desk page pieces: notes, colleagues, follow-up with me
+
+    func notes(_ staff: HTTPClient, _ ticket: String) throws -> HTTPResponse { try staff.get("/api/v1/tickets/\(ticket)/notes") }
+    func noteReads(_ staffID: String, _ ticket: String) throws -> Int {
+        try sql("SELECT count(*)::int AS n FROM audit_log WHERE action = 'ticket.note.read' AND staff_id = $1 AND subject_id = $2",
+                staffID, ticket).first!.int("n")
+    }
+
+    /// The contact relation's note is agency A's (Anna's), a handover note is the receiving agency's: each agency reads
+    /// only its own over `GET /tickets/{id}/notes`, every read that shows a note is audited, and another agency gets
+    /// the same 404 as a ticket without notes (it does not learn that one exists).
+    func testNotesAreReadOnlyByTheAgencyTheyAreForAndEachReadIsAudited() throws {
+        let bea = try colleague("bea", agency: w.agencyB, services: [w.serviceB])
+        let code = try annaBecomesContactPerson()
+        set("09:10")
+        let visit = try withCode(code).object["id"] as! String
+
+        let own = try notes(w.staffA, visit)
+        XCTAssertEqual(own.status, 200, own.text)
+        let items = own.object["items"] as? [[String: Any]] ?? []
+        XCTAssertEqual(items.map { $0["kind"] as? String }, ["contactPerson"])
+        XCTAssertEqual(items.first?["note"] as? String, "Schulden, loopt bij de gemeente")
+        XCTAssertEqual(items.first?["writtenBy"] as? String, "Anna")
+        XCTAssertEqual(try noteReads(w.staffAID, visit), 1)
+        XCTAssertEqual(try notes(w.staffA, visit).status, 200)
+        XCTAssertEqual(try noteReads(w.staffAID, visit), 2, "each read is audited")
+
+        let other = try notes(w.staffB, visit)
+        XCTAssertEqual(other.status, 404, other.text)
+        XCTAssertFalse(other.text.contains("Schulden"), other.text)
+        XCTAssertEqual(try noteReads(w.staffBID, visit), 0, "nothing shown, nothing audited")
+        XCTAssertEqual(try notes(w.staffB, "00000000-0000-0000-0000-000000000001").status, 404)
+        XCTAssertEqual(try t.client.get("/api/v1/tickets/\(visit)/notes").status, 401, "staff only")
+
+        // Anna hands the visitor over to Bram with a note for agency B.
+        set("09:11")
+        XCTAssertEqual(try call(w.staffA, desk: 0)?.id, visit)
+        let hand = try w.staffA.post("/api/v1/tickets/\(visit)/handover", json: ["toStaffId": w.staffBID, "note": "Wil AOW-aanvraag bespreken"])
+        XCTAssertEqual(hand.status, 200, hand.text)
+        for reader in [w.staffB, bea.client] {
+            let b = try notes(reader, visit)
+            XCTAssertEqual(b.status, 200, b.text)
+            let got = b.object["items"] as? [[String: Any]] ?? []
+            XCTAssertEqual(got.map { $0["kind"] as? String }, ["handover"], "agency B reads its handover note, not agency A's note")
+            XCTAssertEqual(got.first?["note"] as? String, "Wil AOW-aanvraag bespreken")
+        }
+        XCTAssertEqual(try noteReads(w.staffBID, visit), 1)
+        XCTAssertEqual(try noteReads(bea.id, visit), 1)
+        let a = try notes(w.staffA, visit).object["items"] as? [[String: Any]] ?? []
+        XCTAssertEqual(a.map { $0["note"] as? String }, ["Schulden, loopt bij de gemeente"], "agency A never reads agency B's note")
+    }
+
+    /// The handover picker: colleagues serving the service here, on duty today first, never the asker nor helpers.
+    func testColleaguesForANamedHandoverOnDutyFirst() throws {
+        let carla = try colleague("carla", agency: w.agencyA, services: [w.serviceA])
+        let aaron = try colleague("aaron", agency: w.agencyA, services: [w.serviceA])
+        _ = try annaBecomesContactPerson()  // Anna served a visitor today: on duty
+        let r = try w.staffB.get("/api/v1/locations/\(w.locationID)/colleagues?serviceId=\(w.serviceA)")
+        XCTAssertEqual(r.status, 200, r.text)
+        let items = r.object["items"] as? [[String: Any]] ?? []
+        XCTAssertEqual(items.map { $0["id"] as? String }, [w.staffAID, aaron.id, carla.id], "on duty first, then by name")
+        XCTAssertEqual(items.map { $0["onDuty"] as? Bool }, [true, false, false])
+        XCTAssertEqual(items.first?["agencyId"] as? String, w.agencyA)
+        XCTAssertEqual(Set(items.first?["serviceIds"] as? [String] ?? []), [w.serviceA, w.urgentA])
+        let mine = try w.staffA.get("/api/v1/locations/\(w.locationID)/colleagues").object["items"] as? [[String: Any]] ?? []
+        XCTAssertFalse(mine.contains { $0["id"] as? String == w.staffAID }, "not yourself")
+        XCTAssertTrue(mine.contains { $0["id"] as? String == w.staffBID }, "any service without serviceId")
+        XCTAssertEqual(try w.staffA.get("/api/v1/locations/\(w.locationID)/colleagues?serviceId=x").status, 422)
+        XCTAssertEqual(try t.client.get("/api/v1/locations/\(w.locationID)/colleagues").status, 401)
+    }
+
+    /// "A follow-up with me": the types Anna takes alone (not a joint type, not agency B's), her own free times only
+    /// (a time where only Carla is free is not offered), and booking one with her code places her and keeps the link.
+    func testFollowUpWithMeOffersMyOwnFreeTimesAndBooksWithMe() throws {
+        let code = try annaBecomesContactPerson()
+        let carla = try colleague("carla", agency: w.agencyA, services: [w.serviceA])
+        let hours = try t.admin.send("PUT", "/api/v1/locations/\(w.locationID)/opening-hours", body: Array(try JSONSerialization.data(withJSONObject: [
+            "weekly": [["weekday": 2, "opens": "09:00", "closes": "12:00"]], "closures": [], "closedOnPublicHolidays": true] as [String: Any])))
+        XCTAssertEqual(hours.status, 200, hours.text)
+        for staff in [w.staffAID, carla.id, w.staffBID] {
+            try sql("INSERT INTO staff_availability (staff_id, location_id, weekday, starts, ends) VALUES ($1, $2, 2::smallint, '09:00'::time, '12:00'::time)",
+                    staff, w.locationID)
+        }
+        func type(_ code: String, _ services: [String]) throws -> String {
+            let r = try t.admin.post("/api/v1/appointment-types", json: ["code": code, "name": code, "durationMinutes": 30, "minNoticeMinutes": 0,
+                                                                        "requirements": services.map { ["serviceId": $0] }])
+            XCTAssertEqual(r.status, 201, r.text)
+            return r.object["id"] as? String ?? ""
+        }
+        let vervolg = try type("vervolg", [w.serviceA])
+        _ = try type("samen", [w.serviceA, w.serviceB])
+        _ = try type("belasting", [w.serviceB])
+        let listed = try w.staffA.get("/api/v1/locations/\(w.locationID)/follow-up-types")
+        XCTAssertEqual(listed.status, 200, listed.text)
+        XCTAssertEqual((listed.object["items"] as? [[String: Any]] ?? []).map { $0["id"] as? String }, [vervolg])
+        XCTAssertEqual((listed.object["items"] as? [[String: Any]])?.first?["nameField"] as? String, "required")
+
+        // Anna is booked at 10:00 today (it is 10:00 in Amsterdam now); Carla is free then.
+        let busy = try w.staffA.post("/api/v1/appointments", json: ["locationId": w.locationID, "appointmentTypeId": vervolg,
+                                                                    "start": "2026-03-10T10:00:00+01:00", "staffIds": [w.staffAID],
+                                                                    "citizen": ["name": "Piet"]])
+        XCTAssertEqual(busy.status, 201, busy.text)
+        let all = try w.staffA.get("/api/v1/locations/\(w.locationID)/available-times?appointmentType=\(vervolg)&from=2026-03-10&to=2026-03-10")
+        XCTAssertTrue((all.object["items"] as? [[String: Any]] ?? []).contains { $0["start"] as? String == "2026-03-10T10:00:00+01:00" },
+                      "Carla is free at 10:00: " + all.text)
+        let times = try w.staffA.get("/api/v1/locations/\(w.locationID)/follow-up-times?appointmentType=\(vervolg)")
+        XCTAssertEqual(times.status, 200, times.text)
+        let starts = (times.object["items"] as? [[String: Any]] ?? []).compactMap { $0["start"] as? String }
+        XCTAssertEqual(starts.count, ContactRoutes.followUpTimesMax)
+        XCTAssertEqual(starts.first, "2026-03-10T10:30:00+01:00", "Anna's own first free time, not Carla's 10:00")
+        XCTAssertEqual(starts, starts.sorted())
+        XCTAssertEqual((try w.staffB.get("/api/v1/locations/\(w.locationID)/follow-up-times?appointmentType=\(vervolg)").object["items"] as? [Any])?.count,
+                       0, "Bram does not serve it")
+
+        let r = try w.staffA.post("/api/v1/appointments", json: ["locationId": w.locationID, "appointmentTypeId": vervolg, "start": starts[0],
+                                                                 "contactCode": code, "citizen": ["name": "Jan Jansen", "language": "nl"]])
+        XCTAssertEqual(r.status, 201, r.text)
+        XCTAssertEqual((r.object["participants"] as? [[String: Any]] ?? []).compactMap { $0["staffId"] as? String }, [w.staffAID])
+        let link = try sql("SELECT c.staff_id::text AS s FROM appointment a JOIN contact_person c ON c.id = a.contact_person_id WHERE a.id = $1",
+                           r.object["id"] as? String ?? "")
+        XCTAssertEqual(try link.first?.string("s"), w.staffAID)
+        let after = try w.staffA.get("/api/v1/locations/\(w.locationID)/follow-up-times?appointmentType=\(vervolg)")
+        XCTAssertFalse((after.object["items"] as? [[String: Any]] ?? []).contains { $0["start"] as? String == starts[0] }, "now taken")
+    }
 }
 
 enum ContactStatementSamples {
@@ -286,6 +412,9 @@ enum ContactStatementSamples {
             ContactTicketTake(locationID: id, code: "K7M2QX", language: "nl", now: now, offeredUntil: now),
             ContactPersonForBooking(locationID: id, code: "K7M2QX"),
             AppointmentContactPersonSet(appointmentID: id, contactPersonID: id),
+            TicketNotesForAgency(ticketID: id, agencyID: id),
+            ColleaguesAtLocation(locationID: id, serviceID: nil, staffID: id, now: now),
+            FollowUpTypes(locationID: id, staffID: id),
         ]
     }()
 }

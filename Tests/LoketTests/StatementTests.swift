@@ -38,6 +38,7 @@ final class StatementTests: XCTestCase {
             + OpenFormsStatementSamples.samples + AppointmentStatementSamples.samples + ICalendarStatementSamples.samples
             + OutboxStatementSamples.samples + SpeechStatementSamples.samples + HelperStatementSamples.samples + CheckInStatementSamples.samples
             + ContactStatementSamples.samples
+            + FloorStatementSamples.samples
             + CoordinatorStatementSamples.samples
     }
 

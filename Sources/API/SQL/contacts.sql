@@ -104,3 +104,54 @@ WHERE c.location_id = $1::uuid AND c.code = $2 AND c.ended_at IS NULL AND s.acti
 -- name: appointment_contact_person_set
 -- $1 appointment, $2 contact relation. The link of a follow-up booked with a contact code (migration 0015).
 UPDATE appointment SET contact_person_id = $2::uuid WHERE id = $1::uuid
+
+-- name: ticket_notes_for_agency
+-- $1 ticket, $2 the reader's agency. The notes about a visit meant for that agency, oldest first: handover notes
+-- written for it (ticket_handover.to_agency_id) and the note of the contact relation the ticket started or was drawn
+-- with (contact_person.agency_id). Another agency's notes are never read, not even counted. One row with found = 0:
+-- no such ticket; rows with a null kind: the ticket exists but holds no note for this agency.
+WITH t AS (SELECT id, contact_person_id FROM ticket WHERE id = $1::uuid), notes AS (
+    SELECT 'handover' AS kind, h.note, h.at, s.display_name AS written_by
+    FROM ticket_handover h JOIN t ON h.ticket_id = t.id JOIN staff s ON s.id = h.by_staff_id
+    WHERE h.to_agency_id = $2::uuid AND nullif(btrim(h.note), '') IS NOT NULL
+    UNION ALL
+    SELECT 'contactPerson', c.note, c.created_at, s.display_name
+    FROM contact_person c JOIN t ON (c.ticket_id = t.id OR c.id = t.contact_person_id) JOIN staff s ON s.id = c.staff_id
+    WHERE c.agency_id = $2::uuid AND c.note IS NOT NULL
+)
+SELECT (SELECT count(*) FROM t)::int AS found, n.kind, n.note, rfc3339(n.at) AS written_at, n.written_by
+FROM (SELECT 1) AS one LEFT JOIN notes n ON true
+ORDER BY n.at
+
+-- name: colleagues_at_location
+-- $1 location, $2 service (or null: any), $3 the asking staff member, $4 now. Staff (not helpers) who serve an active
+-- service offered at this location — that one service when given — other than the asker, on duty today first
+-- (staff_on_duty()), then by name: the desk page's picker for a handover to a named colleague. Names, agencies and
+-- duty only; at most 300.
+SELECT s.id::text AS id, s.display_name, a.id::text AS agency_id, a.name AS agency_name,
+       staff_on_duty(s.id, $1::uuid, $4::timestamptz) AS on_duty,
+       array(SELECT ss.service_id::text FROM staff_service ss JOIN service sv ON sv.id = ss.service_id AND sv.active
+             JOIN service_location sl ON sl.service_id = ss.service_id AND sl.location_id = $1::uuid
+             WHERE ss.staff_id = s.id ORDER BY sv.name) AS service_ids
+FROM staff s JOIN agency a ON a.id = s.agency_id
+WHERE s.active AND s.role <> 'helper' AND s.id <> $3::uuid
+  AND EXISTS (SELECT 1 FROM staff_service ss JOIN service sv ON sv.id = ss.service_id AND sv.active
+              JOIN service_location sl ON sl.service_id = ss.service_id AND sl.location_id = $1::uuid
+              WHERE ss.staff_id = s.id AND ($2::uuid IS NULL OR ss.service_id = $2::uuid))
+ORDER BY on_duty DESC, s.display_name, s.id
+LIMIT 300
+
+-- name: follow_up_types
+-- $1 location, $2 staff member. The active appointment types a staff member can take alone at this location (one
+-- requirement, a service they serve and the location offers): what "a follow-up with me" can book, with the customer
+-- fields the type asks for. Joint types are planned on the coordinator's page.
+SELECT coalesce(json_agg(json_build_object('id', t.id, 'name', t.name, 'durationMinutes', t.duration_minutes,
+        'maxPersons', t.max_persons, 'nameField', t.name_field, 'emailField', t.email_field, 'phoneField', t.phone_field,
+        'contactRequired', t.contact_required) ORDER BY t.name, t.id), '[]')::text AS j
+FROM appointment_type t
+WHERE t.active
+  AND (SELECT count(*) FROM appointment_type_requirement r WHERE r.appointment_type_id = t.id) = 1
+  AND EXISTS (SELECT 1 FROM appointment_type_requirement r
+              JOIN staff_service ss ON ss.service_id = r.service_id AND ss.staff_id = $2::uuid
+              JOIN service_location sl ON sl.service_id = r.service_id AND sl.location_id = $1::uuid
+              WHERE r.appointment_type_id = t.id)
