@@ -167,6 +167,7 @@ enum OpenAPISpec {
         + CheckInRoutes.schemas
         + ContactRoutes.schemas
         + ReportRoutes.schemas
+        + CoordinatorRoutes.schemas
 
     static let date = s("string", [("format", .string("date"))])
     /// Wall-clock time in the location's zone.

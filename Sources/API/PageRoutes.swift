@@ -39,6 +39,7 @@ enum PageRoutes: RouteCollection {
         page("/afspraak/{locationCode}", "booking.html", "getBookingPage", "Citizen booking page of a location"),
         page("/mijn-afspraak/{token}", "manage.html", "getManagePage", "Citizen page for one appointment (manage link)"),
         page("/coordinator/reports", "reports.html", "getReportsPage", "Reports page for coordinators"),
+        page("/coordinator", "coordinator.html", "getCoordinatorPage", "Coordinator console: plan joint appointments, calendars, staff week"),
         .get("/assets/{path...}", .public, OpenAPIOperation("getAsset", summary: "Static assets of the pages", tag: tag,
                                                              responses: [.init(200, "File")]),
              execution: .inline) { ctx in

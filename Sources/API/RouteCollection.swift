@@ -287,7 +287,8 @@ enum Features {
          AppointmentReadRoutes.self, OpenFormsRoutes.self, AppointmentRoutes.self, ICalendarRoutes.self,
          OutboxRoutes.self, SpeechRoutes.self, HelperRoutes.self, CheckInRoutes.self,
          ContactRoutes.self,
-         FloorRoutes.self, DeviceRoutes.self, AccessRoutes.self, ReportRoutes.self]
+         FloorRoutes.self, DeviceRoutes.self, AccessRoutes.self, ReportRoutes.self,
+         CoordinatorRoutes.self]
     }
 
     static var routes: [(route: DeclaredRoute, constraints: [String: Problem])] {

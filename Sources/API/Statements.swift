@@ -24,6 +24,7 @@ public enum Statements {
     public static let access = SQLLibrary(PackageResources.access_sql)
     public static let reports = SQLLibrary(PackageResources.reports_sql)
     public static let retention = SQLLibrary(PackageResources.retention_sql)
+    public static let coordinator = SQLLibrary(PackageResources.coordinator_sql)
 
     /// Every SQL file with the statement types written for it. The statement test ties them together: each type
     /// names a statement of its file, each statement has exactly one type, and they all prepare.
@@ -47,6 +48,7 @@ public enum Statements {
         ("access", access, AccessStatements.all),
         ("reports", reports, ReportStatements.all),
         ("retention", retention, RetentionStatements.all),
+        ("coordinator", coordinator, CoordinatorStatements.all),
     ]
 
     /// Every named statement, so a test can prepare each against a real database.

@@ -39,6 +39,7 @@ final class StatementTests: XCTestCase {
             + OutboxStatementSamples.samples + SpeechStatementSamples.samples + HelperStatementSamples.samples + CheckInStatementSamples.samples
             + ContactStatementSamples.samples + AccessStatementSamples.samples
             + FloorStatementSamples.samples + ReportStatementSamples.samples
+            + CoordinatorStatementSamples.samples
     }
 
     func testEveryStatementHasATypeAndEveryTypeAStatement() throws {

@@ -248,7 +248,9 @@ def main():
     for label, path, user, pw, ready in [
             ('Administration /admin', '/admin', 'admin', 'demo-admin-2026', "!!document.getElementById('list')"),
             ('Floor view /coordinator/floor', '/coordinator/floor', 'coordinator', 'demo-coordinator',
-             "document.querySelectorAll('#services tbody tr').length > 0")]:
+             "document.querySelectorAll('#services tbody tr').length > 0"),
+            ('Coordinator console /coordinator', '/coordinator', 'coordinator', 'demo-coordinator',
+             "performance.getEntriesByName('coordinator-ready').length > 0")]:
         try:
             size, count, dcl, ready_ms = console_page(path, user, pw, ready, args.throttle)
             rows.append((f'{label}: bytes / requests after login', f'{size / 1024:.1f} KB / {count}', ''))
