@@ -83,6 +83,14 @@ enum ReportRoutes: RouteCollection {
         if let f = q["format"], !["json", "csv", "svg"].contains(f) {
             v.require(false, "format", "must be json, csv or svg")
         }
+        // A coordinator of some locations, or of their own agency only, reports on what is theirs: the framework
+        // checks a named location or agency against the scope (AccessScope), so the report must name one.
+        if let limits = ctx.principal?.coordinatorLimits {
+            v.require(limits.locationIDs == nil || !(q["locationId"] ?? "").isEmpty, "locationId",
+                      "is required for a coordinator of specific locations")
+            v.require(!limits.ownAgencyOnly || !(q["agencyId"] ?? "").isEmpty, "agencyId",
+                      "is required for a coordinator of their own agency only")
+        }
         try v.check()
         guard let from, let to else { throw Problem.internalError }
         func optionalID(_ name: String) -> String? { q[name].flatMap { $0.isEmpty ? nil : $0.lowercased() } }

@@ -199,6 +199,11 @@ final class AccessTests: XCTestCase, UsesTestApp {
         XCTAssertEqual(try coco.post("/api/v1/locations/\(other)/closure", json: [:]).status, 403)
         XCTAssertEqual(try count("SELECT count(*)::int AS n FROM location_closure"), 0)
         XCTAssertEqual(try coco.get("/api/v1/locations/\(UUID().uuidString.lowercased())/rooms").status, 403, "unknown locations are outside too")
+        // Reports name no location unless asked: a coordinator of some locations must name one of theirs.
+        let period = "from=2026-11-01&to=2026-11-30"
+        XCTAssertEqual(try coco.get("/api/v1/reports/visits?\(period)").status, 422, "all locations is wider than the scope")
+        XCTAssertEqual(try coco.get("/api/v1/reports/visits?\(period)&locationId=\(other)").status, 403)
+        XCTAssertEqual(try coco.get("/api/v1/reports/visits?\(period)&locationId=\(w.locationID)").status, 200)
 
         // Own agency only: helpers of another agency are out of reach; of one's own, not.
         let helperB = try t.admin.post("/api/v1/staff", json: ["agencyId": w.agencyB, "username": "hulp-b", "password": "long enough password",
@@ -208,6 +213,10 @@ final class AccessTests: XCTestCase, UsesTestApp {
         XCTAssertEqual(try coco.post("/api/v1/staff", json: ["agencyId": w.agencyB, "role": "helper"]).status, 403, "a body naming another agency")
         XCTAssertEqual(try coco.post("/api/v1/staff", json: ["agencyId": w.agencyA, "role": "helper"]).status, 422, "own agency: on to validation")
         XCTAssertEqual(try coco.post("/api/v1/locations/\(w.locationID)/rooms", json: ["name": "Kamer 4"]).status, 201, "the location scope stays")
+        let here = "\(period)&locationId=\(w.locationID)"
+        XCTAssertEqual(try coco.get("/api/v1/reports/handovers?\(here)").status, 422, "own agency only: the report names the agency")
+        XCTAssertEqual(try coco.get("/api/v1/reports/handovers?\(here)&agencyId=\(w.agencyB)").status, 403)
+        XCTAssertEqual(try coco.get("/api/v1/reports/handovers?\(here)&agencyId=\(w.agencyA)").status, 200)
 
         // Back to loket-wide.
         XCTAssertEqual(try t.admin.patch("/api/v1/staff/\(coordinatorID)", json: ["scope": ["allLocations": true, "ownAgencyOnly": false]]).status, 200)

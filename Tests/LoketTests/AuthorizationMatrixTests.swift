@@ -133,6 +133,12 @@ final class AuthorizationMatrixTests: XCTestCase, UsesTestApp {
         // Contact person
         "GET /api/v1/tickets/{ticketId}/notes": .declared, "GET /api/v1/locations/{locationId}/colleagues": .declared,
         "GET /api/v1/locations/{locationId}/follow-up-types": .declared, "GET /api/v1/locations/{locationId}/follow-up-times": .declared,
+        // Coordinator console and reports (coordinator routes naming a location: the scope applies)
+        "GET /api/v1/coordinator/staff": .declared, "GET /api/v1/locations/{locationId}/appointment-references/{reference}": .declared,
+        "GET /api/v1/locations/{locationId}/proposals": .declared, "GET /api/v1/locations/{locationId}/staff-week": .declared,
+        "GET /api/v1/outcome-categories": .declared, "GET /api/v1/reports/filters": .declared,
+        "GET /api/v1/reports/handovers": .declared, "GET /api/v1/reports/outcomes": .declared, "GET /api/v1/reports/visits": .declared,
+        "GET /coordinator": .declared, "GET /coordinator/reports": .declared,
         // Floor view and devices
         "GET /api/v1/locations/{locationId}/floor": .declared, "GET /api/v1/locations/{locationId}/kiosks": .declared,
         "DELETE /api/v1/kiosks/{kioskId}": .declared,
