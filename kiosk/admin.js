@@ -110,7 +110,9 @@
       load: async () => (await api('GET', '/api/v1/staff?includeInactive=true')).data.items,
       columns: [['Naam', (m) => esc(m.displayName)], ['Gebruikersnaam', (m) => esc(m.username)],
         ['Organisatie', (m) => esc(name(agencies, m.agencyId))], ['Rol', (m) => esc(label(ROLES, m.role))],
-        ['Diensten', (m) => esc((m.serviceIds || []).map((id) => name(services, id)).join(', ') || '—')], ['Status', (m) => status(m)]],
+        ['Diensten', (m) => esc((m.serviceIds || []).map((id) => name(services, id)).join(', ') || '—')],
+        ['Werkgebied', (m) => esc(m.role !== 'coordinator' || !m.scope ? '—' : [m.scope.allLocations ? 'alle locaties' : m.scope.locationIds.map((id) => name(locations, id)).join(', ') || 'geen locatie',
+          m.scope.ownAgencyOnly ? 'eigen organisatie' : ''].filter(Boolean).join('; '))], ['Status', (m) => status(m)]],
       fields: (m) => [
         { name: 'agencyId', label: 'Organisatie', type: 'select', createOnly: true,
           options: () => agencies.filter((a) => a.active).map((a) => [a.id, a.name]) },
@@ -119,11 +121,30 @@
         { name: 'displayName', label: 'Naam' },
         { name: 'role', label: 'Rol', type: 'select', options: () => ROLES, value: m ? m.role : 'staff' },
         { name: 'serviceIds', label: 'Diensten', type: 'checks', options: () => staffServices(m) },
+        // A coordinator's scope: some locations (none ticked: all) and/or their own agency only.
+        { name: 'scopeLocationIds', label: 'Werkgebied van een coördinator: locaties', type: 'checks',
+          options: () => locations.filter((l) => l.active).map((l) => [l.id, l.name]),
+          value: m && m.scope && !m.scope.allLocations ? m.scope.locationIds : [],
+          hint: 'Alleen voor de rol coördinator. Niets aangevinkt: alle locaties.' },
+        { name: 'scopeOwnAgencyOnly', label: 'Coördinator alleen voor de eigen organisatie', type: 'checkbox',
+          value: !!(m && m.scope && m.scope.ownAgencyOnly) },
         { name: 'password', label: m ? 'Nieuw wachtwoord' : 'Wachtwoord', type: 'password',
           hint: m ? 'Leeg laten om het wachtwoord te houden. Een nieuw wachtwoord logt de medewerker overal uit.'
             : 'Minstens 10 tekens. Typ er een of laat Loket er een maken.' },
       ],
-      create: (b) => api('POST', '/api/v1/staff', b),
+      body: (b, m) => {
+        const ids = b.scopeLocationIds || [], own = !!b.scopeOwnAgencyOnly;
+        delete b.scopeLocationIds; delete b.scopeOwnAgencyOnly;
+        if ((b.role || (m && m.role)) === 'coordinator') b.scope = ids.length ? { locationIds: ids, ownAgencyOnly: own } : { allLocations: true, ownAgencyOnly: own };
+        return b;
+      },
+      // The scope is set on the account once it exists (the API takes it on a change).
+      create: async (b) => {
+        const scope = b.scope;
+        delete b.scope;
+        const created = await api('POST', '/api/v1/staff', b);
+        return scope ? api('PATCH', `/api/v1/staff/${created.data.id}`, { scope }) : created;
+      },
       update: (m, b) => api('PATCH', `/api/v1/staff/${m.id}`, b),
       deactivate: (m) => api('DELETE', `/api/v1/staff/${m.id}`),
       activate: (m) => api('PATCH', `/api/v1/staff/${m.id}`, { active: true }),

@@ -240,3 +240,41 @@ def test_a_desk_is_added_renamed_and_switched_off_and_on(d):
     h.wait(d, f"!!document.querySelector('button[data-act=\"deactivate\"][data-id=\"{desk['id']}\"]')")
     assert h.expect(h.http('GET', f'/api/v1/desks/{desk["id"]}', token=h.ADMIN), 200).json['active'] is True
     h.expect(h.http('DELETE', f'/api/v1/desks/{desk["id"]}', token=h.ADMIN), 200)  # the display tests know the demo desks
+
+
+def test_a_coordinator_gets_a_scope_of_one_location_and_own_agency(d):
+    """The staff form sets a coordinator's scope (AccessScope enforces it): one ticked location and "own agency only"
+    reach the account; editing with nothing ticked makes the coordinator loket-wide again."""
+    d.get(h.BASE + '/admin#medewerkers')
+    if d.find_elements(By.ID, 'l-user') and d.find_element(By.ID, 'l-user').is_displayed():
+        login(d, *ADMIN_LOGIN)
+    h.wait(d, "!!document.getElementById('f-agencyId')")
+    tab(d, 'medewerkers')
+    loc = location_id()
+    agency = h.expect(h.http('GET', '/api/v1/agencies', token=h.ADMIN), 200).json['items'][0]
+    username = 'coord-' + h.rand(6)
+    Select(d.find_element(By.ID, 'f-agencyId')).select_by_value(agency['id'])
+    fill(d, 'f-username', username)
+    fill(d, 'f-displayName', 'Coördinator Centrum')
+    Select(d.find_element(By.ID, 'f-role')).select_by_value('coordinator')
+    d.find_element(By.CSS_SELECTOR, f'input[name="scopeLocationIds"][value="{loc}"]').click()
+    d.find_element(By.ID, 'f-scopeOwnAgencyOnly').click()
+    d.find_element(By.ID, 'f-generate').click()
+    save(d)
+    h.wait(d, "!!document.getElementById('secret')", message=f'not saved: {flash(d)!r}')
+    clean(d, 'the staff tab after adding a coordinator with a scope')
+    d.find_element(By.ID, 'secret-done').click()
+    member = next(m for m in h.expect(h.http('GET', '/api/v1/staff', token=h.ADMIN), 200).json['items'] if m['username'] == username)
+    assert member['role'] == 'coordinator'
+    assert member['scope'] == {'allLocations': False, 'ownAgencyOnly': True, 'locationIds': [loc]}, member['scope']
+    row = d.find_element(By.CSS_SELECTOR, f'#list tr[data-id="{member["id"]}"]').text
+    assert 'eigen organisatie' in row
+
+    # Nothing ticked: all locations again (own agency stays as ticked).
+    d.find_element(By.CSS_SELECTOR, f'button[data-act="edit"][data-id="{member["id"]}"]').click()
+    h.wait(d, f"!!document.querySelector('input[name=scopeLocationIds][value=\"{loc}\"]:checked')")
+    d.find_element(By.CSS_SELECTOR, f'input[name="scopeLocationIds"][value="{loc}"]').click()
+    save(d)
+    h.wait(d, "(document.getElementById('flash').textContent || '').includes('gewijzigd')", message=f'not saved: {flash(d)!r}')
+    member = h.expect(h.http('GET', f'/api/v1/staff/{member["id"]}', token=h.ADMIN), 200).json
+    assert member['scope'] == {'allLocations': True, 'ownAgencyOnly': True, 'locationIds': []}, member['scope']
