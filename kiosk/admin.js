@@ -36,11 +36,14 @@
       title: 'Organisaties', one: 'organisatie', hash: 'organisaties',
       load: async () => agencies,
       columns: [['Naam', (a) => esc(a.name)], ['Code', (a) => esc(a.code)],
-        ['Standaardletter', (a) => esc(a.ticketPrefix || '—')], ['Status', (a) => status(a)]],
+        ['Standaardletter', (a) => esc(a.ticketPrefix || '—')], ['Bewaartermijn', (a) => esc(`${a.appointmentRetentionDays ?? 30} dagen`)],
+        ['Status', (a) => status(a)]],
       fields: () => [
         { name: 'code', label: 'Code', createOnly: true, hint: 'Kleine letters, cijfers of streepjes, bijvoorbeeld "uwv". Later niet te wijzigen.' },
         { name: 'name', label: 'Naam' },
         { name: 'ticketPrefix', label: 'Standaardletter voor nummers', maxlength: 1, hint: 'Eén hoofdletter A–Z. Diensten zonder eigen letter gebruiken deze.' },
+        { name: 'appointmentRetentionDays', label: 'Bewaartermijn afspraken (dagen)', type: 'number', min: 1, max: 3650, editOnly: true,
+          hint: 'Zoveel dagen na een afspraak worden de persoonsgegevens gewist (standaard 30). De statistiek blijft.' },
       ],
       create: (b) => api('POST', '/api/v1/agencies', b),
       update: (a, b) => api('PATCH', `/api/v1/agencies/${a.id}`, b),
@@ -250,7 +253,7 @@
     if (!sec.fields) return '';
     if (sec.perLocation && !place()) return '<p>Maak eerst een locatie aan.</p>';
     const title = editing ? `${sec.one[0].toUpperCase()}${sec.one.slice(1)} wijzigen: ${editing.name || editing.displayName}` : (sec.createLabel || `Nieuwe ${sec.one}`);
-    const fields = sec.fields(editing).filter((f) => !(editing && f.createOnly));
+    const fields = sec.fields(editing).filter((f) => (editing ? !f.createOnly : !f.editOnly));
     return `<form id="f-edit" class="card form" novalidate aria-labelledby="h-form"><h3 id="h-form">${esc(title)}</h3>
 <div class="row">${fields.map((f) => field(f, editing ? (f.value !== undefined ? f.value : editing[f.name]) : f.value)).join('')}</div>
 <p id="f-err" class="error" role="alert"></p>
@@ -315,7 +318,7 @@ Het scherm toont alleen nummers en balies. Een kiosk zonder registratie werkt oo
   function values(sec) {
     const b = {};
     for (const f of sec.fields(editing)) {
-      if (editing && f.createOnly) continue;
+      if (editing ? f.createOnly : f.editOnly) continue;
       const el = $(`f-${f.name}`);
       if (f.type === 'checkbox') b[f.name] = el.checked;
       else if (f.type === 'checks') b[f.name] = [...document.querySelectorAll(`input[name="${f.name}"]:checked`)].map((x) => x.value);

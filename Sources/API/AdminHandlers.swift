@@ -11,7 +11,7 @@ import Postgres
 // every read and change is audited — except that coordinators create and deactivate helper accounts (role helper,
 // see HelperRoutes.swift), so a library's help point gets its accounts without an admin.
 
-struct AgencyBody: Decodable { let code: String?; let name: String?; let ticketPrefix: String?; let active: Bool? }
+struct AgencyBody: Decodable { let code: String?; let name: String?; let ticketPrefix: String?; let active: Bool?; let appointmentRetentionDays: Int? }
 struct LocationBody: Decodable { let code: String?; let name: String?; let timeZone: String?; let active: Bool? }
 struct DeskBody: Decodable { let name: String?; let active: Bool? }
 struct ServiceBody: Decodable {
@@ -67,6 +67,9 @@ enum AdminRoutes: RouteCollection {
         "staff_location_scope_location_id_fkey": invalid("scope.locationIds", "must be existing locations"),
     ]
 
+    /// How many days after an appointment its personal data may be kept (per agency; default 30).
+    static let appointmentRetentionDays = 1...3650
+
     static func taken(_ name: String, _ detail: String) -> Problem {
         Problem(status: 409, title: "Conflict", detail: detail, invalidParams: [.init(name: name, reason: "is already in use")])
     }
@@ -102,7 +105,7 @@ enum AdminRoutes: RouteCollection {
                                                                      responses: [.init(200, "Agency", "Agency")])) { ctx in
             try one(ctx, "agency", AgencyGet(id: try ctx.id("agencyId", "agency")))
         },
-        .patch("/api/v1/agencies/{agencyId}", .admin, OpenAPIOperation("updateAgency", summary: "Change an agency (name, default ticket prefix)",
+        .patch("/api/v1/agencies/{agencyId}", .admin, OpenAPIOperation("updateAgency", summary: "Change an agency (name, default ticket prefix, days appointments keep personal data)",
                                                                        tag: tag, body: "AgencyUpdate", responses: [.init(200, "Changed", "Agency")])) { ctx in
             let id = try ctx.id("agencyId", "agency")
             let b = try ctx.decode(AgencyBody.self)
@@ -110,9 +113,13 @@ enum AdminRoutes: RouteCollection {
             v.text(b.name, "name", max: 200, required: false)
             v.require(b.code == nil, "code", "cannot be changed")
             v.require(b.ticketPrefix.map(isPrefix) ?? true, "ticketPrefix", prefixReason)
+            // The same bounds as agency_appointment_retention_days_check (a test ties them).
+            v.require(b.appointmentRetentionDays.map { AdminRoutes.appointmentRetentionDays.contains($0) } ?? true, "appointmentRetentionDays",
+                      "must be between \(AdminRoutes.appointmentRetentionDays.lowerBound) and \(AdminRoutes.appointmentRetentionDays.upperBound)")
             try v.check()
             return try adminWrite(ctx, "agency.update", "agency", id: id) { db in
-                try db.first(AgencyUpdate(id: id, name: b.name, active: b.active, ticketPrefix: b.ticketPrefix))
+                try db.first(AgencyUpdate(id: id, name: b.name, active: b.active, ticketPrefix: b.ticketPrefix,
+                                          appointmentRetentionDays: b.appointmentRetentionDays))
             }
         },
         .delete("/api/v1/agencies/{agencyId}", .admin, OpenAPIOperation("deactivateAgency", summary: "Deactivate an agency", tag: tag,

@@ -56,6 +56,8 @@ struct AgencyUpdate: AdminStatement {
     var name: String? = nil
     var active: Bool? = nil
     var ticketPrefix: String? = nil
+    /// Days after an appointment that its personal data is kept (the retention purge; 1–3650).
+    var appointmentRetentionDays: Int? = nil
 }
 
 // MARK: Locations

@@ -187,8 +187,11 @@ struct Serve: ParsableCommand {
         if embedded {
             out += "  Kiosk:        \(base)/kiosk/centrum\n"
             out += "  Call display: \(base)/display/centrum\n"
+            out += "  Booking:      \(base)/afspraak/centrum\n"
         }
         out += "  Desk page:    \(base)/staff\n"
+        out += "  Coordinator:  \(base)/coordinator  (floor view: /coordinator/floor, reports: /coordinator/reports)\n"
+        out += "  Admin:        \(base)/admin  (audit: /admin/audit)\n"
         out += "  API:          \(base)/api/v1/openapi.json\n"
         out += "  Health:       \(base)/healthz  \(base)/readyz  \(base)/metrics\n"
         if let token = app.generatedAdminToken {

@@ -290,6 +290,36 @@ final class ReportTests: XCTestCase, UsesTestApp {
         XCTAssertEqual(try w.staffA.post("/api/v1/tickets/\(id)/finish", json: ["outcomeCategories": ["topic-taxes", "help-explained"]]).status, 200)
         XCTAssertEqual(try sql("SELECT count(*)::int AS n FROM visit_record").first!.int("n"), 1)
     }
+
+    /// An agency's retention period is set through the administration API within the bounds the database's CHECK
+    /// allows (`AdminRoutes.appointmentRetentionDays` ↔ `agency_appointment_retention_days_check`).
+    func testAgencyRetentionDaysAreSetWithinTheDatabasesBounds() throws {
+        let agency = try t.admin.post("/api/v1/agencies", json: ["code": "bewaar", "name": "Bewaar"]).object["id"] as! String
+        XCTAssertEqual(try t.admin.get("/api/v1/agencies/\(agency)").object["appointmentRetentionDays"] as? Int, 30, "the default")
+        let range = AdminRoutes.appointmentRetentionDays
+        for days in [range.lowerBound, range.upperBound] {
+            let r = try t.admin.patch("/api/v1/agencies/\(agency)", json: ["appointmentRetentionDays": days])
+            XCTAssertEqual(r.status, 200, r.text)
+            XCTAssertEqual(r.object["appointmentRetentionDays"] as? Int, days)
+        }
+        for days in [range.lowerBound - 1, range.upperBound + 1] {
+            let r = try t.admin.patch("/api/v1/agencies/\(agency)", json: ["appointmentRetentionDays": days])
+            XCTAssertEqual(r.status, 422, r.text)
+            XCTAssertTrue(r.text.contains("appointmentRetentionDays"))
+            XCTAssertThrowsError(try sql("UPDATE agency SET appointment_retention_days = $1 WHERE id = $2", days, agency),
+                                 "the database refuses \(days) days as the API does")
+        }
+        XCTAssertEqual(try sql("SELECT count(*)::int AS n FROM audit_log WHERE action = 'agency.update' AND subject_id = $1", agency).first!.int("n"), 2)
+    }
+}
+
+enum ReportStatementSamples {
+    static let samples: [any Statement] = {
+        let f = ReportFilter(from: "2026-03-01", to: "2026-03-31", locationID: nil, agencyID: nil, serviceID: nil)
+        let now = Instant(microseconds: 0)
+        return [ReportVisits(f), ReportHandovers(f), ReportOutcomes(f), ReportFilterChoices(), OutcomeCategories(), ReportSession(),
+                PurgeWalkInTickets(now: now, batch: 10), PurgeAppointments(now: now, batch: 10)]
+    }()
 }
 
 /// The chart's periods: days up to a month, 7-day steps from `from` up to a quarter, calendar months beyond.
@@ -314,13 +344,4 @@ final class ReportChartRowsTests: XCTestCase {
         XCTAssertEqual(months.unit, "month")
         XCTAssertEqual(months.rows.map { "\($0.label) \($0.walkIns)" }, ["2026-03 7", "2026-04 8"])
     }
-}
-
-enum ReportStatementSamples {
-    static let samples: [any Statement] = {
-        let f = ReportFilter(from: "2026-03-01", to: "2026-03-31", locationID: nil, agencyID: nil, serviceID: nil)
-        let now = Instant(microseconds: 0)
-        return [ReportVisits(f), ReportHandovers(f), ReportOutcomes(f), ReportFilterChoices(), OutcomeCategories(), ReportSession(),
-                PurgeWalkInTickets(now: now, batch: 10), PurgeAppointments(now: now, batch: 10)]
-    }()
 }

@@ -4,22 +4,24 @@
 -- name: agency_insert
 -- $1 code, $2 name, $3 default ticket prefix (nullable)
 INSERT INTO agency (code, name, ticket_prefix) VALUES ($1, btrim($2), $3)
-RETURNING json_build_object('id', id, 'code', code, 'name', name, 'ticketPrefix', ticket_prefix, 'active', active, 'createdAt', rfc3339(created_at))::text AS j
+RETURNING json_build_object('id', id, 'code', code, 'name', name, 'ticketPrefix', ticket_prefix,
+                            'appointmentRetentionDays', appointment_retention_days, 'active', active, 'createdAt', rfc3339(created_at))::text AS j
 
 -- name: agency_list
 SELECT coalesce(json_agg(json_build_object('id', id, 'code', code, 'name', name, 'ticketPrefix', ticket_prefix,
-                                           'active', active, 'createdAt', rfc3339(created_at)) ORDER BY name), '[]')::text AS j
+                                           'appointmentRetentionDays', appointment_retention_days, 'active', active, 'createdAt', rfc3339(created_at)) ORDER BY name), '[]')::text AS j
 FROM agency WHERE active OR $1::boolean
 
 -- name: agency_get
-SELECT json_build_object('id', id, 'code', code, 'name', name, 'ticketPrefix', ticket_prefix, 'active', active, 'createdAt', rfc3339(created_at))::text AS j
+SELECT json_build_object('id', id, 'code', code, 'name', name, 'ticketPrefix', ticket_prefix, 'appointmentRetentionDays', appointment_retention_days, 'active', active, 'createdAt', rfc3339(created_at))::text AS j
 FROM agency WHERE id = $1
 
 -- name: agency_update
--- $1 id, $2 name, $3 active, $4 default ticket prefix (null: unchanged)
+-- $1 id, $2 name, $3 active, $4 default ticket prefix, $5 days appointments keep personal data (null: unchanged)
 UPDATE agency SET name = coalesce(btrim($2), name), active = coalesce($3::boolean, active),
-    ticket_prefix = coalesce($4, ticket_prefix) WHERE id = $1
-RETURNING json_build_object('id', id, 'code', code, 'name', name, 'ticketPrefix', ticket_prefix, 'active', active, 'createdAt', rfc3339(created_at))::text AS j
+    ticket_prefix = coalesce($4, ticket_prefix), appointment_retention_days = coalesce($5::int, appointment_retention_days) WHERE id = $1
+RETURNING json_build_object('id', id, 'code', code, 'name', name, 'ticketPrefix', ticket_prefix,
+                            'appointmentRetentionDays', appointment_retention_days, 'active', active, 'createdAt', rfc3339(created_at))::text AS j
 
 -- name: location_insert
 INSERT INTO location (code, name, time_zone) VALUES ($1, btrim($2), $3)
