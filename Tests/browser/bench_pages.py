@@ -250,7 +250,11 @@ def main():
             ('Floor view /coordinator/floor', '/coordinator/floor', 'coordinator', 'demo-coordinator',
              "document.querySelectorAll('#services tbody tr').length > 0"),
             ('Coordinator console /coordinator', '/coordinator', 'coordinator', 'demo-coordinator',
-             "performance.getEntriesByName('coordinator-ready').length > 0")]:
+             "performance.getEntriesByName('coordinator-ready').length > 0"),
+            ('Reports /coordinator/reports', '/coordinator/reports', 'coordinator', 'demo-coordinator',
+             "!!document.querySelector('#chart-visits svg')"),
+            ('Audit search /admin/audit', '/admin/audit', 'admin', 'demo-admin-2026',
+             "Number((document.getElementById('k-days') || {}).value) > 0")]:
         try:
             size, count, dcl, ready_ms = console_page(path, user, pw, ready, args.throttle)
             rows.append((f'{label}: bytes / requests after login', f'{size / 1024:.1f} KB / {count}', ''))
