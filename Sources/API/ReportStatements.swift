@@ -24,7 +24,7 @@ enum ReportStatements {
 }
 
 enum RetentionStatements {
-    static let all: [any Statement.Type] = [PurgeWalkInTickets.self, PurgeAppointments.self]
+    static let all: [any Statement.Type] = [PurgeWalkInTickets.self, PurgeAppointments.self, PurgeContactNotes.self]
 }
 
 /// The filters every report takes: local dates (inclusive) and optional location, agency and service.
@@ -98,6 +98,14 @@ struct PurgeWalkInTickets: RetentionStatement {
 /// One batch of appointments past their agencies' retention period.
 struct PurgeAppointments: RetentionStatement {
     static let sqlName = "purge_appointments"
+    struct Row: Decodable, Sendable { let n: Int }
+    let now: Instant
+    let batch: Int
+}
+
+/// One batch of contact persons' notes whose relation ended longer ago than their agency's retention period.
+struct PurgeContactNotes: RetentionStatement {
+    static let sqlName = "purge_contact_notes"
     struct Row: Decodable, Sendable { let n: Int }
     let now: Instant
     let batch: Int

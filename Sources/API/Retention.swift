@@ -36,6 +36,16 @@ public struct AppointmentPurge: PurgeStep {
     }
 }
 
+/// Contact persons' notes once the contact relation ended and the agency's retention period (as for appointments)
+/// has passed; while the relation lasts the note is what spares the visitor telling their story twice.
+public struct ContactNotePurge: PurgeStep {
+    public init() {}
+    public var name: String { "contact person notes" }
+    public func purgeBatch(_ db: Connection, now: Instant, batch: Int) throws -> Int {
+        try db.first(PurgeContactNotes(now: now, batch: batch))?.n ?? 0
+    }
+}
+
 /// Audit entries older than the admin's retention (default 365 days), through the migration owner's function
 /// `audit_purge` (Migrations/functions/90_audit.sql), which never deletes anything newer: the application's own role
 /// cannot delete audit entries any other way.
@@ -54,6 +64,7 @@ public enum RetentionPurge {
     public static let steps: [any PurgeStep] = [
         WalkInTicketPurge(),
         AppointmentPurge(),
+        ContactNotePurge(),
         AuditRetentionPurge(),
     ]
 

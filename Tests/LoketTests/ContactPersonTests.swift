@@ -212,6 +212,29 @@ final class ContactPersonTests: XCTestCase, UsesTestApp {
         XCTAssertEqual(try ticketCount(), before, "no ticket for a wrong or ended code")
     }
 
+    /// The retention purge empties a contact person's note only once the relation has ended and the agency's
+    /// period has passed; an active relation keeps its note however old.
+    func testTheNoteIsPurgedOnlyAfterTheRelationEndedAndTheRetentionPassed() throws {
+        let code = try annaBecomesContactPerson()
+        let note = { try self.sql("SELECT note FROM contact_person WHERE code = $1", code).first!.optionalString("note") }
+        let db = try t.connection()
+        defer { db.close() }
+        set("09:00", day: "2026-06-10")
+        _ = try RetentionPurge.run(db, now: clock.now(), steps: [ContactNotePurge()])
+        XCTAssertNotNil(try note(), "an active relation keeps its note")
+        // Back to the day itself (the staff sessions are valid then) to end the relation at 10:00Z.
+        set("10:00")
+        let first = try sql("SELECT ticket_id::text AS t FROM contact_person WHERE code = $1", code).first!.string("t")
+        XCTAssertEqual(try w.staffA.delete("/api/v1/tickets/\(first)/contact-person").status, 204)
+        set("10:00", day: "2026-04-08")
+        XCTAssertEqual(try RetentionPurge.run(db, now: clock.now(), steps: [ContactNotePurge()]).map(\.purged), [0], "29 days after the end")
+        XCTAssertNotNil(try note())
+        set("10:01", day: "2026-04-09")
+        XCTAssertEqual(try RetentionPurge.run(db, now: clock.now(), steps: [ContactNotePurge()]).map(\.purged), [1], "30 days after the end")
+        XCTAssertNil(try note())
+        XCTAssertEqual(try sql("SELECT count(*)::int AS n FROM contact_person WHERE code = $1", code).first!.int("n"), 1, "the relation stays")
+    }
+
     // MARK: Follow-up in one step (migration 0015)
 
     /// Anna books the follow-up with her own contact code: she takes part although Carla has less booked (the code is

@@ -242,12 +242,12 @@ final class ReportTests: XCTestCase, UsesTestApp {
         at("22:30:00")
         let db = try t.connection()
         defer { db.close() }
-        XCTAssertEqual(try RetentionPurge.run(db, now: clock.now()).map(\.purged), [0, 0, 0])
+        XCTAssertEqual(try RetentionPurge.run(db, now: clock.now()).map(\.purged), [0, 0, 0, 0])
         XCTAssertEqual(try personal(), "1 1 1")
 
         // The next local day: walk-in tickets and their handover notes; the appointment keeps its data for 30 days.
         at("23:30:00")
-        XCTAssertEqual(try RetentionPurge.run(db, now: clock.now()).map(\.purged), [4, 0, 0])
+        XCTAssertEqual(try RetentionPurge.run(db, now: clock.now()).map(\.purged), [4, 0, 0, 0])
         XCTAssertEqual(try personal(), "0 0 1")
         XCTAssertEqual(try allReports(t.admin), before)
 
@@ -263,7 +263,7 @@ final class ReportTests: XCTestCase, UsesTestApp {
                        "the expired hold ended 2026-03-10 12:30Z, within its 30 days until 12:30Z")
         XCTAssertEqual(try allReports(t.admin), before)
         // Running again purges nothing more.
-        XCTAssertEqual(try RetentionPurge.run(db, now: clock.now()).map(\.purged), [0, 0, 0])
+        XCTAssertEqual(try RetentionPurge.run(db, now: clock.now()).map(\.purged), [0, 0, 0, 0])
     }
 
     func testOnlyCoordinatorsAndAdminsAndValidInput() throws {
@@ -318,7 +318,7 @@ enum ReportStatementSamples {
         let f = ReportFilter(from: "2026-03-01", to: "2026-03-31", locationID: nil, agencyID: nil, serviceID: nil)
         let now = Instant(microseconds: 0)
         return [ReportVisits(f), ReportHandovers(f), ReportOutcomes(f), ReportFilterChoices(), OutcomeCategories(), ReportSession(),
-                PurgeWalkInTickets(now: now, batch: 10), PurgeAppointments(now: now, batch: 10)]
+                PurgeWalkInTickets(now: now, batch: 10), PurgeAppointments(now: now, batch: 10), PurgeContactNotes(now: now, batch: 10)]
     }()
 }
 

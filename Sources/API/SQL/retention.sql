@@ -56,3 +56,19 @@ WITH due AS (
     RETURNING a.id
 )
 SELECT count(*)::int AS n FROM upd
+
+-- name: purge_contact_notes
+-- A contact person's note (visible to their agency only) once the contact relation has ended and the agency's
+-- `appointment_retention_days` have passed since (default 30): while the relation lasts the note is what lets the
+-- visitor not tell their story twice; after it, it is only personal data. The relation itself (code, staff member,
+-- dates) stays: it names no citizen.
+WITH due AS (
+    SELECT c.id FROM contact_person c JOIN agency ag ON ag.id = c.agency_id
+    WHERE c.note IS NOT NULL AND c.ended_at IS NOT NULL
+      AND c.ended_at < $1::timestamptz - make_interval(days => ag.appointment_retention_days)
+    LIMIT $2
+    FOR UPDATE OF c SKIP LOCKED
+), upd AS (
+    UPDATE contact_person c SET note = NULL FROM due WHERE c.id = due.id RETURNING c.id
+)
+SELECT count(*)::int AS n FROM upd
