@@ -309,3 +309,30 @@ def percentile(values, p):
     if not v:
         return float('nan')
     return v[min(len(v) - 1, max(0, math.ceil(p / 100 * len(v)) - 1))]  # nearest rank
+
+
+# ---- the desk page (/staff) -------------------------------------------------------------------------------------
+
+def choose_desk(d, staff):
+    """On the desk page after login: picks the staff member's location and desk when the page asks, then waits for
+    the desk view."""
+    wait(d, "!document.getElementById('v-setup').hidden || !document.getElementById('v-desk').hidden", 10, message='login failed')
+    if d.execute_script("return !document.getElementById('v-setup').hidden"):
+        if d.execute_script("return document.getElementById('s-loc').value") != staff.location_id:
+            d.execute_script("const s = document.getElementById('s-loc'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));",
+                             staff.location_id)
+        wait(d, f"[...document.getElementById('s-desk').options].some(o => o.value === {staff.desk_id!r})", 10)
+        d.execute_script("document.getElementById('s-desk').value = arguments[0]", staff.desk_id)
+        d.find_element('css selector', '#f-setup button[type=submit]').click()
+    wait(d, "!document.getElementById('v-desk').hidden", 10)
+
+
+def open_desk(d, staff):
+    """Opens the desk page as `staff` (a `Staff`): logs in when asked, chooses the desk, waits for the desk view."""
+    d.get(f'{BASE}/staff')
+    wait(d, "!document.getElementById('v-login').hidden || !document.getElementById('v-desk').hidden", 10, message='no desk page')
+    if d.execute_script("return !document.getElementById('v-login').hidden"):
+        d.find_element('id', 'l-user').send_keys(staff.username)
+        d.find_element('id', 'l-pass').send_keys(staff.password)
+        d.find_element('css selector', '#f-login button[type=submit]').click()
+    choose_desk(d, staff)

@@ -203,21 +203,7 @@ def test_desk_page_shows_the_arrival_and_calls_to_the_room(driver, kiosk, staff,
     d = driver
     h.viewport(d, 1280, 800)
     staff.drain()
-    d.get(f'{h.BASE}/staff')
-    h.wait(d, "!document.getElementById('v-login').hidden || !document.getElementById('v-desk').hidden", 10, message='no desk page')
-    if d.execute_script("return !document.getElementById('v-login').hidden"):
-        d.find_element('id', 'l-user').send_keys(staff.username)
-        d.find_element('id', 'l-pass').send_keys(staff.password)
-        d.find_element('css selector', '#f-login button[type=submit]').click()
-        h.wait(d, "!document.getElementById('v-setup').hidden || !document.getElementById('v-desk').hidden", 10, message='login failed')
-    if d.execute_script("return !document.getElementById('v-setup').hidden"):
-        if d.execute_script("return document.getElementById('s-loc').value") != staff.location_id:
-            d.execute_script("const s = document.getElementById('s-loc'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));",
-                             staff.location_id)
-        h.wait(d, f"[...document.getElementById('s-desk').options].some(o => o.value === {staff.desk_id!r})", 10)
-        d.execute_script("document.getElementById('s-desk').value = arguments[0]", staff.desk_id)
-        d.find_element('css selector', '#f-setup button[type=submit]').click()
-    h.wait(d, "!document.getElementById('v-desk').hidden", 10)
+    h.open_desk(d, staff)
     time.sleep(1)  # the staff stream connects
     aid, ref = appointment(staff, setup, minutes=-1)  # due now
     r = h.expect(h.http('POST', f'/api/v1/locations/{staff.location_id}/check-ins', {'reference': ref},

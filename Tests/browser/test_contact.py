@@ -144,24 +144,6 @@ def test_kiosk_wrong_contact_code_says_so_and_creates_nothing(driver, kiosk, cod
 
 # ---- desk page ---------------------------------------------------------------------------------------------------
 
-def open_desk(d, staff):
-    d.get(f'{h.BASE}/staff')
-    h.wait(d, "!document.getElementById('v-login').hidden || !document.getElementById('v-desk').hidden", 10, message='no desk page')
-    if d.execute_script("return !document.getElementById('v-login').hidden"):
-        d.find_element('id', 'l-user').send_keys(staff.username)
-        d.find_element('id', 'l-pass').send_keys(staff.password)
-        d.find_element('css selector', '#f-login button[type=submit]').click()
-        h.wait(d, "!document.getElementById('v-setup').hidden || !document.getElementById('v-desk').hidden", 10, message='login failed')
-    if d.execute_script("return !document.getElementById('v-setup').hidden"):
-        if d.execute_script("return document.getElementById('s-loc').value") != staff.location_id:
-            d.execute_script("const s = document.getElementById('s-loc'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));",
-                             staff.location_id)
-        h.wait(d, f"[...document.getElementById('s-desk').options].some(o => o.value === {staff.desk_id!r})", 10)
-        d.execute_script("document.getElementById('s-desk').value = arguments[0]", staff.desk_id)
-        d.find_element('css selector', '#f-setup button[type=submit]').click()
-    h.wait(d, "!document.getElementById('v-desk').hidden", 10)
-
-
 def call_at_desk(d, staff, language='nl'):
     """A walk-in for the staff member's service, called with the desk page's button; returns the ticket."""
     staff.drain()
@@ -186,7 +168,7 @@ def desk_driver(server):
 
 def test_desk_contact_code_shown_large_and_printed_on_a_slip_in_the_visitors_language(desk_driver, kiosk, staff):
     d = desk_driver
-    open_desk(d, staff)
+    h.open_desk(d, staff)
     t = call_at_desk(d, staff, language='tr')
     d.find_element('id', 'b-contact').click()
     h.wait(d, "!document.getElementById('code-box').hidden && document.getElementById('cur-code').textContent", 10, message='no code shown')
@@ -223,7 +205,7 @@ def follow_up_type(staff):
 
 def test_desk_follow_up_with_me_books_with_the_staff_member_as_contact_person(desk_driver, kiosk, staff, follow_up_type):
     d = desk_driver
-    open_desk(d, staff)
+    h.open_desk(d, staff)
     call_at_desk(d, staff)
     d.find_element('id', 'b-fu').click()
     h.wait(d, "!document.getElementById('f-fu').hidden", 10, message='no follow-up form')
@@ -261,7 +243,7 @@ def test_desk_handover_to_a_named_colleague_from_the_picker(desk_driver, kiosk, 
     h.take_ticket(colleague.location_id, staff.service['id'])
     served = h.expect(colleague.call_next(), 200).json
     h.expect(colleague.act(served['id'], 'finish'), 200)
-    open_desk(d, staff)
+    h.open_desk(d, staff)
     t = call_at_desk(d, staff)
     d.find_element('id', 'b-hand').click()
     select(d, 'h-svc', staff.service['id'])

@@ -58,15 +58,7 @@ def test_kiosk_desk_display_status_loop(driver, kiosk, staff):
     d.find_element('id', 'l-pass').clear()
     d.find_element('id', 'l-pass').send_keys(staff.password)
     d.find_element('css selector', '#f-login button[type=submit]').click()
-    h.wait(d, "!document.getElementById('v-setup').hidden || !document.getElementById('v-desk').hidden", 10, message='login failed')
-    if d.execute_script("return !document.getElementById('v-setup').hidden"):
-        if d.execute_script("return document.getElementById('s-loc').value") != staff.location_id:
-            d.execute_script("const s = document.getElementById('s-loc'); s.value = arguments[0]; s.dispatchEvent(new Event('change'));",
-                             staff.location_id)
-        h.wait(d, f"[...document.getElementById('s-desk').options].some(o => o.value === {staff.desk_id!r})", 10)
-        d.execute_script("document.getElementById('s-desk').value = arguments[0]", staff.desk_id)
-        d.find_element('css selector', '#f-setup button[type=submit]').click()
-    h.wait(d, "!document.getElementById('v-desk').hidden", 10)
+    h.choose_desk(d, staff)
     assert staff.desk_name in d.find_element('id', 'h-desk').text
     h.wait(d, f"document.getElementById('q-body').textContent.includes({number!r})", 10, message='own ticket not in the queue list')
     assert re.search(r'\d+', d.find_element('id', 'q-count').text)
